@@ -1,0 +1,5 @@
+import sys
+
+from primebench.cli import main
+
+sys.exit(main())

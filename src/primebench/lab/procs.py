@@ -1,0 +1,444 @@
+"""Every process the lab starts: servers under test, load generators, build steps.
+
+Why one module: a benchmark that leaks a server keeps burning a core and skews the
+next run, and one that trusts a fixed `sleep` measures noise. So every child here
+is started from an argv list (never a shell) in its own session and process group,
+optionally pinned to a set of cores, bounded in time, and taken down with
+SIGTERM -> wait -> SIGKILL to its whole group and every descendant on any exit,
+including an exception or Ctrl-C. Servers are ready when they give a correct
+answer, probed with a deadline while checking they are still alive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import psutil
+
+from primebench.lab import http
+
+__all__ = [
+    "Pinning",
+    "ResourceMeter",
+    "ResourceUsage",
+    "RunningServer",
+    "ServerFailed",
+    "ToolRun",
+    "cpu_split",
+    "free_port",
+    "run_tool",
+    "server",
+]
+
+STOP_GRACE_S = 5.0
+"""How long a server gets to exit after SIGTERM before SIGKILL."""
+SAMPLE_INTERVAL_S = 0.05
+TAIL_BYTES = 4000
+_PR_SET_PDEATHSIG = 1
+# Resolved once in the parent: the child between fork and exec must not dlopen.
+_prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+
+class ServerFailed(Exception):
+    """A server died or gave no correct answer before its deadline."""
+
+    def __init__(self, reason: str, stderr_tail: str = "") -> None:
+        super().__init__(reason if not stderr_tail else f"{reason}\n--- output tail ---\n{stderr_tail}")
+        self.reason = reason
+        self.stderr_tail = stderr_tail
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """Disjoint core sets for the server and the load generator (`shared` when impossible)."""
+
+    server: frozenset[int]
+    generator: frozenset[int]
+    shared: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {"server": sorted(self.server), "generator": sorted(self.generator), "shared": self.shared}
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """A finished (or killed) tool: a load generator, a build step, a version query."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+    wall_s: float
+    cpu_s: float
+    timed_out: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.timed_out
+
+
+@dataclass(frozen=True)
+class ResourceUsage:
+    """CPU seconds (user + system) and peak RSS summed over a server's process tree."""
+
+    cpu_s: float
+    peak_rss_bytes: int
+    wall_s: float
+    samples: int
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free a moment ago (the kernel's choice; tiny race accepted)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_split(cpus_available: frozenset[int] | None = None, server_cores: int | None = None) -> Pinning:
+    """Default pinning: the server gets all but the last core, the generator the last.
+
+    `server_cores` overrides how many (lowest-numbered) cores the server gets; the
+    generator always gets the rest. On one core both share it and `shared` says so.
+    """
+    cpus = sorted(cpus_available if cpus_available is not None else os.sched_getaffinity(0))
+    if not cpus:
+        raise ValueError("no CPU available")
+    if len(cpus) == 1:
+        return Pinning(frozenset(cpus), frozenset(cpus), shared=True)
+    count = len(cpus) - 1 if server_cores is None else server_cores
+    if not 1 <= count < len(cpus):
+        raise ValueError(f"server_cores must be between 1 and {len(cpus) - 1}, got {count}")
+    return Pinning(frozenset(cpus[:count]), frozenset(cpus[count:]), shared=False)
+
+
+def _child_setup(cpus: frozenset[int] | None) -> Callable[[], None]:
+    """Runs in the child between fork and exec: pin it, and make it die with the lab.
+
+    PR_SET_PDEATHSIG covers the one case a context manager cannot: the lab itself
+    being SIGKILLed. (It fires when the spawning thread exits, so start servers from
+    a thread that outlives them, e.g. the main thread.)
+    """
+
+    def setup() -> None:
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+        _prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+
+    return setup
+
+
+def _tail(path: Path) -> str:
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - TAIL_BYTES))
+            return fh.read().decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        leader = psutil.Process(pid)
+        return [leader, *leader.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _signal_all(pgid: int, procs: Sequence[psutil.Process], sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, sig)
+    for proc in procs:  # descendants that left the group (setsid) are still ours
+        with contextlib.suppress(psutil.Error):
+            proc.send_signal(sig)
+
+
+def _take_down(popen: subprocess.Popen[bytes], grace_s: float = STOP_GRACE_S) -> None:
+    """SIGTERM the group and every descendant, wait, then SIGKILL whatever is left.
+
+    Safe to call on a process that already exited: its group may still hold
+    children (a server whose master crashed leaves its workers behind).
+    """
+    pgid = popen.pid  # start_new_session=True: the leader's pid is the group id
+    procs = _descendants(popen.pid)
+    _signal_all(pgid, procs, signal.SIGTERM)
+    deadline = time.monotonic() + grace_s
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        popen.wait(timeout=grace_s)
+    others = [p for p in procs if p.pid != popen.pid]
+    psutil.wait_procs(others, timeout=max(0.0, deadline - time.monotonic()))
+    procs = [p for p in procs if p.is_running()] + _descendants(popen.pid)
+    _signal_all(pgid, procs, signal.SIGKILL)
+    popen.wait()
+    psutil.wait_procs([p for p in procs if p.pid != popen.pid], timeout=grace_s)
+    end = time.monotonic() + grace_s
+    while _group_alive(pgid) and time.monotonic() < end:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+        time.sleep(0.01)
+
+
+class ResourceMeter:
+    """Samples a process tree in a thread; `usage` is valid once the block has exited.
+
+    CPU time is counted per pid from its first sighting, so workers that start or
+    exit during the block are included up to their last sample.
+    """
+
+    def __init__(self, pid: int, interval_s: float = SAMPLE_INTERVAL_S) -> None:
+        self._pid = pid
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._peak_rss = 0
+        self._samples = 0
+        self._started = time.monotonic()
+        self._started_epoch = time.time()
+        self._result: ResourceUsage | None = None
+        self._thread = threading.Thread(target=self._run, name=f"sampler-{pid}", daemon=True)
+
+    @property
+    def usage(self) -> ResourceUsage:
+        if self._result is None:
+            raise RuntimeError("resource usage is known only after the sampled block exits")
+        return self._result
+
+    def _sample(self) -> None:
+        rss = 0
+        for proc in _descendants(self._pid):
+            try:
+                with proc.oneshot():
+                    times = proc.cpu_times()
+                    cpu = times.user + times.system
+                    rss += proc.memory_info().rss
+                    created = proc.create_time()
+            except psutil.Error:
+                continue
+            if proc.pid not in self._first:
+                # A process born during the block counts from zero, not from its first sighting.
+                self._first[proc.pid] = 0.0 if created > self._started_epoch else cpu
+            self._last[proc.pid] = cpu
+        self._peak_rss = max(self._peak_rss, rss)
+        self._samples += 1
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            self._sample()
+
+    def __enter__(self) -> ResourceMeter:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        cpu = sum(self._last[pid] - self._first[pid] for pid in self._last)
+        self._result = ResourceUsage(
+            cpu_s=cpu,
+            peak_rss_bytes=self._peak_rss,
+            wall_s=time.monotonic() - self._started,
+            samples=self._samples,
+        )
+
+
+class RunningServer:
+    """A started, ready server. Created by `server()`, which owns its lifetime."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], host: str, port: int, log: Path) -> None:
+        self._popen = popen
+        self.host = host
+        self.port = port
+        self.log = log
+        self.startup_s = 0.0
+
+    @property
+    def pid(self) -> int:
+        return self._popen.pid
+
+    def alive(self) -> bool:
+        return self._popen.poll() is None
+
+    def returncode(self) -> int | None:
+        return self._popen.poll()
+
+    def tree(self) -> list[psutil.Process]:
+        """The leader and all its live descendants (workers, thread pools are threads)."""
+        return _descendants(self._popen.pid)
+
+    def stderr_tail(self) -> str:
+        """The end of the server's combined stdout and stderr."""
+        return _tail(self.log)
+
+    def resource_sampler(self, interval_s: float = SAMPLE_INTERVAL_S) -> ResourceMeter:
+        """`with running.resource_sampler() as meter: ...`, then `meter.usage`."""
+        return ResourceMeter(self._popen.pid, interval_s)
+
+
+def _await_ready(
+    running: RunningServer,
+    popen: subprocess.Popen[bytes],
+    ready_path: str,
+    ready_check: Callable[[int, bytes], bool],
+    deadline_s: float,
+    started: float,
+) -> None:
+    deadline = started + deadline_s
+    pause = 0.005
+    last = "no answer yet"
+    while True:
+        if popen.poll() is not None:
+            raise ServerFailed(f"exited with code {popen.returncode} before it was ready", running.stderr_tail())
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ServerFailed(f"not ready within {deadline_s:g} s ({last})", running.stderr_tail())
+        try:
+            answer = http.get(running.host, running.port, ready_path, timeout_s=min(5.0, remaining))
+        except http.ProbeFailed as exc:
+            last = exc.reason
+        else:
+            if ready_check(answer.status, answer.body):
+                running.startup_s = time.monotonic() - started
+                return
+            last = f"last answer {answer.status} {answer.body[:80]!r}"
+        # Waiting on the process (not sleeping) wakes us at once if it dies.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            popen.wait(timeout=min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 0.1)
+
+
+@contextlib.contextmanager
+def server(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    host: str,
+    port: int,
+    cpus: frozenset[int] | None,
+    ready_path: str,
+    ready_check: Callable[[int, bytes], bool],
+    deadline_s: float = 30.0,
+    log: Path | None = None,
+) -> Iterator[RunningServer]:
+    """Start a server, wait until it answers correctly, yield it, always take it down.
+
+    `startup_s` runs from spawn to the first answer accepted by `ready_check`.
+    stdout and stderr go to `log` (a temporary file when None). Raises
+    `ServerFailed` if it exits or misses `deadline_s`; the group is gone either way.
+    """
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            tmpdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="primebench-server-"))
+            log = Path(tmpdir) / "server.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        out: IO[bytes] = stack.enter_context(log.open("wb"))
+        started = time.monotonic()
+        popen = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_child_setup(cpus),
+        )
+        try:
+            running = RunningServer(popen, host, port, log)
+            _await_ready(running, popen, ready_path, ready_check, deadline_s, started)
+            yield running
+        finally:
+            _take_down(popen)
+
+
+def run_tool(
+    argv: Sequence[str],
+    *,
+    cpus: frozenset[int] | None,
+    timeout_s: float,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ToolRun:
+    """Run a tool to completion in its own group, killed (group and all) after `timeout_s`.
+
+    `cpu_s` is the tool's user + system time from wait4() rusage (it includes
+    descendants the tool waited for). Output is spooled to files, so a chatty tool
+    can never block on a full pipe. Raises FileNotFoundError if argv[0] is missing.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.monotonic()
+        popen = subprocess.Popen(
+            list(argv),
+            cwd=cwd,
+            env=None if env is None else dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+            preexec_fn=_child_setup(cpus),
+        )
+        waited: dict[str, object] = {}
+
+        def reap() -> None:
+            _, status, usage = os.wait4(popen.pid, 0)
+            waited["status"] = status
+            waited["cpu"] = usage.ru_utime + usage.ru_stime
+
+        reaper = threading.Thread(target=reap, name=f"reap-{popen.pid}", daemon=True)
+        reaper.start()
+        timed_out = False
+        try:
+            reaper.join(timeout_s)
+            timed_out = reaper.is_alive()
+        finally:
+            if reaper.is_alive():
+                pgid = popen.pid
+                procs = _descendants(popen.pid)
+                _signal_all(pgid, procs, signal.SIGTERM)
+                reaper.join(STOP_GRACE_S)
+                if reaper.is_alive():
+                    _signal_all(pgid, procs, signal.SIGKILL)
+                    reaper.join()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(popen.pid, signal.SIGKILL)  # stragglers the tool left in its group
+        status = waited["status"]
+        assert isinstance(status, int)
+        popen.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, tell Popen
+        cpu = waited["cpu"]
+        assert isinstance(cpu, float)
+        out.seek(0)
+        err.seek(0)
+        return ToolRun(
+            argv=tuple(argv),
+            returncode=popen.returncode,
+            stdout=out.read().decode("utf-8", "replace"),
+            stderr=err.read().decode("utf-8", "replace"),
+            wall_s=time.monotonic() - started,
+            cpu_s=cpu,
+            timed_out=timed_out,
+        )

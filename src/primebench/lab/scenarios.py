@@ -1,0 +1,236 @@
+"""The lab's scenarios as data: what load each one applies, and with which tool.
+
+A scenario expands into points (one figure each: one n, one offered rate, one convoy
+phase); each point is measured by the bench protocol in `bench.py` with warm-up and
+repeated runs. Defaults reproduce the article (`article`) or answer one question each;
+every parameter can be overridden from the CLI through `ScenarioSettings`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import Any
+
+from primebench.errors import UserError
+from primebench.lab.loadgen import Generator
+
+__all__ = [
+    "Point",
+    "ScenarioName",
+    "ScenarioSettings",
+    "Stream",
+    "default_settings",
+    "log_spaced",
+    "plan",
+]
+
+
+class ScenarioName(StrEnum):
+    """The scenarios `primebench bench --scenario` accepts."""
+
+    ARTICLE = "article"
+    FLOOR = "floor"
+    SWEEP = "sweep"
+    RANDOM_N = "random-n"
+    CONVOY = "convoy"
+    RATE = "rate"
+
+
+DESCRIPTIONS: Mapping[ScenarioName, str] = {
+    ScenarioName.ARTICLE: "The article's run: n=20000, 100 connections, 10 s, autocannon.",
+    ScenarioName.FLOOR: "n=1: the HTTP cost of each stack, nothing to compute.",
+    ScenarioName.SWEEP: "n log-spaced from 1 to 10^6: where each engine's cost starts to show.",
+    ScenarioName.RANDOM_N: "Each request a different n (uniform): no contender wins by caching one answer.",
+    ScenarioName.CONVOY: (
+        "A light open-loop stream of cheap requests beside a heavy stream: the light stream's "
+        "latency unloaded vs loaded is the article's head-of-line claim, measured."
+    ),
+    ScenarioName.RATE: "Open-loop fixed offered rates (coordinated-omission corrected): latency against load.",
+}
+
+
+@dataclass(frozen=True)
+class ScenarioSettings:
+    """Every knob of a scenario; the defaults per scenario are in `default_settings`.
+
+    `rates=None` in the rate scenario means: offer `rate_fractions` of the capacity a
+    closed-loop probe measured on the same contender, so one setting fits servers that
+    differ by 10^4 in speed. `heavy_n_for` maps a contender to its own heavy n (a seed
+    server cannot answer n=10^12 in any useful time; our service can).
+    """
+
+    name: ScenarioName
+    generator: Generator
+    duration_s: float
+    connections: int
+    runs: int
+    warmup_s: float
+    n: int = 20000
+    sweep_ns: tuple[int, ...] = ()
+    n_range: tuple[int, int] = (1, 20000)
+    heavy_n: int = 20000
+    heavy_n_for: Mapping[str, int] | None = None
+    heavy_connections: int = 4
+    light_rate: float = 50.0
+    light_max_n: int = 10000
+    rates: tuple[float, ...] | None = None
+    rate_fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 0.9, 1.1)
+
+    def __post_init__(self) -> None:
+        if self.runs < 1:
+            raise UserError(f"--runs must be >= 1, got {self.runs}")
+        if self.warmup_s < 0:
+            raise UserError(f"--warmup must be >= 0 s, got {self.warmup_s}")
+        if self.duration_s <= 0:
+            raise UserError(f"--duration must be > 0 s, got {self.duration_s}")
+        if self.connections < 1:
+            raise UserError(f"--connections must be >= 1, got {self.connections}")
+
+    def heavy_n_of(self, contender: str) -> int:
+        """The heavy stream's n for `contender` in the convoy scenario."""
+        if self.heavy_n_for and contender in self.heavy_n_for:
+            return self.heavy_n_for[contender]
+        return self.heavy_n
+
+    def to_json(self) -> dict[str, Any]:
+        """The parameters as recorded in the results document."""
+        return {
+            "name": str(self.name),
+            "description": DESCRIPTIONS[self.name],
+            "generator": str(self.generator),
+            "duration_s": self.duration_s,
+            "connections": self.connections,
+            "runs": self.runs,
+            "warmup_s": self.warmup_s,
+            "n": self.n,
+            "sweep_ns": list(self.sweep_ns),
+            "n_range": list(self.n_range),
+            "heavy_n": self.heavy_n,
+            "heavy_n_for": dict(self.heavy_n_for or {}),
+            "heavy_connections": self.heavy_connections,
+            "light_rate": self.light_rate,
+            "light_max_n": self.light_max_n,
+            "rates": None if self.rates is None else list(self.rates),
+            "rate_fractions": list(self.rate_fractions),
+        }
+
+
+def log_spaced(low: int, high: int, per_decade: int = 1) -> tuple[int, ...]:
+    """Integers from `low` to `high` spaced evenly on a log scale, both ends included."""
+    if not 1 <= low <= high:
+        raise ValueError(f"need 1 <= low <= high, got {low}, {high}")
+    steps = max(1, round(math.log10(high / low) * per_decade))
+    values = {round(low * (high / low) ** (i / steps)) for i in range(steps + 1)}
+    return tuple(sorted(values))
+
+
+def default_settings(name: ScenarioName) -> ScenarioSettings:
+    """The defaults of each scenario, and why they differ.
+
+    The article scenario keeps the article's tool (autocannon). The others default to wrk,
+    written in C with one thread per generator core: autocannon saturates its one core
+    near 20-28k req/s here, below what the fastest contenders serve at n=1. Streams that
+    must be open-loop (rate, convoy's light stream) use oha with latency correction.
+    Sweep points use fewer connections so that a slow engine's backlog stays bounded.
+    """
+    base = ScenarioSettings(name, Generator.WRK, duration_s=10.0, connections=100, runs=3, warmup_s=5.0)
+    if name is ScenarioName.ARTICLE:
+        return replace(base, generator=Generator.AUTOCANNON, n=20000)
+    if name is ScenarioName.FLOOR:
+        return replace(base, n=1)
+    if name is ScenarioName.SWEEP:
+        return replace(base, duration_s=5.0, connections=16, warmup_s=2.0, sweep_ns=log_spaced(1, 10**6))
+    if name is ScenarioName.RANDOM_N:
+        return replace(base, n_range=(1, 20000))
+    if name is ScenarioName.CONVOY:
+        return replace(base, generator=Generator.OHA, warmup_s=3.0)
+    return replace(base, generator=Generator.OHA, duration_s=5.0, runs=3, warmup_s=3.0, n=20000)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One load generator's share of a point: what it requests, how, and its role.
+
+    `role` is "main" for the measured stream and "background" for the convoy's heavy stream.
+    """
+
+    role: str
+    generator: Generator
+    path: str
+    connections: int
+    rate: float | None = None
+    random_n: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Point:
+    """One measured figure of a scenario: a label for tables, its parameters, and its streams."""
+
+    key: str
+    label: str
+    params: Mapping[str, Any]
+    streams: tuple[Stream, ...]
+
+
+def _prime(n: int) -> str:
+    return f"/prime?n={n}"
+
+
+def plan(settings: ScenarioSettings, contender: str, capacity: float | None = None) -> list[Point]:
+    """The points of `settings` for `contender`, in measuring order.
+
+    The rate scenario without explicit `rates` needs `capacity` (req/s from a closed-loop
+    probe; the bench measures it first); the other scenarios ignore it.
+    """
+    s = settings
+    main = s.generator
+    if s.name in (ScenarioName.ARTICLE, ScenarioName.FLOOR):
+        stream = Stream("main", main, _prime(s.n), s.connections)
+        return [Point(f"n={s.n}", f"n={s.n}", {"n": s.n}, (stream,))]
+    if s.name is ScenarioName.SWEEP:
+        return [
+            Point(f"n={n}", f"n={n}", {"n": n}, (Stream("main", main, _prime(n), s.connections),))
+            for n in s.sweep_ns
+        ]
+    if s.name is ScenarioName.RANDOM_N:
+        lo, hi = s.n_range
+        stream = Stream("main", Generator.WRK, _prime(lo), s.connections, random_n=(lo, hi))
+        return [Point(f"n~U[{lo},{hi}]", f"n uniform in {lo}..{hi}", {"n_range": [lo, hi]}, (stream,))]
+    if s.name is ScenarioName.CONVOY:
+        heavy_n = s.heavy_n_of(contender)
+        light = Stream("main", Generator.OHA, _prime(1), min(s.connections, 32), rate=s.light_rate,
+                       random_n=(1, s.light_max_n))
+        heavy = Stream("background", Generator.WRK, _prime(heavy_n), s.heavy_connections)
+        params = {"light_rate": s.light_rate, "light_max_n": s.light_max_n, "heavy_n": heavy_n,
+                  "heavy_connections": s.heavy_connections}
+        return [
+            Point("unloaded", "light stream alone", params, (light,)),
+            Point("loaded", f"light stream beside heavy n={heavy_n}", params, (light, heavy)),
+        ]
+    rates = s.rates if s.rates is not None else _fractions_of(capacity, s.rate_fractions)
+    return [
+        Point(f"rate={_fmt_rate(r)}", f"{_fmt_rate(r)} req/s offered", {"n": s.n, "rate": r},
+              (Stream("main", Generator.OHA, _prime(s.n), s.connections, rate=r),))
+        for r in rates
+    ]
+
+
+def _fractions_of(capacity: float | None, fractions: tuple[float, ...]) -> tuple[float, ...]:
+    if capacity is None or capacity <= 0:
+        raise ValueError("the rate scenario needs a measured capacity when no --rates are given")
+    return tuple(_round_rate(capacity * f) for f in fractions)
+
+
+def _round_rate(rate: float) -> float:
+    """Two significant digits: offered rates read as round numbers in tables."""
+    if rate <= 0:
+        return rate
+    digits = 1 - math.floor(math.log10(rate))
+    return round(rate, digits)
+
+
+def _fmt_rate(rate: float) -> str:
+    return f"{rate:g}"

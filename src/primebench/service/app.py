@@ -1,0 +1,163 @@
+"""The HTTP edge: an RSGI application (granian's native interface, no framework in the hot path).
+
+Routing, parsing and error mapping are a few branches; the work is in `primebench.primes`
+(answers) and `compute` (the pool). Answers are built as bytes directly: the body is two
+integers, so a JSON encoder would only add cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from time import perf_counter
+from typing import Protocol
+
+from primebench.primes import Engine
+from primebench.service import metrics as metrics_module
+from primebench.service import openapi
+from primebench.service.compute import ComputePool
+from primebench.service.metrics import Metrics
+from primebench.service.params import InvalidN, n_from_path, n_from_query
+from primebench.service.problems import Problem, render
+from primebench.service.settings import Offload, Settings
+
+__all__ = ["PrimeApp"]
+
+log = logging.getLogger("primebench.service")
+
+Headers = list[tuple[str, str]]
+Answer = tuple[str, int, Headers, bytes]  # route, status, headers, body
+
+_JSON = [("content-type", "application/json")]
+_ALLOW = (("allow", "GET, HEAD"),)
+_STATUS_OK = b'{"status":"ok"}'
+_METHODS = frozenset(("GET", "HEAD"))
+
+
+class Scope(Protocol):
+    proto: str
+    method: str
+    path: str
+    query_string: str
+
+
+class HTTPProtocol(Protocol):
+    def response_bytes(self, status: int, headers: Headers, body: bytes) -> None: ...
+
+
+class PrimeApp:
+    """One per worker process. The engine is prepared before the worker starts (shared by fork)."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.max_n = min(settings.max_n, engine.max_n)
+        self.metrics: Metrics | None = None
+        self.pool: ComputePool | None = None
+        self.ready = False
+        self._openapi = openapi.render(self.max_n)
+        self._table_size = engine.table_size
+        self._inline_max_n = {
+            Offload.AUTO: engine.cheap_max_n,
+            Offload.NEVER: self.max_n,
+            Offload.ALWAYS: 0,
+        }[settings.offload]
+
+    # RSGI lifecycle: called by granian in the worker process, on its event loop.
+    def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.metrics = Metrics()
+        if self._inline_max_n < self.max_n:
+            metrics = self.metrics
+            self.pool = ComputePool(
+                self.engine.offloaded,
+                size=self.settings.effective_pool_size(),
+                queue_depth=self.settings.queue_depth,
+                deadline_s=self.settings.deadline,
+                on_change=lambda running, queued: (metrics.heavy_in_flight.set(running), metrics.heavy_queued.set(queued)),
+            )
+            self.pool.start()
+        self.ready = True
+
+    def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.ready = False
+        if self.pool is not None:
+            self.pool.close()
+
+    async def __call__(self, scope: Scope, proto: HTTPProtocol) -> None:
+        started = perf_counter()
+        path = scope.path
+        try:
+            route, status, headers, body = await self._dispatch(scope.method, path, scope.query_string)
+        except Problem as problem:
+            route = _route_of(path)
+            status, headers, body = render(problem, path)
+            if self.metrics is not None:
+                self.metrics.rejected(problem.slug)
+        except Exception:
+            log.exception("unexpected error answering %s", path[:200])
+            route = _route_of(path)
+            status, headers, body = render(Problem("internal-error", "unexpected error; it was logged"), path)
+        proto.response_bytes(status, headers, body)
+        if self.metrics is not None:
+            self.metrics.observe(route, status, perf_counter() - started)
+
+    async def _dispatch(self, method: str, path: str, query: str) -> Answer:
+        if path == "/prime":
+            _check_method(method)
+            try:
+                n = n_from_query(query, self.max_n)
+            except InvalidN as exc:
+                raise Problem("invalid-n", str(exc)) from None
+            return "/prime", 200, _JSON, await self._prime(n)
+        if path.startswith("/prime/"):
+            _check_method(method)
+            try:
+                n = n_from_path(path[7:], self.max_n)
+            except InvalidN as exc:
+                raise Problem("invalid-n", str(exc)) from None
+            return "/prime/{n}", 200, _JSON, await self._prime(n)
+        return self._operational(method, path)
+
+    async def _prime(self, n: int) -> bytes:
+        if n <= self._inline_max_n:
+            prime = self.engine.inline(n)
+            path = "table" if n <= self._table_size else "inline"
+        else:
+            assert self.pool is not None
+            prime = await self.pool.run(n)
+            path = "pool"
+        if self.metrics is not None:
+            self.metrics.answered_by(path)
+        return b'{"n":%d,"prime":%d}' % (n, prime)
+
+    def _operational(self, method: str, path: str) -> Answer:
+        if path == "/healthz":
+            _check_method(method)
+            return path, 200, _JSON, _STATUS_OK
+        if path == "/readyz":
+            _check_method(method)
+            if not self.ready:
+                raise Problem("not-ready", "the engine is not ready, or the server is shutting down")
+            return path, 200, _JSON, _STATUS_OK
+        if path == "/metrics":
+            _check_method(method)
+            return path, 200, [("content-type", metrics_module.CONTENT_TYPE)], metrics_module.render_all()
+        if path == "/openapi.json":
+            _check_method(method)
+            return path, 200, _JSON, self._openapi
+        raise Problem("not-found", "no such resource; see /openapi.json")
+
+
+def _check_method(method: str) -> None:
+    if method not in _METHODS:
+        raise Problem("method-not-allowed", f"method {method[:20]} is not allowed here; use GET or HEAD", _ALLOW)
+
+
+def _route_of(path: str) -> str:
+    if path == "/prime":
+        return path
+    if path.startswith("/prime/"):
+        return "/prime/{n}"
+    return path if path in metrics_module.ROUTES else "other"
+
+

@@ -1,0 +1,144 @@
+"""The bounded process pool for heavy computations: the cure for the article's convoy effect.
+
+Heavy answers (more than about a millisecond) run here, never on the event loop, so one
+expensive request cannot stall cheap ones. Admission is bounded (pool size + queue
+depth); past that a request is refused at once (503 + Retry-After) instead of waiting
+unboundedly. Pool processes run at a lower CPU priority (nice) so that, on a machine
+where they share cores with the event loop, the loop still preempts them.
+
+A pool process that dies (OOM killer, kill -9) breaks a ProcessPoolExecutor; the jobs
+it failed are retried once on a fresh pool, so a crash loses nothing that can be redone.
+A job past its deadline gets a 503 problem; if it is still running its pool is recycled,
+so a runaway computation cannot hold a slot forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import math
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+
+from primebench.service.problems import Problem
+
+__all__ = ["ComputePool"]
+
+log = logging.getLogger("primebench.compute")
+
+Job = Callable[[int], int]
+
+
+def _lower_priority(niceness: int, warm: Job | None) -> None:
+    os.nice(niceness)
+    if warm is not None:
+        warm(1)  # pay imports / JIT loading before the first real job
+
+
+class ComputePool:
+    """`await pool.run(n)`: the answer, or a Problem (overloaded / deadline-exceeded)."""
+
+    def __init__(
+        self,
+        job: Job,
+        *,
+        size: int,
+        queue_depth: int,
+        deadline_s: float,
+        niceness: int = 10,
+        on_change: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self._job = job
+        self._size = size
+        self._capacity = size + queue_depth
+        self._deadline_s = deadline_s
+        self._niceness = niceness
+        self._on_change = on_change
+        self._admitted = 0
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Create the pool and start its processes in the background (no request waits for them)."""
+        self._executor = self._new_executor()
+        for _ in range(self._size):
+            self._executor.submit(int, 0)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    @property
+    def admitted(self) -> int:
+        return self._admitted
+
+    async def run(self, n: int) -> int:
+        if self._admitted >= self._capacity:
+            raise Problem(
+                "overloaded",
+                f"all {self._size} pool processes are busy and {self._capacity - self._size} computations "
+                "are queued; retry later",
+                (("retry-after", "1"),),
+            )
+        self._admit(+1)
+        try:
+            return await self._run_admitted(n)
+        finally:
+            self._admit(-1)
+
+    async def _run_admitted(self, n: int) -> int:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._deadline_s
+        for attempt in (1, 2):
+            executor = self._current_executor()
+            future = executor.submit(self._job, n)
+            try:
+                return await asyncio.wait_for(asyncio.wrap_future(future), deadline - loop.time())
+            except BrokenProcessPool:
+                self._replace(executor)
+                if attempt == 2:
+                    raise
+                log.warning("compute pool broke (a pool process died); retrying n=%d once", n)
+            except TimeoutError:
+                if future.running():
+                    self._replace(executor, kill=True)
+                raise Problem(
+                    "deadline-exceeded",
+                    f"computing p({n}) took longer than the deadline of {self._deadline_s:g} s",
+                    (("retry-after", str(max(1, math.ceil(self._deadline_s)))),),
+                ) from None
+        raise AssertionError("unreachable")
+
+    def _current_executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = self._new_executor()
+        return self._executor
+
+    def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["primebench.primes"])
+        return concurrent.futures.ProcessPoolExecutor(
+            max_workers=self._size,
+            mp_context=context,
+            initializer=_lower_priority,
+            initargs=(self._niceness, self._job),
+        )
+
+    def _replace(self, broken: concurrent.futures.ProcessPoolExecutor, *, kill: bool = False) -> None:
+        """Swap in a fresh pool once, however many jobs noticed the breakage."""
+        if kill:
+            # ProcessPoolExecutor cannot stop a running job before Python 3.14's terminate_workers().
+            for process in list(getattr(broken, "_processes", {}).values()):
+                process.kill()
+        if self._executor is broken:
+            self._executor = self._new_executor()
+            broken.shutdown(wait=False, cancel_futures=False)
+
+    def _admit(self, delta: int) -> None:
+        self._admitted += delta
+        if self._on_change is not None:
+            running = min(self._admitted, self._size)
+            self._on_change(running, self._admitted - running)

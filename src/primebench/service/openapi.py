@@ -1,0 +1,95 @@
+"""The OpenAPI 3.1 description of the service, built from the live limits (max_n)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from primebench import __version__
+from primebench.service.params import DEFAULT_N
+
+__all__ = ["document", "render"]
+
+_PROBLEM = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problem_response(description: str, retry_after: bool = False) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {"application/problem+json": {"schema": _PROBLEM}}}
+    if retry_after:
+        response["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
+    return response
+
+
+def _prime_operation(summary: str, parameter: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "summary": summary,
+        "parameters": [parameter],
+        "responses": {
+            "200": {
+                "description": "The n-th prime",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Prime"}}},
+            },
+            "400": _problem_response("n is not an integer from 1 to max_n in ASCII digits, or is repeated"),
+            "503": _problem_response("heavy computations at capacity, or past the deadline", retry_after=True),
+        },
+    }
+
+
+def _plain(summary: str, media: str, schema: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": {"description": summary, "content": {media: {"schema": schema}}}}
+    responses.update(extra or {})
+    return {"get": {"summary": summary, "responses": responses}}
+
+
+def document(max_n: int) -> dict[str, Any]:
+    n_schema = {"type": "integer", "minimum": 1, "maximum": max_n}
+    query_n = {"name": "n", "in": "query", "required": False, "schema": {**n_schema, "default": DEFAULT_N}}
+    path_n = {"name": "n", "in": "path", "required": True, "schema": n_schema}
+    status = {"type": "object", "properties": {"status": {"type": "string"}}, "required": ["status"]}
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "primebench",
+            "version": __version__,
+            "description": "The n-th prime (p(1) = 2). n missing means 10000, as in the article.",
+        },
+        "paths": {
+            "/prime": {"get": _prime_operation("The n-th prime, n from the query", query_n)},
+            "/prime/{n}": {"get": _prime_operation("The n-th prime, n from the path", path_n)},
+            "/healthz": _plain("The process is alive", "application/json", status),
+            "/readyz": _plain(
+                "The engine is ready to answer",
+                "application/json",
+                status,
+                {"503": _problem_response("not ready yet, or shutting down")},
+            ),
+            "/metrics": _plain("Prometheus metrics", "text/plain", {"type": "string"}),
+            "/openapi.json": _plain("This document", "application/json", {"type": "object"}),
+        },
+        "components": {
+            "schemas": {
+                "Prime": {
+                    "type": "object",
+                    "properties": {"n": n_schema, "prime": {"type": "integer", "minimum": 2}},
+                    "required": ["n", "prime"],
+                    "additionalProperties": False,
+                },
+                "Problem": {
+                    "type": "object",
+                    "description": "RFC 9457 problem details",
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "instance": {"type": "string"},
+                    },
+                    "required": ["type", "title", "status", "detail"],
+                },
+            }
+        },
+    }
+
+
+def render(max_n: int) -> bytes:
+    return json.dumps(document(max_n), separators=(",", ":")).encode()

@@ -1,0 +1,76 @@
+"""Start-up: prepare the engine once, then hand the app to granian's worker processes.
+
+The engine (prime table, compiled kernels) is prepared in the parent before granian
+forks its workers, so workers start with it ready and share its memory pages. A worker
+started another way (spawn) prepares it from PRIMEBENCH_* variables instead.
+PROMETHEUS_MULTIPROC_DIR must be set before prometheus_client is imported anywhere,
+which is why this module imports the app lazily.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from typing import TYPE_CHECKING
+
+from primebench.primes import prepare
+from primebench.service.settings import Settings, resolve
+
+if TYPE_CHECKING:
+    from primebench.service.app import PrimeApp
+
+__all__ = ["load_app", "serve"]
+
+_prepared: PrimeApp | None = None
+
+
+def load_app(*_: object) -> PrimeApp:
+    """granian's target loader, run in each worker: the app prepared before the fork, if any."""
+    global _prepared
+    if _prepared is None:
+        _prepared = _build(resolve({}, os.environ))
+    return _prepared
+
+
+def _build(settings: Settings) -> PrimeApp:
+    from primebench.service.app import PrimeApp
+
+    return PrimeApp(settings, prepare(settings.engine, settings.table_size))
+
+
+def serve(settings: Settings) -> int:
+    """Run until SIGTERM/SIGINT; in-flight requests get `settings.grace` seconds to finish."""
+    global _prepared
+    metrics_dir = tempfile.mkdtemp(prefix="primebench-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    os.environ.update(settings.to_env())
+    try:
+        from granian.constants import HTTPModes, Interfaces, Loops
+        from granian.http import HTTP1Settings
+        from granian.log import LogLevels
+        from granian.server import Server
+
+        _prepared = _build(settings)
+        server = Server(
+            "primebench.service.server:load_app",
+            address=settings.host,
+            port=settings.port,
+            interface=Interfaces.RSGI,
+            workers=settings.effective_workers(),
+            http=HTTPModes.http1,
+            websockets=False,
+            loop=Loops.auto,
+            backlog=settings.backlog,
+            http1_settings=HTTP1Settings(max_buffer_size=settings.max_header_bytes),
+            log_level=LogLevels(settings.log_level),
+            respawn_failed_workers=True,
+            respawn_interval=0.5,
+            workers_kill_timeout=max(1, round(settings.grace)),
+        )
+        server.serve(target_loader=load_app, wrap_loader=False)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        logging.shutdown()
+    return 0
