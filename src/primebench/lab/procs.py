@@ -12,7 +12,6 @@ answer, probed with a deadline while checking they are still alive.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -28,6 +27,7 @@ from typing import IO
 import psutil
 
 from primebench.lab import http
+from primebench.lab.resources import SAMPLE_INTERVAL_S, ResourceMeter, ResourceUsage, process_tree
 
 __all__ = [
     "Pinning",
@@ -38,24 +38,23 @@ __all__ = [
     "ToolRun",
     "cpu_split",
     "free_port",
+    "interrupt_on_sigterm",
     "run_tool",
     "server",
 ]
 
 STOP_GRACE_S = 5.0
 """How long a server gets to exit after SIGTERM before SIGKILL."""
-SAMPLE_INTERVAL_S = 0.05
 TAIL_BYTES = 4000
-_PR_SET_PDEATHSIG = 1
-# Resolved once in the parent: the child between fork and exec must not dlopen.
-_prctl = ctypes.CDLL(None, use_errno=True).prctl
 
 
 class ServerFailed(Exception):
     """A server died or gave no correct answer before its deadline."""
 
     def __init__(self, reason: str, stderr_tail: str = "") -> None:
-        super().__init__(reason if not stderr_tail else f"{reason}\n--- output tail ---\n{stderr_tail}")
+        super().__init__(
+            reason if not stderr_tail else f"{reason}\n--- output tail ---\n{stderr_tail}"
+        )
         self.reason = reason
         self.stderr_tail = stderr_tail
 
@@ -69,7 +68,11 @@ class Pinning:
     shared: bool
 
     def to_json(self) -> dict[str, object]:
-        return {"server": sorted(self.server), "generator": sorted(self.generator), "shared": self.shared}
+        return {
+            "server": sorted(self.server),
+            "generator": sorted(self.generator),
+            "shared": self.shared,
+        }
 
 
 @dataclass(frozen=True)
@@ -89,14 +92,26 @@ class ToolRun:
         return self.returncode == 0 and not self.timed_out
 
 
-@dataclass(frozen=True)
-class ResourceUsage:
-    """CPU seconds (user + system) and peak RSS summed over a server's process tree."""
+@contextlib.contextmanager
+def interrupt_on_sigterm() -> Iterator[None]:
+    """Inside the block, SIGTERM to the lab raises KeyboardInterrupt, so cleanups run.
 
-    cpu_s: float
-    peak_rss_bytes: int
-    wall_s: float
-    samples: int
+    By default SIGTERM kills Python without running `finally` blocks, which would
+    leave every started server behind. Only the main thread can set handlers;
+    elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -106,7 +121,9 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def cpu_split(cpus_available: frozenset[int] | None = None, server_cores: int | None = None) -> Pinning:
+def cpu_split(
+    cpus_available: frozenset[int] | None = None, server_cores: int | None = None
+) -> Pinning:
     """Default pinning: the server gets all but the last core, the generator the last.
 
     `server_cores` overrides how many (lowest-numbered) cores the server gets; the
@@ -123,20 +140,15 @@ def cpu_split(cpus_available: frozenset[int] | None = None, server_cores: int | 
     return Pinning(frozenset(cpus[:count]), frozenset(cpus[count:]), shared=False)
 
 
-def _child_setup(cpus: frozenset[int] | None) -> Callable[[], None]:
-    """Runs in the child between fork and exec: pin it, and make it die with the lab.
+def _pinned(argv: Sequence[str], cpus: frozenset[int] | None) -> list[str]:
+    """Prefix `taskset -c` so the pinning holds from the first instruction (threads included).
 
-    PR_SET_PDEATHSIG covers the one case a context manager cannot: the lab itself
-    being SIGKILLed. (It fires when the spawning thread exits, so start servers from
-    a thread that outlives them, e.g. the main thread.)
+    taskset execs the command, so the pid is the program's own. (A `preexec_fn`
+    would do the same in Python, but is unsafe while the lab's sampler threads run.)
     """
-
-    def setup() -> None:
-        if cpus:
-            os.sched_setaffinity(0, cpus)
-        _prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
-
-    return setup
+    if not cpus:
+        return list(argv)
+    return ["taskset", "-c", ",".join(str(c) for c in sorted(cpus)), *argv]
 
 
 def _tail(path: Path) -> str:
@@ -147,14 +159,6 @@ def _tail(path: Path) -> str:
             return fh.read().decode("utf-8", "replace").strip()
     except OSError:
         return ""
-
-
-def _descendants(pid: int) -> list[psutil.Process]:
-    try:
-        leader = psutil.Process(pid)
-        return [leader, *leader.children(recursive=True)]
-    except psutil.Error:
-        return []
 
 
 def _group_alive(pgid: int) -> bool:
@@ -182,14 +186,14 @@ def _take_down(popen: subprocess.Popen[bytes], grace_s: float = STOP_GRACE_S) ->
     children (a server whose master crashed leaves its workers behind).
     """
     pgid = popen.pid  # start_new_session=True: the leader's pid is the group id
-    procs = _descendants(popen.pid)
+    procs = process_tree(popen.pid)
     _signal_all(pgid, procs, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
     with contextlib.suppress(subprocess.TimeoutExpired):
         popen.wait(timeout=grace_s)
     others = [p for p in procs if p.pid != popen.pid]
     psutil.wait_procs(others, timeout=max(0.0, deadline - time.monotonic()))
-    procs = [p for p in procs if p.is_running()] + _descendants(popen.pid)
+    procs = [p for p in procs if p.is_running()] + process_tree(popen.pid)
     _signal_all(pgid, procs, signal.SIGKILL)
     popen.wait()
     psutil.wait_procs([p for p in procs if p.pid != popen.pid], timeout=grace_s)
@@ -198,72 +202,6 @@ def _take_down(popen: subprocess.Popen[bytes], grace_s: float = STOP_GRACE_S) ->
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signal.SIGKILL)
         time.sleep(0.01)
-
-
-class ResourceMeter:
-    """Samples a process tree in a thread; `usage` is valid once the block has exited.
-
-    CPU time is counted per pid from its first sighting, so workers that start or
-    exit during the block are included up to their last sample.
-    """
-
-    def __init__(self, pid: int, interval_s: float = SAMPLE_INTERVAL_S) -> None:
-        self._pid = pid
-        self._interval_s = interval_s
-        self._stop = threading.Event()
-        self._first: dict[int, float] = {}
-        self._last: dict[int, float] = {}
-        self._peak_rss = 0
-        self._samples = 0
-        self._started = time.monotonic()
-        self._started_epoch = time.time()
-        self._result: ResourceUsage | None = None
-        self._thread = threading.Thread(target=self._run, name=f"sampler-{pid}", daemon=True)
-
-    @property
-    def usage(self) -> ResourceUsage:
-        if self._result is None:
-            raise RuntimeError("resource usage is known only after the sampled block exits")
-        return self._result
-
-    def _sample(self) -> None:
-        rss = 0
-        for proc in _descendants(self._pid):
-            try:
-                with proc.oneshot():
-                    times = proc.cpu_times()
-                    cpu = times.user + times.system
-                    rss += proc.memory_info().rss
-                    created = proc.create_time()
-            except psutil.Error:
-                continue
-            if proc.pid not in self._first:
-                # A process born during the block counts from zero, not from its first sighting.
-                self._first[proc.pid] = 0.0 if created > self._started_epoch else cpu
-            self._last[proc.pid] = cpu
-        self._peak_rss = max(self._peak_rss, rss)
-        self._samples += 1
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
-            self._sample()
-
-    def __enter__(self) -> ResourceMeter:
-        self._sample()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-        cpu = sum(self._last[pid] - self._first[pid] for pid in self._last)
-        self._result = ResourceUsage(
-            cpu_s=cpu,
-            peak_rss_bytes=self._peak_rss,
-            wall_s=time.monotonic() - self._started,
-            samples=self._samples,
-        )
 
 
 class RunningServer:
@@ -288,7 +226,7 @@ class RunningServer:
 
     def tree(self) -> list[psutil.Process]:
         """The leader and all its live descendants (workers, thread pools are threads)."""
-        return _descendants(self._popen.pid)
+        return process_tree(self._popen.pid)
 
     def stderr_tail(self) -> str:
         """The end of the server's combined stdout and stderr."""
@@ -312,7 +250,9 @@ def _await_ready(
     last = "no answer yet"
     while True:
         if popen.poll() is not None:
-            raise ServerFailed(f"exited with code {popen.returncode} before it was ready", running.stderr_tail())
+            raise ServerFailed(
+                f"exited with code {popen.returncode} before it was ready", running.stderr_tail()
+            )
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise ServerFailed(f"not ready within {deadline_s:g} s ({last})", running.stderr_tail())
@@ -359,14 +299,13 @@ def server(
         out: IO[bytes] = stack.enter_context(log.open("wb"))
         started = time.monotonic()
         popen = subprocess.Popen(
-            list(argv),
+            _pinned(argv, cpus),
             cwd=cwd,
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_child_setup(cpus),
         )
         try:
             running = RunningServer(popen, host, port, log)
@@ -393,14 +332,13 @@ def run_tool(
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         popen = subprocess.Popen(
-            list(argv),
+            _pinned(argv, cpus),
             cwd=cwd,
             env=None if env is None else dict(env),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
             start_new_session=True,
-            preexec_fn=_child_setup(cpus),
         )
         waited: dict[str, object] = {}
 
@@ -418,7 +356,7 @@ def run_tool(
         finally:
             if reaper.is_alive():
                 pgid = popen.pid
-                procs = _descendants(popen.pid)
+                procs = process_tree(popen.pid)
                 _signal_all(pgid, procs, signal.SIGTERM)
                 reaper.join(STOP_GRACE_S)
                 if reaper.is_alive():

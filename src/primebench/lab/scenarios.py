@@ -23,6 +23,7 @@ __all__ = [
     "ScenarioSettings",
     "Stream",
     "default_settings",
+    "generators_used",
     "log_spaced",
     "plan",
 ]
@@ -136,13 +137,17 @@ def default_settings(name: ScenarioName) -> ScenarioSettings:
     must be open-loop (rate, convoy's light stream) use oha with latency correction.
     Sweep points use fewer connections so that a slow engine's backlog stays bounded.
     """
-    base = ScenarioSettings(name, Generator.WRK, duration_s=10.0, connections=100, runs=3, warmup_s=5.0)
+    base = ScenarioSettings(
+        name, Generator.WRK, duration_s=10.0, connections=100, runs=3, warmup_s=5.0
+    )
     if name is ScenarioName.ARTICLE:
         return replace(base, generator=Generator.AUTOCANNON, n=20000)
     if name is ScenarioName.FLOOR:
         return replace(base, n=1)
     if name is ScenarioName.SWEEP:
-        return replace(base, duration_s=5.0, connections=16, warmup_s=2.0, sweep_ns=log_spaced(1, 10**6))
+        return replace(
+            base, duration_s=5.0, connections=16, warmup_s=2.0, sweep_ns=log_spaced(1, 10**6)
+        )
     if name is ScenarioName.RANDOM_N:
         return replace(base, n_range=(1, 20000))
     if name is ScenarioName.CONVOY:
@@ -198,24 +203,49 @@ def plan(settings: ScenarioSettings, contender: str, capacity: float | None = No
     if s.name is ScenarioName.RANDOM_N:
         lo, hi = s.n_range
         stream = Stream("main", Generator.WRK, _prime(lo), s.connections, random_n=(lo, hi))
-        return [Point(f"n~U[{lo},{hi}]", f"n uniform in {lo}..{hi}", {"n_range": [lo, hi]}, (stream,))]
+        return [
+            Point(f"n~U[{lo},{hi}]", f"n uniform in {lo}..{hi}", {"n_range": [lo, hi]}, (stream,))
+        ]
     if s.name is ScenarioName.CONVOY:
         heavy_n = s.heavy_n_of(contender)
-        light = Stream("main", Generator.OHA, _prime(1), min(s.connections, 32), rate=s.light_rate,
-                       random_n=(1, s.light_max_n))
+        light = Stream(
+            "main",
+            Generator.OHA,
+            _prime(1),
+            min(s.connections, 32),
+            rate=s.light_rate,
+            random_n=(1, s.light_max_n),
+        )
         heavy = Stream("background", Generator.WRK, _prime(heavy_n), s.heavy_connections)
-        params = {"light_rate": s.light_rate, "light_max_n": s.light_max_n, "heavy_n": heavy_n,
-                  "heavy_connections": s.heavy_connections}
+        params = {
+            "light_rate": s.light_rate,
+            "light_max_n": s.light_max_n,
+            "heavy_n": heavy_n,
+            "heavy_connections": s.heavy_connections,
+        }
         return [
             Point("unloaded", "light stream alone", params, (light,)),
             Point("loaded", f"light stream beside heavy n={heavy_n}", params, (light, heavy)),
         ]
     rates = s.rates if s.rates is not None else _fractions_of(capacity, s.rate_fractions)
     return [
-        Point(f"rate={_fmt_rate(r)}", f"{_fmt_rate(r)} req/s offered", {"n": s.n, "rate": r},
-              (Stream("main", Generator.OHA, _prime(s.n), s.connections, rate=r),))
+        Point(
+            f"rate={_fmt_rate(r)}",
+            f"{_fmt_rate(r)} req/s offered",
+            {"n": s.n, "rate": r},
+            (Stream("main", Generator.OHA, _prime(s.n), s.connections, rate=r),),
+        )
         for r in rates
     ]
+
+
+def generators_used(settings: ScenarioSettings) -> frozenset[Generator]:
+    """The tools a scenario runs (the rate scenario's capacity probe is wrk)."""
+    if settings.name in (ScenarioName.ARTICLE, ScenarioName.FLOOR, ScenarioName.SWEEP):
+        return frozenset({settings.generator})
+    if settings.name is ScenarioName.RANDOM_N:
+        return frozenset({Generator.WRK})
+    return frozenset({Generator.WRK, Generator.OHA})
 
 
 def _fractions_of(capacity: float | None, fractions: tuple[float, ...]) -> tuple[float, ...]:

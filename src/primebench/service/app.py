@@ -109,7 +109,7 @@ class PrimeApp:
             except InvalidN as exc:
                 raise Problem("invalid-n", str(exc)) from None
             return "/prime", 200, _JSON, await self._prime(n)
-        if path.startswith("/prime/"):
+        if path.startswith("/prime/") and "/" not in path[7:]:
             _check_method(method)
             try:
                 n = n_from_path(path[7:], self.max_n)
@@ -156,7 +156,7 @@ def _check_method(method: str) -> None:
 def _route_of(path: str) -> str:
     if path == "/prime":
         return path
-    if path.startswith("/prime/"):
+    if path.startswith("/prime/") and "/" not in path[7:]:
         return "/prime/{n}"
     return path if path in metrics_module.ROUTES else "other"
 

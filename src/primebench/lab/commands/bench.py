@@ -1,14 +1,261 @@
-"""The `primebench bench` subcommand (placeholder while the lab is written)."""
+"""`primebench bench`: run scenarios over contenders, save one results document, print the table.
+
+    primebench bench                                   # the article's experiment, every contender
+    primebench bench --scenario floor --contenders go-seed,primebench
+    primebench bench --scenario article --scenario floor --scenario convoy \\
+        --heavy-n primebench=1000000000000 --check    # issue 5's targets, re-checked
+
+Writes `results/<UTC timestamp>-<scenarios>.json` and, beside it, a folder of the same
+name with every tool's raw output, server and build logs. Progress goes to stderr, the
+Markdown table to stdout. With --check, the targets are judged and the exit status is 1
+when one is missed or cannot be measured.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-__all__ = ["add_parser"]
+from primebench.errors import UserError
+from primebench.lab import procs, report_md, targets
+from primebench.lab.bench import BenchSettings, run_bench
+from primebench.lab.contenders import Registry, default_root
+from primebench.lab.loadgen import Generator
+from primebench.lab.scenarios import ScenarioName, ScenarioSettings, default_settings
+
+__all__ = ["add_parser", "parse_cpus", "parse_heavy_n", "scenario_settings"]
 
 
 def add_parser(subparsers: Any) -> None:
-    """Register `bench`; `func(args) -> int` is what cli.main calls."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("bench", help="(being written)")
-    parser.set_defaults(func=lambda args: 2)
+    """Register `bench`; `func(args) -> int` runs it."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "bench",
+        help="run the lab's scenarios over the contenders",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    names = ", ".join(s.value for s in ScenarioName)
+    p.add_argument(
+        "--scenario",
+        action="append",
+        metavar="NAME",
+        help=f"scenario to run, repeatable or comma-separated ({names}); default: article",
+    )
+    p.add_argument(
+        "--contenders", default="", metavar="A,B", help="contenders to run (default: all)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path(os.environ.get("PRIMEBENCH_RESULTS", "results")),
+        metavar="DIR",
+        help="where results go (default: results, or $PRIMEBENCH_RESULTS)",
+    )
+    p.add_argument("--check", action="store_true", help="judge issue 5's targets; exit 1 on a miss")
+    g = p.add_argument_group("scenario parameters (override every selected scenario's defaults)")
+    g.add_argument("--duration", type=float, metavar="S", help="seconds per measured run")
+    g.add_argument("--connections", type=int, metavar="N")
+    g.add_argument(
+        "--runs", type=int, metavar="N", help="measured runs per point (median reported)"
+    )
+    g.add_argument("--warmup", type=float, metavar="S", help="warm-up seconds per point (0: none)")
+    g.add_argument(
+        "--generator",
+        choices=[x.value for x in Generator],
+        help="closed-loop tool for article/floor/sweep (e.g. wrk when autocannon saturates)",
+    )
+    g.add_argument("--n", type=int, help="n for article, floor and rate")
+    g.add_argument("--ns", metavar="N,N,...", help="sweep: the n values")
+    g.add_argument("--n-range", metavar="LO,HI", help="random-n: n drawn uniformly from LO..HI")
+    g.add_argument(
+        "--heavy-n",
+        metavar="N|NAME=N,...",
+        help="convoy: heavy stream's n, for all or per contender",
+    )
+    g.add_argument(
+        "--heavy-connections", type=int, metavar="N", help="convoy: heavy stream's connections"
+    )
+    g.add_argument(
+        "--light-rate", type=float, metavar="R", help="convoy: light stream's offered req/s"
+    )
+    g.add_argument(
+        "--light-max-n", type=int, metavar="N", help="convoy: light requests ask n in 1..N"
+    )
+    g.add_argument(
+        "--rates", metavar="R,R,...", help="rate: offered req/s (default: fractions of capacity)"
+    )
+    m = p.add_argument_group("machine")
+    m.add_argument("--server-cpus", metavar="LIST", help="cores for the server, e.g. 0 or 0-2")
+    m.add_argument("--generator-cpus", metavar="LIST", help="cores for the load generator, e.g. 3")
+    m.add_argument(
+        "--settle-timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="longest wait for a server to finish its backlog between runs",
+    )
+    m.add_argument(
+        "--start-deadline",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="longest wait for a server's first correct answer",
+    )
+    p.set_defaults(func=_main)
+
+
+def _ints(text: str, flag: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise UserError(f"{flag} takes integers separated by commas, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise UserError(f"{flag} takes integers >= 1, got {text!r}")
+    return values
+
+
+def parse_cpus(text: str, flag: str) -> frozenset[int]:
+    """`0`, `0,2` or `0-2` to a set of core numbers usable by this process."""
+    cpus: set[int] = set()
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.strip().partition("-")
+            cpus.update(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise UserError(f"{flag} takes core numbers like 0, 0,2 or 0-2, got {text!r}") from None
+    usable = os.sched_getaffinity(0)
+    if not cpus or not cpus <= usable:
+        raise UserError(f"{flag} {text!r}: usable cores are {sorted(usable)}")
+    return frozenset(cpus)
+
+
+def parse_heavy_n(text: str) -> tuple[int | None, Mapping[str, int]]:
+    """`20000` (everyone) and/or `primebench=1000000000000` entries, comma-separated."""
+    default: int | None = None
+    per: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, eq, value = part.rpartition("=")
+        try:
+            n = int(value)
+        except ValueError:
+            raise UserError(f"--heavy-n takes N or NAME=N, got {part!r}") from None
+        if n < 1:
+            raise UserError(f"--heavy-n must be >= 1, got {n}")
+        if eq:
+            per[name] = n
+        else:
+            default = n
+    return default, per
+
+
+def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
+    """The selected scenarios' defaults with the command line's overrides applied."""
+    raw = [s for item in (args.scenario or ["article"]) for s in item.split(",") if s.strip()]
+    chosen = []
+    for name in raw:
+        try:
+            chosen.append(ScenarioName(name.strip()))
+        except ValueError:
+            valid = ", ".join(s.value for s in ScenarioName)
+            raise UserError(f"unknown scenario {name!r}; valid scenarios: {valid}") from None
+    overrides: dict[str, Any] = {}
+    for flag, key in (
+        ("duration", "duration_s"),
+        ("connections", "connections"),
+        ("runs", "runs"),
+        ("warmup", "warmup_s"),
+        ("n", "n"),
+        ("heavy_connections", "heavy_connections"),
+        ("light_rate", "light_rate"),
+        ("light_max_n", "light_max_n"),
+    ):
+        if getattr(args, flag) is not None:
+            overrides[key] = getattr(args, flag)
+    if args.ns:
+        overrides["sweep_ns"] = _ints(args.ns, "--ns")
+    if args.n_range:
+        lo_hi = _ints(args.n_range, "--n-range")
+        if len(lo_hi) != 2 or lo_hi[0] > lo_hi[1]:
+            raise UserError(f"--n-range takes LO,HI with LO <= HI, got {args.n_range!r}")
+        overrides["n_range"] = (lo_hi[0], lo_hi[1])
+    if args.rates:
+        try:
+            rates = tuple(float(r) for r in args.rates.split(","))
+        except ValueError:
+            raise UserError(
+                f"--rates takes numbers separated by commas, got {args.rates!r}"
+            ) from None
+        if min(rates) <= 0:
+            raise UserError("--rates must all be > 0")
+        overrides["rates"] = rates
+    if args.heavy_n:
+        default, per = parse_heavy_n(args.heavy_n)
+        if default is not None:
+            overrides["heavy_n"] = default
+        overrides["heavy_n_for"] = per
+    result = []
+    for name in dict.fromkeys(chosen):
+        settings = replace(default_settings(name), **overrides)
+        if args.generator and name in (
+            ScenarioName.ARTICLE,
+            ScenarioName.FLOOR,
+            ScenarioName.SWEEP,
+        ):
+            settings = replace(settings, generator=Generator(args.generator))
+        result.append(settings)
+    return tuple(result)
+
+
+def _pinning(args: argparse.Namespace) -> procs.Pinning:
+    if args.server_cpus is None and args.generator_cpus is None:
+        return procs.cpu_split()
+    usable = frozenset(os.sched_getaffinity(0))
+    server = parse_cpus(args.server_cpus, "--server-cpus") if args.server_cpus else None
+    generator = parse_cpus(args.generator_cpus, "--generator-cpus") if args.generator_cpus else None
+    server = server if server is not None else usable - (generator or frozenset())
+    generator = generator if generator is not None else usable - server
+    if not server or not generator:
+        raise UserError(
+            f"--server-cpus/--generator-cpus leave one side without a core (usable: {sorted(usable)})"
+        )
+    return procs.Pinning(server, generator, shared=bool(server & generator))
+
+
+def _main(args: argparse.Namespace) -> int:
+    scenarios = scenario_settings(args)
+    registry = Registry.load()
+    names = tuple(n.strip() for n in args.contenders.split(",") if n.strip())
+    registry.select(list(names))  # an unknown name fails here, before anything runs
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out_json = args.out / f"{stamp}-{'+'.join(s.name.value for s in scenarios)}.json"
+    settings = BenchSettings(
+        registry=registry,
+        tools_root=default_root(),
+        contenders=names,
+        scenarios=scenarios,
+        pinning=_pinning(args),
+        out_json=out_json,
+        command=("primebench", *sys.argv[1:]),
+        start_deadline_s=args.start_deadline,
+        settle_timeout_s=args.settle_timeout,
+    )
+    with procs.interrupt_on_sigterm():
+        try:
+            document = run_bench(settings)
+        except KeyboardInterrupt:
+            print(f"primebench: interrupted; partial results in {out_json}", file=sys.stderr)
+            raise
+    print(report_md.render(document))
+    print(f"results: {out_json}", file=sys.stderr)
+    if args.check:
+        verdicts = targets.check(document)
+        for verdict in verdicts:
+            print(verdict.line(), file=sys.stderr)
+        return targets.exit_code(verdicts)
+    return 0

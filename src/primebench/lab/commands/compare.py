@@ -1,14 +1,31 @@
-"""The `primebench compare` subcommand (placeholder while the lab is written)."""
+"""`primebench compare BEFORE.json AFTER.json`: what changed between two benches, as ratios.
+
+Ratios are after / before, per scenario, contender and point, for req/s, p50, p99 and
+peak memory; a change within the runs' own spread is reported as "same".
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-__all__ = ["add_parser"]
+from primebench.lab import compare, results
+
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: Any) -> None:
-    """Register `compare`; `func(args) -> int` is what cli.main calls."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("compare", help="(being written)")
-    parser.set_defaults(func=lambda args: 2)
+    """Register `compare`; `func(args) -> int` prints the comparison."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "compare", help="compare two results documents", description=__doc__
+    )
+    p.add_argument("before", type=Path, metavar="BEFORE.json")
+    p.add_argument("after", type=Path, metavar="AFTER.json")
+    p.set_defaults(func=lambda args: run(args.before, args.after))
+
+
+def run(before: Path, after: Path) -> int:
+    """Print the comparison; 0 (a comparison is information, not a verdict)."""
+    print(compare.render(results.load(before), results.load(after)))
+    return 0

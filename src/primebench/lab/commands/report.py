@@ -1,14 +1,52 @@
-"""The `primebench report` subcommand (placeholder while the lab is written)."""
+"""`primebench report RESULTS.json [--html PATH] [--check]`: render a saved results document.
+
+Prints the Markdown report (the article's table first) to stdout; `--html` also writes
+the self-contained HTML report with charts; `--check` judges issue 5's targets on the
+document and exits 1 when one is missed or cannot be measured. Rendering never runs
+anything: the document is the only input.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
 
-__all__ = ["add_parser"]
+from primebench.errors import UserError
+from primebench.lab import report_html, report_md, results, targets
+
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: Any) -> None:
-    """Register `report`; `func(args) -> int` is what cli.main calls."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("report", help="(being written)")
-    parser.set_defaults(func=lambda args: 2)
+    """Register `report`; `func(args) -> int` renders."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "report",
+        help="render a results document as Markdown (and HTML)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("results", type=Path, metavar="RESULTS.json")
+    p.add_argument("--html", type=Path, metavar="PATH", help="also write the HTML report here")
+    p.add_argument("--check", action="store_true", help="judge issue 5's targets; exit 1 on a miss")
+    p.set_defaults(func=lambda args: run(args.results, html=args.html, check=args.check))
+
+
+def run(path: Path, *, html: Path | None = None, check: bool = False) -> int:
+    """Load, render, optionally write HTML and check targets; the exit status."""
+    document = results.load(path)
+    print(report_md.render(document))
+    if html is not None:
+        try:
+            html.parent.mkdir(parents=True, exist_ok=True)
+            html.write_text(report_html.render(document), encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {html}: {exc.strerror or exc}") from exc
+        print(f"html: {html}", file=sys.stderr)
+    if check:
+        verdicts = targets.check(document)
+        for verdict in verdicts:
+            print(verdict.line(), file=sys.stderr)
+        return targets.exit_code(verdicts)
+    return 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Latency", "LoadParseError", "LoadResult", "LoadSpec"]
+__all__ = ["LOOPBACK", "Latency", "LoadParseError", "LoadResult", "LoadSpec", "ok_rate"]
 
 LOOPBACK = "127.0.0.1"
 
@@ -83,14 +83,15 @@ class LoadResult:
     `requests` counts completed responses of any status; `req_per_s` counts only the 2xx
     ones over the measured duration, so a server that answers errors fast does not look fast.
     `errors` are connection-level failures (connect, read, write, reset), not timeouts and
-    not non-2xx answers, which have their own counts.
+    not non-2xx answers, which have their own counts. `latency_ms` is None when no
+    request completed (a tool's empty histogram holds no latency, not a zero one).
     """
 
     tool: str
     duration_s: float
     requests: int
     req_per_s: float
-    latency_ms: Latency
+    latency_ms: Latency | None
     throughput_bytes_per_s: float
     errors: int
     non_2xx: int
@@ -106,7 +107,8 @@ class LoadResult:
     def from_json(cls, data: dict[str, Any]) -> LoadResult:
         """Inverse of `to_json` (the loader has already checked the schema version)."""
         values = dict(data)
-        values["latency_ms"] = Latency(**values["latency_ms"])
+        if values.get("latency_ms") is not None:
+            values["latency_ms"] = Latency(**values["latency_ms"])
         return cls(**values)
 
 

@@ -1,0 +1,176 @@
+"""How big is what a contender ships? Bytes on disk of its artifact, honestly labelled.
+
+The article compared a Go binary to "N/A (requires runtime)". A fair table counts
+the runtime too, so an artifact is either a binary or a runtime plus its installed
+dependencies. Paths in a manifest may be placeholders:
+
+- `{which:EXE}`: the real file behind an executable on PATH (e.g. the node binary);
+- `{python-runtime}`: the CPython interpreter binary, libpython if shared, and the
+  standard library (without its site-packages);
+- `{python-env}`: the installed files of `primebench` and its runtime dependency
+  closure (from importlib.metadata), *not* the whole virtualenv, which also holds
+  the dev tools (mypy, pytest, sympy...) that a deployment would not ship.
+
+Python trees are pruned the way the official `python:3.11-slim` image prunes its
+own (no `test`/`tests`/`idle_test` directories, no `*.pyc`/`*.pyo`, no static
+`libpython*.a`), so the figure is what a slim deployment would carry, not what a
+developer's checkout happens to hold. Every file is counted once (by device and
+inode); symlinks are not followed inside trees.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+import re
+import shutil
+import sys
+import sysconfig
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ArtifactSize", "measure"]
+
+_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+@dataclass(frozen=True)
+class ArtifactSize:
+    """Total bytes, what was counted (`paths`), and what could not be found (`missing`)."""
+
+    bytes: int
+    kind: str
+    label: str
+    paths: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "bytes": self.bytes,
+            "kind": self.kind,
+            "label": self.label,
+            "paths": list(self.paths),
+            "missing": list(self.missing),
+        }
+
+
+_SLIM_SKIP_DIRS = frozenset({"test", "tests", "idle_test"})
+
+
+def _slim(path: Path) -> bool:
+    """What the official slim Python image deletes from its own tree."""
+    return path.suffix in (".pyc", ".pyo") or (
+        path.name.startswith("libpython") and path.suffix == ".a"
+    )
+
+
+def _files(
+    path: Path, skip_dirs: frozenset[str] = frozenset(), *, python: bool = False
+) -> Iterator[Path]:
+    if path.is_file():
+        yield path.resolve()
+        return
+    skip = skip_dirs | _SLIM_SKIP_DIRS if python else skip_dirs
+    for dirpath, dirnames, filenames in os.walk(path):
+        dirnames[:] = [d for d in dirnames if d not in skip]
+        for name in filenames:
+            file = Path(dirpath, name)
+            if not (python and _slim(file)):
+                yield file
+
+
+def _python_runtime() -> list[tuple[str, Iterable[Path]]]:
+    parts: list[tuple[str, Iterable[Path]]] = [
+        (os.path.realpath(sys.executable), _files(Path(sys.executable)))
+    ]
+    libdir, ldlibrary = sysconfig.get_config_var("LIBDIR"), sysconfig.get_config_var("LDLIBRARY")
+    if sysconfig.get_config_var("Py_ENABLE_SHARED") and libdir and ldlibrary:
+        lib = Path(libdir, ldlibrary)
+        if lib.exists():
+            parts.append((str(lib.resolve()), _files(lib)))
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    parts.append(
+        (
+            f"{stdlib} (slim: no site-packages, tests, .pyc)",
+            _files(stdlib, frozenset({"site-packages"}), python=True),
+        )
+    )
+    return parts
+
+
+def _requirement_names(dist: md.Distribution) -> list[str]:
+    """Runtime requirements only: those gated on an `extra` are what a plain install skips."""
+    names = []
+    for req in dist.requires or []:
+        if "extra ==" in req.replace("extra==", "extra =="):
+            continue
+        match = _NAME.match(req)
+        if match:
+            names.append(match.group(1))
+    return names
+
+
+def _dist_files(dist: md.Distribution) -> Iterator[Path]:
+    for entry in dist.files or []:
+        path = Path(str(entry.locate()))
+        if path.is_file() and not _slim(path) and not _SLIM_SKIP_DIRS.intersection(entry.parts):
+            yield path
+            if path.suffix == ".pth":  # an editable install points at its source tree
+                for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                    target = Path(line.strip())
+                    if line.strip() and not line.startswith(("import ", "#")) and target.is_dir():
+                        yield from _files(target, python=True)
+
+
+def _python_env(root_dist: str = "primebench") -> list[tuple[str, Iterable[Path]]]:
+    seen: dict[str, md.Distribution] = {}
+    todo = [root_dist]
+    while todo:
+        name = todo.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        try:
+            dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            continue
+        seen[key] = dist
+        todo.extend(_requirement_names(dist))
+    return [(f"{d.metadata['Name']}=={d.version}", _dist_files(d)) for _, d in sorted(seen.items())]
+
+
+def _expand(spec: str, directory: Path) -> list[tuple[str, Iterable[Path]]] | None:
+    if spec == "{python-runtime}":
+        return _python_runtime()
+    if spec == "{python-env}":
+        return _python_env()
+    if spec.startswith("{which:") and spec.endswith("}"):
+        found = shutil.which(spec[len("{which:") : -1])
+        return None if found is None else [(os.path.realpath(found), _files(Path(found)))]
+    path = (directory / spec).resolve()
+    return [(str(path), _files(path))] if path.exists() else None
+
+
+def measure(directory: Path, specs: Sequence[str], kind: str, label: str) -> ArtifactSize:
+    """Sum the sizes of every file named by `specs` (relative to `directory`, or placeholders)."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+    counted: list[str] = []
+    missing: list[str] = []
+    for spec in specs:
+        parts = _expand(spec, directory)
+        if parts is None:
+            missing.append(spec)
+            continue
+        for name, files in parts:
+            counted.append(name)
+            for path in files:
+                try:
+                    st = path.stat()
+                except OSError:
+                    continue
+                if (st.st_dev, st.st_ino) not in seen:
+                    seen.add((st.st_dev, st.st_ino))
+                    total += st.st_size
+    return ArtifactSize(total, kind, label, tuple(counted), tuple(missing))

@@ -1,0 +1,273 @@
+"""One measured run against a running server, and what happens between runs.
+
+A run is: the point's streams (one tool, or the convoy's two at once) pinned to the
+generator's cores, the server's process tree sampled for CPU and peak RSS meanwhile,
+the raw output kept, and every way it can fail turned into a reason. Between runs the
+server must *settle*: a closed-loop run against a server that blocks leaves requests
+queued after the tool stops (the article's Node server at n=20000 with 100 connections
+has 100 of them), and measuring the next run on top of that backlog would be wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from primebench.lab import http, loadgen, procs, stats, verify
+from primebench.lab.loadgen import Generator, LoadRun, LoadSpec
+from primebench.lab.results import METRICS, PointRecord, RunRecord
+from primebench.lab.scenarios import Point
+
+__all__ = [
+    "GENERATOR_BOUND",
+    "RunContext",
+    "generator_bound",
+    "measure_run",
+    "settle",
+    "summarize_point",
+]
+
+#: A run whose generator used at least this share of the cores it could use measured the tool.
+GENERATOR_BOUND = 0.9
+IDLE_WINDOW_S = 0.25
+IDLE_CPU_SHARE = 0.08  # of one core: a server below this is not working through a backlog
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Where and how runs happen: tools' root, generator cores, raw-output folder, seed."""
+
+    root: Path
+    server_cpus: frozenset[int]
+    generator_cpus: frozenset[int]
+    raw_dir: Path
+    raw_prefix: str  # folder of this contender's raw files, relative to the document's raw dir
+    request_timeout_s: float = 10.0
+
+
+def _parallelism(run: LoadRun, cores: int) -> int:
+    """How many cores the tool could use: autocannon is one Node thread; wrk its threads."""
+    if run.generator is Generator.AUTOCANNON:
+        return 1
+    if run.generator is Generator.WRK:
+        return max(1, min(cores, run.spec.threads, run.spec.connections))
+    return cores
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.=-]+", "_", text).strip("_") or "point"
+
+
+def _write_raw(ctx: RunContext, base: str, run: LoadRun) -> list[str]:
+    """Keep the tool's stdout, stderr and invocation verbatim; return paths relative to the raw dir."""
+    folder = ctx.raw_dir / ctx.raw_prefix
+    folder.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "argv": list(run.argv),
+        "returncode": run.returncode,
+        "wall_s": run.wall_s,
+        "cpu_s": run.cpu_s,
+        "failure": run.failure,
+    }
+    files = {
+        f"{base}.stdout": run.stdout,
+        f"{base}.stderr": run.stderr,
+        f"{base}.json": json.dumps(meta, indent=2),
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return [f"{ctx.raw_prefix}/{name}" for name in files]
+
+
+def _run_failure(run: LoadRun, duration_s: float) -> str:
+    if run.failure:
+        return run.failure
+    result = run.result
+    assert result is not None
+    if result.requests - result.non_2xx <= 0:
+        return (
+            f"no 2xx answer in {duration_s:g} s ({result.timeouts} timeouts, "
+            f"{result.errors} connection errors, {result.non_2xx} non-2xx)"
+        )
+    return ""
+
+
+def measure_run(
+    running: procs.RunningServer,
+    point: Point,
+    ctx: RunContext,
+    *,
+    kind: str,
+    index: int,
+    duration_s: float,
+    connections: int | None = None,
+) -> RunRecord:
+    """Run `point`'s streams once for `duration_s` and record everything; never raises for a failure."""
+    cores = len(ctx.generator_cpus)
+    jobs: list[tuple[Generator, LoadSpec]] = []
+    for stream in point.streams:
+        spec = LoadSpec(
+            port=running.port,
+            path=stream.path,
+            connections=connections or stream.connections,
+            duration_s=duration_s,
+            threads=cores,
+            rate=stream.rate,
+            random_n=stream.random_n,
+            request_timeout_s=ctx.request_timeout_s,
+            seed=20000 + index,
+        )
+        jobs.append((stream.generator, spec))
+    cores_before = psutil.cpu_times(percpu=True)
+    with running.resource_sampler() as meter:
+        runs = loadgen.run_together(jobs, root=ctx.root, cpus=ctx.generator_cpus)
+    usage = meter.usage
+    cores_after = psutil.cpu_times(percpu=True)
+    server_busy = _busy_s(cores_before, cores_after, ctx.server_cpus)
+    gen_busy = _busy_s(cores_before, cores_after, ctx.generator_cpus)
+    raw: list[str] = []
+    for stream, run in zip(point.streams, runs, strict=True):
+        raw += _write_raw(
+            ctx, f"{_safe(point.key)}-{kind}{index}-{stream.role}-{run.generator}", run
+        )
+    main, background = runs[0], (runs[1] if len(runs) > 1 else None)
+    reason = _run_failure(main, duration_s)
+    if not running.alive():
+        reason = f"server exited with code {running.returncode()} during the run"
+    if background is not None and background.failure:
+        # Without its heavy stream a "loaded" run is not loaded. A heavy stream that merely
+        # got no answer in time still loaded the server, so that alone is not a failure.
+        reason = reason or f"heavy stream: {background.failure}"
+    gen_cpu = sum(r.cpu_s for r in runs)
+    gen_wall = max((r.wall_s for r in runs), default=0.0)
+    usable = max(_parallelism(r, cores) for r in runs)
+    wall = usage.wall_s
+    gen_share = gen_busy / (wall * cores) if wall > 0 and cores else None
+    foreign = None
+    if wall > 0 and ctx.server_cpus and not ctx.generator_cpus & ctx.server_cpus:
+        foreign = max(server_busy - usage.cpu_s, 0.0) / (wall * len(ctx.server_cpus))
+    bound = generator_bound(gen_cpu, gen_wall, usable, gen_share)
+    answered = sum(r.result.requests for r in runs if r.result is not None)
+    return RunRecord(
+        kind=kind,
+        index=index,
+        status="failed" if reason else "ok",
+        reason=reason,
+        load=main.result,
+        background=None if background is None else background.result,
+        server_cpu_s=usage.cpu_s,
+        server_peak_rss_bytes=usage.peak_rss_bytes,
+        cpu_s_per_request=usage.cpu_s / answered if answered else None,
+        generator_cpu_s=gen_cpu,
+        generator_wall_s=gen_wall,
+        generator_cores=usable,
+        generator_bound=bool(bound),
+        settle_s=None,
+        raw=tuple(raw),
+        generator_cores_busy=gen_share,
+        server_cores_foreign=foreign,
+    )
+
+
+def _busy_s(before: list[Any], after: list[Any], cpus: frozenset[int]) -> float:
+    """CPU seconds the kernel counted as busy (not idle, not waiting for I/O) on `cpus`."""
+    total = 0.0
+    for cpu in cpus:
+        if cpu >= len(before) or cpu >= len(after):
+            continue
+        a, b = before[cpu], after[cpu]
+        spent = sum(b) - sum(a)
+        idle = (b.idle - a.idle) + (getattr(b, "iowait", 0.0) - getattr(a, "iowait", 0.0))
+        total += max(spent - idle, 0.0)
+    return total
+
+
+def generator_bound(
+    tool_cpu_s: float, tool_wall_s: float, usable_cores: int, cores_busy: float | None
+) -> bool:
+    """Did the load generator, rather than the server, set the pace of this run?
+
+    Yes when the tool used at least GENERATOR_BOUND of the cores it can use (its own
+    CPU time from rusage), or when its cores were that busy with anything at all (the
+    kernel's counters): either way it could not send faster.
+    """
+    by_tool = tool_wall_s > 0 and tool_cpu_s / tool_wall_s >= GENERATOR_BOUND * usable_cores
+    by_core = cores_busy is not None and cores_busy >= GENERATOR_BOUND
+    return by_tool or by_core
+
+
+def _tree_cpu(running: procs.RunningServer) -> float:
+    total = 0.0
+    for proc in running.tree():
+        with contextlib.suppress(psutil.Error):  # a worker may exit between listing and reading
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def settle(running: procs.RunningServer, deadline_s: float) -> float | None:
+    """Wait until the server is idle and answers n=1; seconds waited, None past `deadline_s`.
+
+    Idle means its whole process tree used under IDLE_CPU_SHARE of a core over a short
+    window: a server still computing a backlog is not idle, whatever its event loop says.
+    """
+    started = time.monotonic()
+    end = started + deadline_s
+    while time.monotonic() < end:
+        if not running.alive():
+            return None
+        before = _tree_cpu(running)
+        time.sleep(IDLE_WINDOW_S)
+        if _tree_cpu(running) - before > IDLE_CPU_SHARE * IDLE_WINDOW_S:
+            continue
+        try:
+            answer = http.get(
+                running.host,
+                running.port,
+                verify.READY_PATH,
+                timeout_s=max(0.5, min(5.0, end - time.monotonic())),
+            )
+        except http.ProbeFailed:
+            continue
+        if verify.ready_check(answer.status, answer.body):
+            return time.monotonic() - started
+    return None
+
+
+def summarize_point(
+    point: Point, runs: list[RunRecord], warmup: RunRecord | None, skipped: str = ""
+) -> PointRecord:
+    """The point's record: median and spread of every figure over its successful measured runs."""
+    if skipped:
+        return PointRecord(
+            point.key, point.label, dict(point.params), "skipped", skipped, (), {}, False, warmup
+        )
+    ok = [r for r in runs if r.status == "ok"]
+    summary: dict[str, stats.Summary] = {}
+    for metric in METRICS:
+        values = [v for r in ok if (v := r.metric(metric)) is not None]
+        if values:
+            summary[metric] = stats.summarize(values)
+    failed = [r for r in runs if r.status != "ok"]
+    status = "ok" if ok else "failed"
+    reason = "" if ok else (failed[0].reason if failed else "no measured run")
+    if ok and failed:
+        reason = f"{len(failed)} of {len(runs)} runs failed: {failed[0].reason}"
+    return PointRecord(
+        key=point.key,
+        label=point.label,
+        params=dict(point.params),
+        status=status,
+        reason=reason,
+        runs=tuple(runs),
+        summary=summary,
+        generator_bound=any(r.generator_bound for r in ok),
+        warmup=warmup,
+    )

@@ -1,0 +1,106 @@
+"""CPU time and peak memory of a server's whole process tree while a block of code runs.
+
+A server's cost is not one process: granian forks workers, python-pool a process
+pool, so a `ps` of the leader undercounts. psutil samples the leader and every
+descendant; CPU time comes from each process's own counters (exact, not sampled),
+peak RSS is the largest sum seen over the samples (so a spike shorter than the
+interval can be missed: the interval is 50 ms by default).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Self
+
+import psutil
+
+__all__ = ["SAMPLE_INTERVAL_S", "ResourceMeter", "ResourceUsage", "process_tree"]
+
+SAMPLE_INTERVAL_S = 0.05
+
+
+def process_tree(pid: int) -> list[psutil.Process]:
+    """The process and all its live descendants ([] when it is gone)."""
+    try:
+        leader = psutil.Process(pid)
+        return [leader, *leader.children(recursive=True)]
+    except psutil.Error:
+        return []
+
+
+@dataclass(frozen=True)
+class ResourceUsage:
+    """CPU seconds (user + system) and peak RSS summed over a server's process tree."""
+
+    cpu_s: float
+    peak_rss_bytes: int
+    wall_s: float
+    samples: int
+
+
+class ResourceMeter:
+    """Samples a process tree in a thread; `usage` is valid once the block has exited.
+
+    CPU time is counted per pid from its first sighting, so workers that start or
+    exit during the block are included up to their last sample.
+    """
+
+    def __init__(self, pid: int, interval_s: float = SAMPLE_INTERVAL_S) -> None:
+        self._pid = pid
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._peak_rss = 0
+        self._samples = 0
+        self._started = time.monotonic()
+        self._started_epoch = time.time()
+        self._result: ResourceUsage | None = None
+        self._thread = threading.Thread(target=self._run, name=f"sampler-{pid}", daemon=True)
+
+    @property
+    def usage(self) -> ResourceUsage:
+        if self._result is None:
+            raise RuntimeError("resource usage is known only after the sampled block exits")
+        return self._result
+
+    def _sample(self) -> None:
+        rss = 0
+        for proc in process_tree(self._pid):
+            try:
+                with proc.oneshot():
+                    times = proc.cpu_times()
+                    cpu = times.user + times.system
+                    rss += proc.memory_info().rss
+                    created = proc.create_time()
+            except psutil.Error:
+                continue
+            if proc.pid not in self._first:
+                # A process born during the block counts from zero, not from its first sighting.
+                self._first[proc.pid] = 0.0 if created > self._started_epoch else cpu
+            self._last[proc.pid] = cpu
+        self._peak_rss = max(self._peak_rss, rss)
+        self._samples += 1
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            self._sample()
+
+    def __enter__(self) -> Self:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        cpu = sum(self._last[pid] - self._first[pid] for pid in self._last)
+        self._result = ResourceUsage(
+            cpu_s=cpu,
+            peak_rss_bytes=self._peak_rss,
+            wall_s=time.monotonic() - self._started,
+            samples=self._samples,
+        )

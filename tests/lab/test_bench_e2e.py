@@ -1,0 +1,158 @@
+"""End to end: a shortened bench over every contender and every scenario, with real tools.
+
+Each scenario runs about one second per point with few connections, one run, no
+warm-up. The document must match its JSON schema, no contender may fail verification,
+every contender that built must be measured, and no process may be left behind. A
+contender killed in the middle of a run must be recorded as failed while the bench
+goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+import time
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import psutil
+import pytest
+
+from primebench.lab import procs, results
+from primebench.lab.bench import BenchSettings, run_bench
+from primebench.lab.contenders import Registry, default_root
+from primebench.lab.loadgen import locate
+from primebench.lab.measure import generator_bound
+from primebench.lab.scenarios import ScenarioName, ScenarioSettings, default_settings, generators_used
+
+SCHEMA = json.loads(resources.files("primebench.lab").joinpath("results.schema.json").read_text())
+FAKE = Path(__file__).with_name("fake_server.py")
+
+
+def short(name: ScenarioName) -> ScenarioSettings:
+    """About 1 s per point, few connections, one run, no warm-up; n kept cheap for every engine."""
+    return replace(
+        default_settings(name),
+        duration_s=1.0,
+        connections=4,
+        runs=1,
+        warmup_s=0.0,
+        n=1000 if name is ScenarioName.RATE else default_settings(name).n,
+        sweep_ns=(1, 1000),
+        heavy_connections=2,
+        light_rate=20.0,
+    )
+
+
+def children() -> list[psutil.Process]:
+    return psutil.Process().children(recursive=True)
+
+
+def bench(tmp_path: Path, registry: Registry, *scenarios: ScenarioSettings, names: tuple[str, ...] = ()) -> Any:
+    settings = BenchSettings(
+        registry=registry,
+        tools_root=default_root(),
+        contenders=names,
+        scenarios=scenarios,
+        pinning=procs.cpu_split(),
+        out_json=tmp_path / "results" / "bench.json",
+        progress=lambda line: print(line, file=sys.stderr),
+        request_timeout_s=5.0,
+        settle_timeout_s=60.0,
+    )
+    return run_bench(settings), settings
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", list(ScenarioName))
+def test_short_bench_over_every_contender(tmp_path: Path, name: ScenarioName) -> None:
+    registry = Registry.load()
+    for generator in generators_used(short(name)):
+        assert locate(generator, default_root()), f"{generator} is not installed: run scripts/setup"
+    assert not children()
+
+    document, settings = bench(tmp_path, registry, short(name))
+
+    data = json.loads(settings.out_json.read_text())
+    errors = [str(e) for e in jsonschema_rs.validator_for(SCHEMA).iter_errors(data)]
+    assert not errors, errors[:3]
+    assert results.load(settings.out_json) == document
+    assert settings.raw_dir.is_dir()
+
+    (scenario,) = document.scenarios
+    for info in document.contenders:
+        run = scenario.result(info.name)
+        assert run is not None
+        if not info.available:
+            assert run.status == "unavailable" and run.reason
+            continue
+        assert info.build["ok"], f"{info.name} did not build: {info.build['reason']}"
+        assert "verification failed" not in run.reason, f"{info.name}: {run.reason}"
+        assert run.conformance is not None and run.conformance["ok"], info.name
+        assert run.status == "ok", f"{info.name}: {run.reason}"
+        assert any(p.status == "ok" for p in run.points), f"{info.name}: no point measured"
+        for point in run.points:
+            assert point.status == "ok" or point.reason, f"{info.name} {point.key}: failed without a reason"
+    assert not children(), f"left behind: {[p.cmdline() for p in children()]}"
+
+
+@pytest.mark.e2e
+def test_contender_killed_mid_run_is_recorded_and_bench_goes_on(
+    tmp_path: Path, manifest_root: Any
+) -> None:
+    for name in ("a-victim", "b-survivor"):
+        root = manifest_root(name, extra=f"order = {10 if name == 'a-victim' else 20}")
+    registry = Registry.load(root)
+    killed: list[int] = []
+
+    def kill_victim_during_load() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not killed:
+            procs_now = children()
+            servers = [p for p in procs_now if str(FAKE) in " ".join(_cmdline(p))]
+            loading = any("wrk" in " ".join(_cmdline(p)) for p in procs_now)
+            if servers and loading:
+                time.sleep(0.3)
+                servers[0].send_signal(signal.SIGKILL)
+                killed.append(servers[0].pid)
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_victim_during_load, daemon=True)
+    killer.start()
+    floor = replace(short(ScenarioName.FLOOR), duration_s=2.0)
+    document, _ = bench(tmp_path, registry, floor)
+    killer.join(timeout=5)
+
+    assert killed, "the victim was never seen under load"
+    (scenario,) = document.scenarios
+    victim, survivor = scenario.result("a-victim"), scenario.result("b-survivor")
+    assert victim is not None and survivor is not None
+    assert victim.status == "failed"
+    assert "server exited" in victim.reason
+    assert victim.points and victim.points[0].status == "failed"
+    assert victim.points[0].summary == {}  # no figure, not a zero
+    assert survivor.status == "ok" and survivor.points[0].status == "ok"
+    assert not children()
+
+
+def _cmdline(proc: psutil.Process) -> list[str]:
+    try:
+        return list(proc.cmdline())
+    except psutil.Error:
+        return []
+
+
+def test_generator_bound_rule() -> None:
+    # autocannon (one usable core) at 0.95 s CPU over 1 s wall: it was the limit.
+    assert generator_bound(0.95, 1.0, 1, 0.5)
+    assert not generator_bound(0.5, 1.0, 1, 0.5)
+    # wrk with 2 usable cores at 1 core's worth of CPU: not saturated by itself...
+    assert not generator_bound(1.0, 1.0, 2, 0.6)
+    # ...unless its cores were saturated by anything, the tool or a neighbour.
+    assert generator_bound(1.0, 1.0, 2, 0.95)
+    assert not generator_bound(0.0, 0.0, 1, None)

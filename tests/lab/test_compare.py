@@ -1,0 +1,36 @@
+"""`primebench compare`: ratios after/before, noise reported as 'same'."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from golden_util import FIXTURE
+
+from primebench.lab import compare, results
+from primebench.lab.stats import Summary
+
+
+def test_same_document_has_no_change() -> None:
+    doc = results.load(FIXTURE)
+    found = compare.changes(doc, doc)
+    assert found
+    assert {c.verdict() for c in found} == {"same"}
+    assert all(c.ratio == 1.0 for c in found)
+
+
+def test_change_beyond_spread_is_reported_with_direction() -> None:
+    before = Summary(100.0, 1.0, 0.01, 99.0, 101.0, 3, False)
+    faster = dataclasses.replace(before, median=150.0)
+    change = compare.Change("article", "go-seed", "n=20000", "req_per_s", before, faster, False)
+    assert change.ratio == 1.5
+    assert change.verdict() == "better"
+    slower_p99 = compare.Change("article", "go-seed", "n=20000", "latency_p99_ms", before, faster, False)
+    assert slower_p99.verdict() == "worse"
+    noisy = dataclasses.replace(before, spread=0.6)
+    assert compare.Change("a", "b", "c", "req_per_s", noisy, faster, False).verdict() == "same"
+
+
+def test_render_lists_ratios() -> None:
+    doc = results.load(FIXTURE)
+    text = compare.render(doc, doc)
+    assert "| article | node-seed | n=20000 | req_per_s | 55.0 | 55.0 | 1.00x | same |" in text

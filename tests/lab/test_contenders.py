@@ -1,0 +1,116 @@
+"""contenders: the registry, manifests, availability, and every real contender built and answering."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from primebench.errors import UserError
+from primebench.lab import contenders, procs
+from primebench.lab.contenders import Contract, Registry, UnknownContender
+from primebench.lab.verify import READY_PATH, ready_check
+
+ManifestWriter = Callable[..., Path]  # the `manifest_root` fixture (tests/lab/conftest.py)
+
+
+EXPECTED = [
+    "node-seed",
+    "node-workers",
+    "go-seed",
+    "rust-axum",
+    "rust-axum-blocking",
+    "python-seed",
+    "python-jit",
+    "python-pool",
+    "primebench",
+]
+ALL = Registry.load().names()
+
+
+def test_registry_holds_every_contender_in_table_order(registry: Registry) -> None:
+    assert registry.names() == EXPECTED
+    assert [c.name for c in registry.select([])] == EXPECTED
+    assert [c.name for c in registry.select(["go-seed", "node-seed"])] == ["go-seed", "node-seed"]
+    assert registry.get("primebench").contract is Contract.STRICT
+    assert all(registry.get(n).contract is Contract.SEED for n in EXPECTED[:-1])
+
+
+def test_unknown_name_lists_the_valid_ones(registry: Registry) -> None:
+    with pytest.raises(UnknownContender) as info:
+        registry.select(["go-seed", "cobol-seed"])
+    message = str(info.value)
+    assert "'cobol-seed'" in message
+    assert all(name in message for name in EXPECTED)
+    assert isinstance(info.value, UserError)
+
+
+def test_missing_toolchain_is_unavailable_with_a_reason(manifest_root: ManifestWriter) -> None:
+    root = manifest_root("ghost", requires='["primebench-no-such-compiler"]')
+    ghost = Registry.load(root).get("ghost")
+    avail = contenders.availability(ghost)
+    assert not avail.available
+    assert str(avail) == "unavailable: primebench-no-such-compiler not found on PATH"
+
+
+def test_manifest_mistakes_name_the_key(manifest_root: ManifestWriter, tmp_path: Path) -> None:
+    manifest_root("odd", extra='colour = "blue"')
+    with pytest.raises(UserError, match=r"unknown keys \['colour'\]"):
+        Registry.load(tmp_path)
+    (tmp_path / "contenders" / "odd" / "contender.toml").unlink()
+    manifest_root("bad", contract="lenient")
+    with pytest.raises(UserError, match="contract must be one of seed, strict, got 'lenient'"):
+        Registry.load(tmp_path)
+
+
+def test_placeholders_and_environment(registry: Registry) -> None:
+    twin = registry.get("python-seed")
+    argv = contenders.run_argv(twin, "127.0.0.1", 4321)
+    assert argv[:3] == [sys.executable, "-m", "primebench"]
+    assert argv[argv.index("--port") + 1] == "4321"
+    go = registry.get("go-seed")
+    assert contenders.run_argv(go, "127.0.0.1", 1)[0] == str(go.directory / "bin" / "server")
+    env = contenders.run_env(go, "127.0.0.1", 4321)
+    assert (env["HOST"], env["PORT"]) == ("127.0.0.1", "4321")
+
+
+def test_python_artifact_counts_runtime_and_dependencies(registry: Registry) -> None:
+    size = contenders.artifact_size(registry.get("primebench"))
+    assert not size.missing
+    assert any(p.startswith("granian==") for p in size.paths)
+    assert not any(p.startswith(("pytest==", "mypy==", "sympy==")) for p in size.paths)
+    assert size.bytes > 20_000_000
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", ALL)
+def test_every_contender_builds_starts_and_answers_20000(registry: Registry, name: str) -> None:
+    contender = registry.get(name)
+    avail = contenders.availability(contender)
+    assert avail.available, str(avail)
+    outcome = contenders.build(contender)
+    assert outcome.ok, outcome.reason
+    assert not contenders.version(contender).startswith("unknown")
+    size = contenders.artifact_size(contender)
+    assert size.bytes > 0 and not size.missing
+    port = procs.free_port()
+    with procs.server(
+        contenders.run_argv(contender, "127.0.0.1", port),
+        cwd=contender.directory,
+        env=contenders.run_env(contender, "127.0.0.1", port),
+        host="127.0.0.1",
+        port=port,
+        cpus=None,
+        ready_path=READY_PATH,
+        ready_check=ready_check,
+    ) as running:
+        response = httpx.get(f"http://127.0.0.1:{port}/prime", params={"n": 20000}, timeout=60)
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/json")
+        assert response.json() == {"n": 20000, "prime": 224737}
+        pids = [p.pid for p in running.tree()]
+    assert not any(psutil.pid_exists(pid) for pid in pids)

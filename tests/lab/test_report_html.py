@@ -1,0 +1,43 @@
+"""The HTML report: golden output, self-contained (no script, no network), valid SVG."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from golden_util import FIXTURE, assert_golden
+
+from primebench.lab import report_html, results, svg
+
+
+def test_html_report_matches_golden() -> None:
+    assert_golden("report-small.html", report_html.render(results.load(FIXTURE)))
+
+
+def test_html_is_self_contained() -> None:
+    page = report_html.render(results.load(FIXTURE))
+    assert "<script" not in page
+    assert "<link" not in page
+    # The only URL is the SVG namespace, which is a name, not a fetch.
+    assert set(re.findall(r"https?://[^\s\"'<>]+", page)) == {"http://www.w3.org/2000/svg"}
+
+
+def test_every_chart_is_well_formed_svg() -> None:
+    page = report_html.render(results.load(FIXTURE))
+    charts = re.findall(r"<svg .*?</svg>", page, re.S)
+    # req/s and latency for the article, convoy, rate and sweep curves
+    assert len(charts) == 5
+    for chart in charts:
+        ET.fromstring(chart)
+
+
+def test_bar_chart_escapes_labels() -> None:
+    chart = svg.bar_chart("<t>", [svg.Bar("a&b", "s", 10.0, "10")], "req/s")
+    ET.fromstring(chart)
+    assert "a&amp;b" in chart
+
+
+def test_line_chart_skips_non_positive_points() -> None:
+    chart = svg.line_chart("t", [svg.Series("s", ((0.0, 1.0), (10.0, 5.0), (100.0, 50.0)))], "x", "y")
+    ET.fromstring(chart)
+    assert chart.count("<circle") == 2

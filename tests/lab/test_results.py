@@ -1,0 +1,80 @@
+"""The results document: round trip, refusal of unknown versions, failures kept as data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from primebench.errors import UserError
+from primebench.lab import results
+
+from golden_util import FIXTURE
+
+
+def test_fixture_round_trips_unchanged(tmp_path: Path) -> None:
+    doc = results.load(FIXTURE)
+    out = tmp_path / "again.json"
+    results.save(doc, out)
+    assert json.loads(out.read_text()) == json.loads(FIXTURE.read_text())
+
+
+def test_loader_refuses_an_unknown_schema_version(tmp_path: Path) -> None:
+    data = json.loads(FIXTURE.read_text())
+    data["schema_version"] = results.SCHEMA_VERSION + 1
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError, match=r"schema_version 2; this primebench reads only 1"):
+        results.load(path)
+
+
+def test_loader_refuses_a_document_without_a_version(tmp_path: Path) -> None:
+    data = json.loads(FIXTURE.read_text())
+    del data["schema_version"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError, match="schema_version None"):
+        results.load(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "is not JSON"),
+        ('{"kind": "something-else", "schema_version": 1}', "not a primebench results document"),
+        ('{"kind": "primebench-results", "schema_version": 1}', "malformed"),
+    ],
+)
+def test_loader_errors_are_user_errors(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(UserError, match=message):
+        results.load(path)
+
+
+def test_missing_file_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="cannot read results file"):
+        results.load(tmp_path / "nope.json")
+
+
+def test_failures_are_recorded_as_data_not_zeros() -> None:
+    article = results.load(FIXTURE).scenario("article")
+    assert article is not None
+    failed = article.result("rust-axum")
+    assert failed is not None
+    assert failed.status == "failed"
+    assert "status 500" in failed.reason
+    assert failed.points == ()  # no figure at all, rather than a 0 req/s
+    unavailable = article.result("python-seed")
+    assert unavailable is not None and unavailable.status == "unavailable"
+
+
+def test_point_summary_is_the_median_of_runs() -> None:
+    article = results.load(FIXTURE).scenario("article")
+    assert article is not None
+    run = article.result("go-seed")
+    assert run is not None
+    point = run.points[0]
+    assert point.median("req_per_s") == 50.0  # runs were 46, 50, 62
+    assert point.summary["req_per_s"].high_spread

@@ -1,0 +1,193 @@
+"""The service through a real HTTP client against a real server process."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import sympy
+
+from tests.servers import Service, run_service
+
+pytestmark = pytest.mark.e2e
+
+MAX_N = 10**12
+
+
+def get(service: Service, path: str) -> httpx.Response:
+    return httpx.get(service.url + path, timeout=30)
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 100, 1000, 20000, 99_991, 1_000_000, 1_000_001, 2_718_281])
+def test_prime_matches_sympy(service: Service, n: int) -> None:
+    response = get(service, f"/prime?n={n}")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.content == b'{"n":%d,"prime":%d}' % (n, sympy.prime(n))
+
+
+@pytest.mark.parametrize(("n", "p"), [(10**9, 22801763489), (10**12, 29996224275833)])
+def test_huge_n_matches_published_values(service: Service, n: int, p: int) -> None:
+    assert get(service, f"/prime?n={n}").json() == {"n": n, "prime": p}
+    assert get(service, f"/prime/{n}").json() == {"n": n, "prime": p}
+
+
+def test_missing_n_is_the_article_default(service: Service) -> None:
+    assert get(service, "/prime").content == b'{"n":10000,"prime":104729}'
+
+
+def test_path_form_and_leading_zeros(service: Service) -> None:
+    assert get(service, "/prime/20000").json() == {"n": 20000, "prime": 224737}
+    assert get(service, "/prime?n=00020000").json() == {"n": 20000, "prime": 224737}
+
+
+def test_head_has_headers_and_no_body(service: Service) -> None:
+    for path in ("/prime?n=7", "/prime/7", "/healthz", "/openapi.json"):
+        head = httpx.head(service.url + path, timeout=10)
+        full = get(service, path)
+        assert head.status_code == 200 and head.content == b""
+        assert head.headers["content-length"] == str(len(full.content))
+
+
+BAD_INPUTS = [
+    "", "abc", "-5", "0", "1.5", "1e3", "%2B7", "+7", "0x10", "%207", "7%20", "%09", "%D9%A3", "%EF%BC%97",
+    "1" * 10_000, str(MAX_N + 1), str(2**64), str(2**64 + 1), "%00", "7%00", "1%2C000",
+]
+
+
+@pytest.mark.parametrize("raw", BAD_INPUTS)
+def test_bad_n_is_400_problem_json(service: Service, raw: str) -> None:
+    response = get(service, f"/prime?n={raw}")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 400 and problem["type"] == "urn:primebench:problem:invalid-n"
+    assert "from 1 to 1000000000000" in problem["detail"] and "received" in problem["detail"]
+    assert len(problem["detail"]) < 200
+    assert get(service, "/prime?n=3").json() == {"n": 3, "prime": 5}  # still up
+
+
+@pytest.mark.parametrize("path", ["/prime/abc", "/prime/0", "/prime/-1", "/prime/1.5", "/prime/%D9%A3"])
+def test_bad_path_n_is_400(service: Service, path: str) -> None:
+    response = get(service, path)
+    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+
+
+def test_repeated_n_is_400(service: Service) -> None:
+    response = get(service, "/prime?n=1&n=2")
+    assert response.status_code == 400
+    assert "given once" in response.json()["detail"]
+
+
+def test_unknown_path_is_404_problem(service: Service) -> None:
+    for path in ("/nope", "/prime/1/2", "/primes", "/"):
+        response = get(service, path)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+def test_wrong_method_is_405_with_allow(service: Service, method: str) -> None:
+    response = httpx.request(method, service.url + "/prime?n=5", timeout=10)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_operational_endpoints(service: Service) -> None:
+    assert get(service, "/healthz").json() == {"status": "ok"}
+    assert get(service, "/readyz").json() == {"status": "ok"}
+    spec = get(service, "/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    assert set(spec["paths"]) == {"/prime", "/prime/{n}", "/healthz", "/readyz", "/metrics", "/openapi.json"}
+    assert spec["paths"]["/prime"]["get"]["parameters"][0]["schema"]["maximum"] == MAX_N
+
+
+def test_metrics_count_requests_paths_and_rejections(service: Service) -> None:
+    get(service, "/prime?n=5")
+    get(service, "/prime?n=abc")
+    get(service, "/prime?n=123456789")
+    text = get(service, "/metrics").text
+    assert 'primebench_requests_total{route="/prime",status="200"}' in text
+    assert 'primebench_requests_total{route="/prime",status="400"}' in text
+    assert 'primebench_rejections_total{reason="invalid-n"}' in text
+    assert 'primebench_answers_total{path="table"}' in text
+    assert 'primebench_answers_total{path="pool"}' in text
+    assert "primebench_request_seconds_bucket" in text
+    assert "primebench_heavy_in_flight" in text and "primebench_heavy_queued" in text
+
+
+async def _cheap_while_heavy(url: str) -> tuple[float, list[float]]:
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        heavy = [asyncio.create_task(client.get(f"/prime?n={10**12 - i}")) for i in range(4)]
+        await asyncio.sleep(0.05)
+        cheap_done: list[float] = []
+        start = time.perf_counter()
+        for n in range(1, 31):
+            response = await client.get(f"/prime?n={n}")
+            assert response.status_code == 200
+            cheap_done.append(time.perf_counter() - start)
+        first_heavy = min([t for t in await _finish_times(heavy, start)])
+        return first_heavy, cheap_done
+
+
+async def _finish_times(tasks: list[asyncio.Task[httpx.Response]], start: float) -> list[float]:
+    times = []
+    for task in asyncio.as_completed(tasks):
+        response = await task
+        assert response.status_code == 200
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def test_cheap_requests_are_answered_while_heavy_ones_run(service: Service) -> None:
+    # Four p(~10^12) queue on a one-process pool (~0.1-0.3 s each); thirty cheap answers finish before them.
+    first_heavy, cheap = asyncio.run(_cheap_while_heavy(service.url))
+    assert cheap[-1] < first_heavy
+
+
+def test_queue_full_is_503_with_retry_after() -> None:
+    async def burst(url: str) -> list[httpx.Response]:
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+            return list(await asyncio.gather(*(client.get(f"/prime?n={10**12 - i}") for i in range(6))))
+
+    with run_service("--workers", "1", "--pool-size", "1", "--queue-depth", "1") as running:
+        responses = asyncio.run(burst(running.url))
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses.count(200) >= 2 and statuses.count(503) >= 1
+        refused = next(r for r in responses if r.status_code == 503)
+        assert refused.headers["retry-after"] == "1"
+        assert refused.json()["type"] == "urn:primebench:problem:overloaded"
+        assert 'primebench_rejections_total{reason="overloaded"}' in httpx.get(running.url + "/metrics").text
+
+
+def test_deadline_is_a_problem_not_a_hung_connection() -> None:
+    with run_service("--workers", "1", "--deadline", "0.02") as running:
+        response = httpx.get(running.url + f"/prime?n={10**12}", timeout=30)
+        assert response.status_code == 503
+        assert response.json()["type"] == "urn:primebench:problem:deadline-exceeded"
+        assert httpx.get(running.url + "/prime?n=10").json() == {"n": 10, "prime": 29}
+        assert httpx.get(running.url + f"/prime?n={10**8}", timeout=30).status_code in (200, 503)
+
+
+def test_max_n_is_configurable() -> None:
+    with run_service("--workers", "1", "--max-n", "1000") as running:
+        assert httpx.get(running.url + "/prime?n=1000").json() == {"n": 1000, "prime": 7919}
+        response = httpx.get(running.url + "/prime?n=1001")
+        assert response.status_code == 400 and "from 1 to 1000 " in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [(["--workers", "many"], "--workers / PRIMEBENCH_WORKERS"), (["--engine", "fastest"], "one of fast, trial, trial-jit")],
+)
+def test_bad_setting_is_refused_at_start(args: list[str], needle: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "primebench", "serve", *args], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert needle in result.stderr and "Traceback" not in result.stderr
