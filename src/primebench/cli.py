@@ -12,28 +12,32 @@ from primebench.errors import UserError
 __all__ = ["main"]
 
 # Each module exposes `add_parser(subparsers)`, which sets `func(args) -> int`.
-COMMAND_MODULES = (
-    "primebench.service.command",
-    "primebench.lab.commands.verify",
-    "primebench.lab.commands.bench",
-    "primebench.lab.commands.report",
-    "primebench.lab.commands.compare",
-)
+COMMAND_MODULES = {
+    "serve": "primebench.service.command",
+    "verify": "primebench.lab.commands.verify",
+    "bench": "primebench.lab.commands.bench",
+    "report": "primebench.lab.commands.report",
+    "compare": "primebench.lab.commands.compare",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """All subcommands, or just `only`: `serve` must not pay for importing the lab (start-up time)."""
     parser = argparse.ArgumentParser(
         prog="primebench",
         description="The N-th prime as a service, and a lab that benchmarks it against Node, Go and Rust.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).add_parser(subparsers)
+    for command, module in COMMAND_MODULES.items():
+        if only is None or command == only:
+            importlib.import_module(module).add_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    only = argv[0] if argv and argv[0] in COMMAND_MODULES else None
+    args = build_parser(only).parse_args(argv)
     try:
         return int(args.func(args))
     except UserError as exc:

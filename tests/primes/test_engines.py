@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import pytest
 import sympy
@@ -57,12 +58,12 @@ def test_whole_table_equals_sympy_primes() -> None:
     table = PrimeTable.build(1_000_000)
     assert len(table) == 1_000_000
     expected = list(sympy.sieve.primerange(2, PUBLISHED[10**6] + 1))
-    assert table.primes.tolist() == expected
+    assert table.view.tolist() == expected
 
 
 @pytest.mark.parametrize("count", range(1, 40))
-def test_small_tables_equal_sympy(count: int) -> None:
-    assert PrimeTable.build(count).primes.tolist() == [sympy.prime(i) for i in range(1, count + 1)]
+def test_small_tables_equal_sympy(count: int, tmp_path: Path) -> None:
+    assert PrimeTable.build(count, tmp_path).view.tolist() == [sympy.prime(i) for i in range(1, count + 1)]
 
 
 def test_fast_engine_against_sympy_on_a_sample(fast) -> None:  # type: ignore[no-untyped-def]
@@ -113,3 +114,21 @@ def test_beyond_refuses_out_of_range() -> None:
 def test_cheap_limits_route_huge_n_to_the_pool(fast) -> None:  # type: ignore[no-untyped-def]
     assert fast.is_cheap(1) and fast.is_cheap(1_000_000)
     assert not fast.is_cheap(10**12)
+
+
+def test_table_cache_round_trip_and_corruption(tmp_path: Path) -> None:
+    built = PrimeTable.build(5000, tmp_path)
+    cached_file = tmp_path / "primes-5000.u32"
+    assert cached_file.exists()
+    assert PrimeTable.build(5000, tmp_path).view.tolist() == built.view.tolist()
+    data = bytearray(cached_file.read_bytes())
+    data[-1] ^= 0xFF  # corrupt the last prime: the CRC must catch it and the table be rebuilt
+    cached_file.write_bytes(bytes(data))
+    rebuilt = PrimeTable.build(5000, tmp_path)
+    assert rebuilt.nth(5000) == sympy.prime(5000)
+
+
+def test_unwritable_cache_keeps_the_table_in_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    assert PrimeTable.build(100, blocker).nth(100) == 541

@@ -20,6 +20,7 @@ import logging
 import math
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 
@@ -61,10 +62,16 @@ class ComputePool:
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
 
     def start(self) -> None:
-        """Create the pool and start its processes in the background (no request waits for them)."""
-        self._executor = self._new_executor()
-        for _ in range(self._size):
-            self._executor.submit(int, 0)
+        """Create the pool; its processes start on a background thread, so no request waits for them."""
+        executor = self._executor = self._new_executor()
+        threading.Thread(target=self._warm, args=(executor,), name="pool-warm-up", daemon=True).start()
+
+    def _warm(self, executor: concurrent.futures.ProcessPoolExecutor) -> None:
+        try:
+            for _ in range(self._size):
+                executor.submit(int, 0)
+        except RuntimeError:
+            pass  # shut down before it warmed up
 
     def close(self) -> None:
         if self._executor is not None:
