@@ -16,4 +16,6 @@ def assert_golden(name: str, actual: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
     expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"{name} changed; if intended, re-run with PRIMEBENCH_UPDATE_GOLDEN=1"
+    assert actual == expected, (
+        f"{name} changed; if intended, re-run with PRIMEBENCH_UPDATE_GOLDEN=1"
+    )

@@ -28,7 +28,12 @@ from primebench.lab.bench import BenchSettings, run_bench
 from primebench.lab.contenders import Registry, default_root
 from primebench.lab.loadgen import locate
 from primebench.lab.measure import generator_bound
-from primebench.lab.scenarios import ScenarioName, ScenarioSettings, default_settings, generators_used
+from primebench.lab.scenarios import (
+    ScenarioName,
+    ScenarioSettings,
+    default_settings,
+    generators_used,
+)
 
 SCHEMA = json.loads(resources.files("primebench.lab").joinpath("results.schema.json").read_text())
 FAKE = Path(__file__).with_name("fake_server.py")
@@ -53,7 +58,9 @@ def children() -> list[psutil.Process]:
     return psutil.Process().children(recursive=True)
 
 
-def bench(tmp_path: Path, registry: Registry, *scenarios: ScenarioSettings, names: tuple[str, ...] = ()) -> Any:
+def bench(
+    tmp_path: Path, registry: Registry, *scenarios: ScenarioSettings, names: tuple[str, ...] = ()
+) -> Any:
     settings = BenchSettings(
         registry=registry,
         tools_root=default_root(),
@@ -97,7 +104,9 @@ def test_short_bench_over_every_contender(tmp_path: Path, name: ScenarioName) ->
         assert run.status == "ok", f"{info.name}: {run.reason}"
         assert any(p.status == "ok" for p in run.points), f"{info.name}: no point measured"
         for point in run.points:
-            assert point.status == "ok" or point.reason, f"{info.name} {point.key}: failed without a reason"
+            assert point.status == "ok" or point.reason, (
+                f"{info.name} {point.key}: failed without a reason"
+            )
     assert not children(), f"left behind: {[p.cmdline() for p in children()]}"
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from golden_util import FIXTURE
-
 from primebench.lab import compare, results
 from primebench.lab.stats import Summary
+from tests.lab.golden_util import FIXTURE
 
 
 def test_same_document_has_no_change() -> None:
@@ -24,7 +23,9 @@ def test_change_beyond_spread_is_reported_with_direction() -> None:
     change = compare.Change("article", "go-seed", "n=20000", "req_per_s", before, faster, False)
     assert change.ratio == 1.5
     assert change.verdict() == "better"
-    slower_p99 = compare.Change("article", "go-seed", "n=20000", "latency_p99_ms", before, faster, False)
+    slower_p99 = compare.Change(
+        "article", "go-seed", "n=20000", "latency_p99_ms", before, faster, False
+    )
     assert slower_p99.verdict() == "worse"
     noisy = dataclasses.replace(before, spread=0.6)
     assert compare.Change("a", "b", "c", "req_per_s", noisy, faster, False).verdict() == "same"

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from golden_util import FIXTURE, assert_golden
-
 from primebench.lab import report_html, results, svg
+from tests.lab.golden_util import FIXTURE, assert_golden
 
 
 def test_html_report_matches_golden() -> None:
@@ -24,7 +23,7 @@ def test_html_is_self_contained() -> None:
 
 def test_every_chart_is_well_formed_svg() -> None:
     page = report_html.render(results.load(FIXTURE))
-    charts = re.findall(r"<svg .*?</svg>", page, re.S)
+    charts = re.findall(r"<svg .*?</svg>", page, re.DOTALL)
     # req/s and latency for the article, convoy, rate and sweep curves
     assert len(charts) == 5
     for chart in charts:
@@ -38,6 +37,8 @@ def test_bar_chart_escapes_labels() -> None:
 
 
 def test_line_chart_skips_non_positive_points() -> None:
-    chart = svg.line_chart("t", [svg.Series("s", ((0.0, 1.0), (10.0, 5.0), (100.0, 50.0)))], "x", "y")
+    chart = svg.line_chart(
+        "t", [svg.Series("s", ((0.0, 1.0), (10.0, 5.0), (100.0, 50.0)))], "x", "y"
+    )
     ET.fromstring(chart)
     assert chart.count("<circle") == 2

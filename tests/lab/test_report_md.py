@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from golden_util import FIXTURE, assert_golden
-
 from primebench.lab import report_md, results, tables
+from tests.lab.golden_util import FIXTURE, assert_golden
 
 
 def test_markdown_report_matches_golden() -> None:

@@ -9,8 +9,7 @@ import pytest
 
 from primebench.errors import UserError
 from primebench.lab import results
-
-from golden_util import FIXTURE
+from tests.lab.golden_util import FIXTURE
 
 
 def test_fixture_round_trips_unchanged(tmp_path: Path) -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from golden_util import FIXTURE
-
 from primebench.lab import results, targets
 from primebench.lab.targets import VerdictStatus
+from tests.lab.golden_util import FIXTURE
 
 
 def _verdicts() -> dict[str, targets.Verdict]:

@@ -60,6 +60,11 @@ def test_bad_input_cells() -> None:
         == "400 problem+json"
     )
     assert BadInput("huge", "", None, "", "", "no answer within 3 s", None).cell() == "timeout"
+    axum = "Failed to deserialize query string: n: invalid digit found in string"
+    assert (
+        BadInput("abc", "", 400, "text/plain", axum, "", None).cell()
+        == "400 …g: n: invalid digit found in string"
+    )
 
 
 def test_a_wrong_answer_fails_verify(manifest_root: ManifestWriter, tmp_path: Path) -> None:

@@ -161,14 +161,22 @@ def _tail(path: Path) -> str:
         return ""
 
 
-def _group_alive(pgid: int) -> bool:
+def _running(proc: psutil.Process) -> bool:
+    """Alive and not a zombie: an orphan's zombie waits for init to reap it, which can take seconds."""
     try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
+        return bool(proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE)
+    except psutil.Error:
         return False
-    except PermissionError:
-        return True
-    return True
+
+
+def _wait_gone(procs: Sequence[psutil.Process], timeout_s: float) -> list[psutil.Process]:
+    """Poll until every process is gone (or a zombie); returns the survivors."""
+    end = time.monotonic() + timeout_s
+    pending = [p for p in procs if _running(p)]
+    while pending and time.monotonic() < end:
+        time.sleep(0.01)
+        pending = [p for p in pending if _running(p)]
+    return pending
 
 
 def _signal_all(pgid: int, procs: Sequence[psutil.Process], sig: signal.Signals) -> None:
@@ -192,16 +200,14 @@ def _take_down(popen: subprocess.Popen[bytes], grace_s: float = STOP_GRACE_S) ->
     with contextlib.suppress(subprocess.TimeoutExpired):
         popen.wait(timeout=grace_s)
     others = [p for p in procs if p.pid != popen.pid]
-    psutil.wait_procs(others, timeout=max(0.0, deadline - time.monotonic()))
-    procs = [p for p in procs if p.is_running()] + process_tree(popen.pid)
-    _signal_all(pgid, procs, signal.SIGKILL)
-    popen.wait()
-    psutil.wait_procs([p for p in procs if p.pid != popen.pid], timeout=grace_s)
-    end = time.monotonic() + grace_s
-    while _group_alive(pgid) and time.monotonic() < end:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)
-        time.sleep(0.01)
+    survivors = _wait_gone(others, max(0.0, deadline - time.monotonic()))
+    if popen.poll() is None or survivors:
+        late = [p for p in process_tree(popen.pid) if p.pid != popen.pid]
+        _signal_all(pgid, survivors + late, signal.SIGKILL)
+        popen.wait()
+        _wait_gone(survivors + late, grace_s)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pgid, signal.SIGKILL)  # anything born in the group after the last look
 
 
 class RunningServer:

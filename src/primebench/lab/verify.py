@@ -103,14 +103,22 @@ class BadInput:
     ok: bool | None  # None: recorded, not judged (seed contract)
 
     def cell(self, width: int = 40) -> str:
-        """A short table cell: `200 {"n":null,"prime":1}`, `400 problem`, `timeout`."""
+        """A short table cell: `200 {"n":null,"prime":1}`, `400 problem+json`, `timeout`.
+
+        A long plain-text body keeps its end, where frameworks put the reason
+        (Axum: "Failed to deserialize query string: n: invalid digit found in string").
+        """
         if self.status is None:
             return "timeout" if "no answer within" in self.error else "no answer"
         if self.content_type == "application/problem+json":
-            text = f"{self.status} problem+json"
-        else:
-            text = f"{self.status} {' '.join(self.body.split())}".strip()
-        return text if len(text) <= width else text[: width - 1] + "…"
+            return f"{self.status} problem+json"
+        body = " ".join(self.body.split())
+        text = f"{self.status} {body}".strip()
+        if len(text) <= width:
+            return text
+        if self.content_type.endswith("json"):
+            return text[: width - 1] + "…"
+        return f"{self.status} …{body[-(width - len(str(self.status)) - 2) :]}"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+from pathlib import Path
 from time import perf_counter
 from typing import Protocol
 
@@ -65,15 +67,15 @@ class PrimeApp:
 
     # RSGI lifecycle: called by granian in the worker process, on its event loop.
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.metrics = Metrics()
+        directory = os.environ.get(metrics_module.DIR_ENV)
+        self.metrics = Metrics(Path(directory) if directory else None)
         if self._inline_max_n < self.max_n:
-            metrics = self.metrics
             self.pool = ComputePool(
                 self.engine.offloaded,
                 size=self.settings.effective_pool_size(),
                 queue_depth=self.settings.queue_depth,
                 deadline_s=self.settings.deadline,
-                on_change=lambda running, queued: (metrics.heavy_in_flight.set(running), metrics.heavy_queued.set(queued)),
+                on_change=self.metrics.heavy,
             )
             self.pool.start()
         self.ready = True
@@ -141,7 +143,8 @@ class PrimeApp:
             return path, 200, _JSON, _STATUS_OK
         if path == "/metrics":
             _check_method(method)
-            return path, 200, [("content-type", metrics_module.CONTENT_TYPE)], metrics_module.render_all()
+            assert self.metrics is not None
+            return path, 200, [("content-type", metrics_module.CONTENT_TYPE)], metrics_module.render_all(self.metrics)
         if path == "/openapi.json":
             _check_method(method)
             return path, 200, _JSON, self._openapi

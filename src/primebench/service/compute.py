@@ -20,7 +20,9 @@ import logging
 import math
 import multiprocessing
 import os
+import select
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 
@@ -33,10 +35,34 @@ log = logging.getLogger("primebench.compute")
 Job = Callable[[int], int]
 
 
-def _lower_priority(niceness: int, warm: Job | None) -> None:
+def _lower_priority(niceness: int, warm: Job | None, owner_pid: int | None = None) -> None:
     os.nice(niceness)
+    if owner_pid is not None:
+        _exit_with(owner_pid)
     if warm is not None:
         warm(1)  # pay imports / JIT loading before the first real job
+
+
+def _exit_with(owner_pid: int) -> None:
+    """End this pool process when the worker that owns it dies (kill -9, OOM killer).
+
+    A pool process is a child of the forkserver, not of the worker, and holds both ends of
+    its own job queue, so nothing else would ever tell it that its worker is gone: it and
+    the forkserver would live on as orphans. A daemon thread waits on a pidfd of the worker
+    (no polling). While a job holds the GIL (primecount does) the exit waits for that job.
+    """
+    try:
+        pidfd = os.pidfd_open(owner_pid)
+    except ProcessLookupError:
+        os._exit(1)
+    except OSError:
+        return  # no pidfd (kernel < 5.3): the orphan risk stays, as before
+
+    def wait_then_exit() -> None:
+        select.select([pidfd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=wait_then_exit, name="exit-with-worker", daemon=True).start()
 
 
 class ComputePool:
@@ -73,10 +99,26 @@ class ComputePool:
         except RuntimeError:
             pass  # shut down before it warmed up
 
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+    def close(self, timeout_s: float = 2.0) -> None:
+        """Stop the pool processes before returning; any still alive after `timeout_s` are killed.
+
+        Waiting matters: granian's worker is a multiprocessing child, and when it returns,
+        multiprocessing's exit hook stops the job queue's feeder thread and then joins every
+        child process. Had the pool not been stopped by then, its processes would never get
+        their stop sentinel: the worker would hang until granian killed it at the end of the
+        grace period, leaving the pool and its forkserver behind as orphans.
+        """
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        processes = list(getattr(executor, "_processes", {}).values())
+        executor.shutdown(wait=False, cancel_futures=True)
+        ends = time.monotonic() + timeout_s
+        for process in processes:
+            process.join(max(0.0, ends - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)
 
     @property
     def admitted(self) -> int:
@@ -131,7 +173,7 @@ class ComputePool:
             max_workers=self._size,
             mp_context=context,
             initializer=_lower_priority,
-            initargs=(self._niceness, self._job),
+            initargs=(self._niceness, self._job, os.getpid()),
         )
 
     def _replace(self, broken: concurrent.futures.ProcessPoolExecutor, *, kill: bool = False) -> None:

@@ -3,8 +3,7 @@
 The engine (prime table, compiled kernels) is prepared in the parent before granian
 forks its workers, so workers start with it ready and share its memory pages. A worker
 started another way (spawn) prepares it from PRIMEBENCH_* variables instead.
-PROMETHEUS_MULTIPROC_DIR must be set before prometheus_client is imported anywhere,
-which is why this module imports the app lazily.
+The app (and prometheus_client) is imported lazily: `serve --help` need not pay for it.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ import tempfile
 from typing import TYPE_CHECKING
 
 from primebench.primes import prepare
+from primebench.service.metrics import DIR_ENV
 from primebench.service.settings import Settings, resolve
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def serve(settings: Settings) -> int:
     """Run until SIGTERM/SIGINT; in-flight requests get `settings.grace` seconds to finish."""
     global _prepared
     metrics_dir = tempfile.mkdtemp(prefix="primebench-metrics-")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    os.environ[DIR_ENV] = metrics_dir
     os.environ.update(settings.to_env())
     try:
         from granian.constants import HTTPModes, Interfaces, Loops
@@ -63,7 +63,10 @@ def serve(settings: Settings) -> int:
             websockets=False,
             loop=Loops.auto,
             backlog=settings.backlog,
-            http1_settings=HTTP1Settings(max_buffer_size=settings.max_header_bytes),
+            http1_settings=HTTP1Settings(
+                max_buffer_size=settings.max_header_bytes,
+                header_read_timeout=round(settings.header_timeout * 1000),  # milliseconds
+            ),
             log_level=LogLevels(settings.log_level),
             respawn_failed_workers=True,
             respawn_interval=0.5,

@@ -45,6 +45,7 @@ class Settings:
     deadline: float = 10.0
     grace: float = 10.0
     max_header_bytes: int = 65_536
+    header_timeout: float = 30.0  # a request head must arrive within this (slow clients, slowloris)
     backlog: int = 1024
     log_level: str = "warning"
 
@@ -123,6 +124,9 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("deadline", _float_range(0.01, 3600), "seconds from 0.01 to 3600", "limit per heavy computation"),
     SettingSpec("grace", _float_range(1, 1800), "seconds from 1 to 1800", "shutdown grace period"),
     SettingSpec("max_header_bytes", _int_range(8192, 16 * 2**20), "8192 to 16777216", "request head size limit"),
+    SettingSpec(
+        "header_timeout", _float_range(0.1, 600), "seconds from 0.1 to 600", "time limit to receive a request head"
+    ),
     SettingSpec("backlog", _int_range(128, 65535), "128 to 65535", "listen backlog"),
     SettingSpec(
         "log_level",
