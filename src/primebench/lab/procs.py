@@ -169,6 +169,26 @@ def _running(proc: psutil.Process) -> bool:
         return False
 
 
+def _group_members(pgid: int) -> list[psutil.Process]:
+    """Every live process in the group, including orphans a crashed leader left behind."""
+    members = []
+    for proc in psutil.process_iter():
+        try:
+            if os.getpgid(proc.pid) == pgid:
+                members.append(proc)
+        except (OSError, psutil.Error):
+            continue
+    return members
+
+
+def _ours(popen: subprocess.Popen[bytes]) -> list[psutil.Process]:
+    """The server's descendants plus its group's members, each once."""
+    found = {p.pid: p for p in process_tree(popen.pid)}
+    for proc in _group_members(popen.pid):
+        found.setdefault(proc.pid, proc)
+    return list(found.values())
+
+
 def _wait_gone(procs: Sequence[psutil.Process], timeout_s: float) -> list[psutil.Process]:
     """Poll until every process is gone (or a zombie); returns the survivors."""
     end = time.monotonic() + timeout_s
@@ -194,7 +214,7 @@ def _take_down(popen: subprocess.Popen[bytes], grace_s: float = STOP_GRACE_S) ->
     children (a server whose master crashed leaves its workers behind).
     """
     pgid = popen.pid  # start_new_session=True: the leader's pid is the group id
-    procs = process_tree(popen.pid)
+    procs = _ours(popen)
     _signal_all(pgid, procs, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -202,7 +222,7 @@ def _take_down(popen: subprocess.Popen[bytes], grace_s: float = STOP_GRACE_S) ->
     others = [p for p in procs if p.pid != popen.pid]
     survivors = _wait_gone(others, max(0.0, deadline - time.monotonic()))
     if popen.poll() is None or survivors:
-        late = [p for p in process_tree(popen.pid) if p.pid != popen.pid]
+        late = [p for p in _ours(popen) if p.pid != popen.pid]
         _signal_all(pgid, survivors + late, signal.SIGKILL)
         popen.wait()
         _wait_gone(survivors + late, grace_s)

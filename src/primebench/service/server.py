@@ -61,7 +61,7 @@ def serve(settings: Settings) -> int:
             workers=settings.effective_workers(),
             http=HTTPModes.http1,
             websockets=False,
-            loop=Loops.auto,
+            loop=Loops(settings.loop),
             backlog=settings.backlog,
             http1_settings=HTTP1Settings(
                 max_buffer_size=settings.max_header_bytes,

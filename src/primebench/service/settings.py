@@ -47,6 +47,7 @@ class Settings:
     max_header_bytes: int = 65_536
     header_timeout: float = 30.0  # a request head must arrive within this (slow clients, slowloris)
     backlog: int = 1024
+    loop: str = "auto"
     log_level: str = "warning"
 
     def effective_workers(self) -> int:
@@ -128,6 +129,12 @@ SPECS: tuple[SettingSpec, ...] = (
         "header_timeout", _float_range(0.1, 600), "seconds from 0.1 to 600", "time limit to receive a request head"
     ),
     SettingSpec("backlog", _int_range(128, 65535), "128 to 65535", "listen backlog"),
+    SettingSpec(
+        "loop",
+        _choice(("auto", "asyncio", "uvloop", "rloop")),
+        "one of auto, asyncio, uvloop, rloop",
+        "event loop of each worker (auto: granian's pick among those installed)",
+    ),
     SettingSpec(
         "log_level",
         _choice(("critical", "error", "warning", "info", "debug")),
