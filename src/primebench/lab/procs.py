@@ -27,7 +27,14 @@ from typing import IO
 import psutil
 
 from primebench.lab import http
-from primebench.lab.resources import SAMPLE_INTERVAL_S, ResourceMeter, ResourceUsage, process_tree
+from primebench.lab.resources import (
+    SAMPLE_INTERVAL_S,
+    Pinning,
+    ResourceMeter,
+    ResourceUsage,
+    cpu_split,
+    process_tree,
+)
 
 __all__ = [
     "Pinning",
@@ -57,22 +64,6 @@ class ServerFailed(Exception):
         )
         self.reason = reason
         self.stderr_tail = stderr_tail
-
-
-@dataclass(frozen=True)
-class Pinning:
-    """Disjoint core sets for the server and the load generator (`shared` when impossible)."""
-
-    server: frozenset[int]
-    generator: frozenset[int]
-    shared: bool
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "server": sorted(self.server),
-            "generator": sorted(self.generator),
-            "shared": self.shared,
-        }
 
 
 @dataclass(frozen=True)
@@ -119,25 +110,6 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
-
-
-def cpu_split(
-    cpus_available: frozenset[int] | None = None, server_cores: int | None = None
-) -> Pinning:
-    """Default pinning: the server gets all but the last core, the generator the last.
-
-    `server_cores` overrides how many (lowest-numbered) cores the server gets; the
-    generator always gets the rest. On one core both share it and `shared` says so.
-    """
-    cpus = sorted(cpus_available if cpus_available is not None else os.sched_getaffinity(0))
-    if not cpus:
-        raise ValueError("no CPU available")
-    if len(cpus) == 1:
-        return Pinning(frozenset(cpus), frozenset(cpus), shared=True)
-    count = len(cpus) - 1 if server_cores is None else server_cores
-    if not 1 <= count < len(cpus):
-        raise ValueError(f"server_cores must be between 1 and {len(cpus) - 1}, got {count}")
-    return Pinning(frozenset(cpus[:count]), frozenset(cpus[count:]), shared=False)
 
 
 def _pinned(argv: Sequence[str], cpus: frozenset[int] | None) -> list[str]:

@@ -1,6 +1,8 @@
-"""CPU time and peak memory of a server's whole process tree while a block of code runs.
+"""Cores and costs: how the server and the generator share the CPUs, and what a server used.
 
-A server's cost is not one process: granian forks workers, python-pool a process
+`cpu_split` keeps server and load generator on disjoint cores so they do not fight.
+
+For cost: a server's cost is not one process: granian forks workers, python-pool a process
 pool, so a `ps` of the leader undercounts. psutil samples the leader and every
 descendant; CPU time comes from each process's own counters (exact, not sampled),
 peak RSS is the largest sum seen over the samples (so a spike shorter than the
@@ -9,6 +11,7 @@ interval can be missed: the interval is 50 ms by default).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -16,9 +19,51 @@ from typing import Self
 
 import psutil
 
-__all__ = ["SAMPLE_INTERVAL_S", "ResourceMeter", "ResourceUsage", "process_tree"]
+__all__ = [
+    "SAMPLE_INTERVAL_S",
+    "Pinning",
+    "ResourceMeter",
+    "ResourceUsage",
+    "cpu_split",
+    "process_tree",
+]
 
 SAMPLE_INTERVAL_S = 0.05
+
+
+@dataclass(frozen=True)
+class Pinning:
+    """Disjoint core sets for the server and the load generator (`shared` when impossible)."""
+
+    server: frozenset[int]
+    generator: frozenset[int]
+    shared: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "server": sorted(self.server),
+            "generator": sorted(self.generator),
+            "shared": self.shared,
+        }
+
+
+def cpu_split(
+    cpus_available: frozenset[int] | None = None, server_cores: int | None = None
+) -> Pinning:
+    """Default pinning: the server gets all but the last core, the generator the last.
+
+    `server_cores` overrides how many (lowest-numbered) cores the server gets; the
+    generator always gets the rest. On one core both share it and `shared` says so.
+    """
+    cpus = sorted(cpus_available if cpus_available is not None else os.sched_getaffinity(0))
+    if not cpus:
+        raise ValueError("no CPU available")
+    if len(cpus) == 1:
+        return Pinning(frozenset(cpus), frozenset(cpus), shared=True)
+    count = len(cpus) - 1 if server_cores is None else server_cores
+    if not 1 <= count < len(cpus):
+        raise ValueError(f"server_cores must be between 1 and {len(cpus) - 1}, got {count}")
+    return Pinning(frozenset(cpus[:count]), frozenset(cpus[count:]), shared=False)
 
 
 def process_tree(pid: int) -> list[psutil.Process]:

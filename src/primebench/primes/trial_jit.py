@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-__all__ = ["MAX_N", "nth_prime", "compiled"]
+__all__ = ["MAX_N", "compiled", "nth_prime"]
 
 # p(203_280_221) = 4_294_967_291 is the largest prime below 2**32.
 MAX_N = 203_280_221
@@ -25,7 +25,7 @@ def compiled() -> Callable[[int], int]:
 
     u32 = np.uint32
 
-    @numba.njit(cache=True, nogil=True)  # type: ignore[misc]
+    @numba.njit(cache=True, nogil=True)
     def is_prime(num: np.uint32) -> bool:
         limit = u32(np.sqrt(np.float64(num)))
         i = u32(2)
@@ -33,9 +33,9 @@ def compiled() -> Callable[[int], int]:
             if num % i == u32(0):
                 return False
             i += u32(1)
-        return num > u32(1)
+        return bool(num > u32(1))
 
-    @numba.njit(cache=True, nogil=True)  # type: ignore[misc]
+    @numba.njit(cache=True, nogil=True)
     def find_nth_prime(n: np.uint32) -> np.uint32:
         count = u32(0)
         num = u32(2)

@@ -19,9 +19,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 
-__all__ = ["CONTENT_TYPE", "DIR_ENV", "Metrics", "ROUTES", "render_all"]
+__all__ = ["CONTENT_TYPE", "DIR_ENV", "ROUTES", "Metrics", "render_all"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DIR_ENV = "PRIMEBENCH_METRICS_DIR"

@@ -15,7 +15,7 @@ from typing import Any
 from primebench.errors import UserError
 from primebench.primes import EngineName
 
-__all__ = ["ENV_PREFIX", "Offload", "SPECS", "Settings", "SettingSpec", "available_cpus", "resolve"]
+__all__ = ["ENV_PREFIX", "SPECS", "Offload", "SettingSpec", "Settings", "available_cpus", "resolve"]
 
 ENV_PREFIX = "PRIMEBENCH_"
 
