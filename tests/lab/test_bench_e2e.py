@@ -10,7 +10,9 @@ goes on with the next one.
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -55,7 +57,7 @@ def short(name: ScenarioName) -> ScenarioSettings:
 
 
 def children() -> list[psutil.Process]:
-    return psutil.Process().children(recursive=True)
+    return list(psutil.Process().children(recursive=True))
 
 
 def bench(
@@ -158,10 +160,51 @@ def _cmdline(proc: psutil.Process) -> list[str]:
 
 def test_generator_bound_rule() -> None:
     # autocannon (one usable core) at 0.95 s CPU over 1 s wall: it was the limit.
-    assert generator_bound(0.95, 1.0, 1, 0.5)
+    assert generator_bound(0.95, 1.0, 1, 0.95)
     assert not generator_bound(0.5, 1.0, 1, 0.5)
     # wrk with 2 usable cores at 1 core's worth of CPU: not saturated by itself...
     assert not generator_bound(1.0, 1.0, 2, 0.6)
-    # ...unless its cores were saturated by anything, the tool or a neighbour.
+    # ...unless its cores were saturated and it was a large consumer there (starved).
     assert generator_bound(1.0, 1.0, 2, 0.95)
+    # A tool sending a trickle is not limited by a busy neighbour on its core.
+    assert not generator_bound(0.02, 1.0, 1, 0.99)
     assert not generator_bound(0.0, 0.0, 1, None)
+
+
+@pytest.mark.e2e
+def test_ctrl_c_leaves_no_process_and_keeps_partial_results(
+    tmp_path: Path, manifest_root: Any
+) -> None:
+    root = manifest_root("a-fake")
+    env = {**os.environ, "PRIMEBENCH_ROOT": str(root)}
+    out = tmp_path / "results"
+    argv = [
+        *(sys.executable, "-m", "primebench", "bench", "--scenario", "floor"),
+        *("--duration", "20", "--runs", "1", "--warmup", "0", "--connections", "4"),
+        *("--out", str(out)),
+    ]
+    lab = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            tree = psutil.Process(lab.pid).children(recursive=True)
+            seen.update(p.pid for p in tree)
+            if any("wrk" in " ".join(_cmdline(p)) for p in tree):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the bench never started its load generator")
+        time.sleep(0.5)
+        lab.send_signal(signal.SIGINT)
+        _, stderr = lab.communicate(timeout=60)
+    finally:
+        if lab.poll() is None:
+            lab.kill()
+    assert lab.returncode == 130, stderr.decode()
+    assert b"interrupted" in stderr
+    alive = [p for p in seen if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    assert not alive, "processes outlived the interrupted bench"
+    (saved,) = out.glob("*.json")
+    document = results.load(saved)
+    assert any("interrupted" in note for note in document.notes)

@@ -327,10 +327,15 @@ def _measure_point(
                 f"server still busy {settings.settle_timeout_s:g} s after {point.label}"
             )
     record = summarize_point(point, runs, warmup)
+    rps = record.summary.get("req_per_s")
+    if rps is not None and rps.high_spread:
+        say(f"{tag}: {point.label}: warning: runs differ by {rps.spread * 100:.0f}% (MAD/median)")
     skip = ""
-    if scenario.name is ScenarioName.SWEEP and record.status == "ok":
+    if scenario.name is ScenarioName.SWEEP:
+        # Points run in ascending n: once a contender cannot answer each connection once
+        # per run, every larger n only piles up a backlog that outlives the run.
         answered = min((r.load.requests for r in runs if r.load is not None), default=0)
-        if answered < scenario.connections:
+        if record.status != "ok" or answered < scenario.connections:
             skip = (
                 f"n={point.params.get('n')} already got fewer answers than connections in "
                 f"{scenario.duration_s:g} s; a larger n would only queue"

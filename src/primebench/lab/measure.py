@@ -36,6 +36,8 @@ __all__ = [
 
 #: A run whose generator used at least this share of the cores it could use measured the tool.
 GENERATOR_BOUND = 0.9
+#: ...or, on generator cores saturated by anything, a tool using at least this share of them.
+SHARE_ON_BUSY_CORE = 0.3
 IDLE_WINDOW_S = 0.25
 IDLE_CPU_SHARE = 0.08  # of one core: a server below this is not working through a backlog
 
@@ -195,11 +197,16 @@ def generator_bound(
     """Did the load generator, rather than the server, set the pace of this run?
 
     Yes when the tool used at least GENERATOR_BOUND of the cores it can use (its own
-    CPU time from rusage), or when its cores were that busy with anything at all (the
-    kernel's counters): either way it could not send faster.
+    CPU time from rusage). Also when its cores were that busy with anything and the
+    tool itself was a large consumer there (SHARE_ON_BUSY_CORE): it then wanted more CPU
+    than it got. A tool sending 30 req/s uses almost nothing and is not limited by a
+    busy neighbour, so a busy core alone does not flag it.
     """
-    by_tool = tool_wall_s > 0 and tool_cpu_s / tool_wall_s >= GENERATOR_BOUND * usable_cores
-    by_core = cores_busy is not None and cores_busy >= GENERATOR_BOUND
+    share = tool_cpu_s / tool_wall_s / usable_cores if tool_wall_s > 0 and usable_cores else 0.0
+    by_tool = share >= GENERATOR_BOUND
+    by_core = (
+        cores_busy is not None and cores_busy >= GENERATOR_BOUND and share >= SHARE_ON_BUSY_CORE
+    )
     return by_tool or by_core
 
 

@@ -354,12 +354,16 @@ def run_tool(
         finally:
             if reaper.is_alive():
                 pgid = popen.pid
-                procs = process_tree(popen.pid)
+                procs = _ours(popen)
                 _signal_all(pgid, procs, signal.SIGTERM)
+                deadline = time.monotonic() + STOP_GRACE_S
                 reaper.join(STOP_GRACE_S)
-                if reaper.is_alive():
+                others = [p for p in procs if p.pid != popen.pid]
+                survivors = _wait_gone(others, max(0.0, deadline - time.monotonic()))
+                if reaper.is_alive() or survivors:
                     _signal_all(pgid, procs, signal.SIGKILL)
                     reaper.join()
+                    _wait_gone(survivors, STOP_GRACE_S)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(popen.pid, signal.SIGKILL)  # stragglers the tool left in its group
         status = waited["status"]

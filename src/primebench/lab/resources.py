@@ -2,7 +2,7 @@
 
 `cpu_split` keeps server and load generator on disjoint cores so they do not fight.
 
-For cost: a server's cost is not one process: granian forks workers, python-pool a process
+A server's cost is not one process: granian forks workers, python-pool a process
 pool, so a `ps` of the leader undercounts. psutil samples the leader and every
 descendant; CPU time comes from each process's own counters (exact, not sampled),
 peak RSS is the largest sum seen over the samples (so a spike shorter than the

@@ -89,6 +89,10 @@ class ScenarioSettings:
             raise UserError(f"--duration must be > 0 s, got {self.duration_s}")
         if self.connections < 1:
             raise UserError(f"--connections must be >= 1, got {self.connections}")
+        if min(self.n, self.heavy_n, self.light_max_n, self.heavy_connections) < 1:
+            raise UserError("--n, --heavy-n, --light-max-n and --heavy-connections must be >= 1")
+        if self.light_rate <= 0:
+            raise UserError(f"--light-rate must be > 0 req/s, got {self.light_rate}")
 
     def heavy_n_of(self, contender: str) -> int:
         """The heavy stream's n for `contender` in the convoy scenario."""

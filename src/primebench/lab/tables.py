@@ -145,8 +145,8 @@ def _marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
     notes = []
     if any(p.generator_bound for r in scenario.results for p in r.points):
         notes.append(
-            f"{BOUND_MARK} generator-bound: the load generator saturated its cores; "
-            "this figure is the tool's limit, not the server's."
+            f"{BOUND_MARK} generator-bound: the load generator used up its cores (or was "
+            "starved on them by other processes): this figure is the tool's limit, not the server's."
         )
     if any(s.high_spread for r in scenario.results for p in r.points for s in p.summary.values()):
         notes.append(

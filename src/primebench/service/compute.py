@@ -23,6 +23,7 @@ import os
 import select
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 
@@ -86,18 +87,23 @@ class ComputePool:
         self._on_change = on_change
         self._admitted = 0
         self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+        # Pools whose processes have started. Only these are killed at a deadline: a job that
+        # timed out while its pool was still starting was waiting, not running away, and
+        # killing that pool would restart the wait for the next job, forever when the
+        # deadline is shorter than a pool's start-up.
+        self._warmed: weakref.WeakSet[concurrent.futures.ProcessPoolExecutor] = weakref.WeakSet()
 
     def start(self) -> None:
         """Create the pool; its processes start on a background thread, so no request waits for them."""
-        executor = self._executor = self._new_executor()
-        threading.Thread(target=self._warm, args=(executor,), name="pool-warm-up", daemon=True).start()
+        self._executor = self._new_executor()
 
     def _warm(self, executor: concurrent.futures.ProcessPoolExecutor) -> None:
         try:
-            for _ in range(self._size):
-                executor.submit(int, 0)
+            futures = [executor.submit(int, 0) for _ in range(self._size)]
+            concurrent.futures.wait(futures)
         except RuntimeError:
-            pass  # shut down before it warmed up
+            return  # shut down before it warmed up
+        self._warmed.add(executor)
 
     def close(self, timeout_s: float = 2.0) -> None:
         """Stop the pool processes before returning; any still alive after `timeout_s` are killed.
@@ -152,7 +158,7 @@ class ComputePool:
                     raise
                 log.warning("compute pool broke (a pool process died); retrying n=%d once", n)
             except TimeoutError:
-                if future.running():
+                if future.running() and executor in self._warmed:
                     self._replace(executor, kill=True)
                 raise Problem(
                     "deadline-exceeded",
@@ -167,14 +173,17 @@ class ComputePool:
         return self._executor
 
     def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
+        """A new pool, warmed on a background thread (no request waits for its processes to start)."""
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["primebench.primes"])
-        return concurrent.futures.ProcessPoolExecutor(
+        executor = concurrent.futures.ProcessPoolExecutor(
             max_workers=self._size,
             mp_context=context,
             initializer=_lower_priority,
             initargs=(self._niceness, self._job, os.getpid()),
         )
+        threading.Thread(target=self._warm, args=(executor,), name="pool-warm-up", daemon=True).start()
+        return executor
 
     def _replace(self, broken: concurrent.futures.ProcessPoolExecutor, *, kill: bool = False) -> None:
         """Swap in a fresh pool once, however many jobs noticed the breakage."""

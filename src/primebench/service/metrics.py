@@ -3,14 +3,16 @@
 prometheus_client's own multiprocess mode writes memory-mapped files under a lock on
 every increment: measured here at ~8 us of a ~12 us request. Instead each worker counts
 in plain Python ints and publishes a JSON snapshot of its counts to a shared directory
-(at most once a second, and at every scrape it serves); /metrics sums the snapshots and
-renders them with prometheus_client's public metric families. Counters of a replaced
-worker keep counting in the sum; gauges only count live processes. A scrape served by
-one worker may see another worker's counts up to a second old.
+(at most once a second, at the end of any second it counted in, and at every scrape it
+serves); /metrics sums the snapshots and renders them with prometheus_client's public
+metric families. Counters of a replaced worker keep counting in the sum; gauges only
+count live processes. A scrape served by one worker may see another worker's counts up
+to a second old.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import json
 import os
@@ -47,6 +49,7 @@ class Metrics:
         self.heavy_in_flight = 0
         self.heavy_queued = 0
         self._next_publish = 0.0
+        self._publish_scheduled = False
 
     def observe(self, route: str, status: int, seconds: float) -> None:
         key = f"{route} {status}"
@@ -60,6 +63,20 @@ class Metrics:
         if now >= self._next_publish:
             self._next_publish = now + PUBLISH_EVERY_S
             self.publish()
+        elif not self._publish_scheduled:
+            # Counts made inside the throttle window would otherwise stay unpublished until this
+            # worker's next request, however long that is: publish them when the window ends.
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            self._publish_scheduled = True
+            loop.call_later(self._next_publish - now, self._scheduled_publish)
+
+    def _scheduled_publish(self) -> None:
+        self._publish_scheduled = False
+        self._next_publish = time.monotonic() + PUBLISH_EVERY_S
+        self.publish()
 
     def answered_by(self, path: str) -> None:
         self.answers[path] = self.answers.get(path, 0) + 1

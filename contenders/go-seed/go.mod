@@ -1,0 +1,3 @@
+module primebench/contenders/go-seed
+
+go 1.24

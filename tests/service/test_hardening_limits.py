@@ -1,0 +1,94 @@
+"""Limits are configuration, and each one that the app enforces shows in /metrics when it rejects.
+
+max_n, queue depth and deadline are enforced by the app and counted in
+`primebench_rejections_total{reason=...}`. The request-head size limit and the head
+timeout are enforced by granian (hyper) before a request reaches the app, so the app
+cannot count them: the test shows that the app's request counters do not move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.service.conftest import exchange, fetch
+
+if TYPE_CHECKING:
+    from tests.service.conftest import Server
+
+pytestmark = pytest.mark.e2e
+
+MAX_N = 10**11
+HEAD_LIMIT = 8192
+DEADLINE_S = 0.05
+
+
+@pytest.fixture(scope="module")
+def server(launch: Any) -> Iterator[Server]:
+    with launch(
+        "--workers", "1", "--pool-size", "1", "--queue-depth", "0", "--deadline", f"{DEADLINE_S:g}",
+        "--max-n", str(MAX_N), "--max-header-bytes", str(HEAD_LIMIT),
+    ) as running:  # fmt: skip
+        yield running
+
+
+def rejections(metrics: dict[str, float], reason: str) -> float:
+    return metrics.get(f'primebench_rejections_total{{reason="{reason}"}}', 0.0)
+
+
+def test_max_n_rejects_and_counts(server: Server) -> None:
+    before = rejections(server.metrics(), "invalid-n")
+    reply = exchange(server.port, b"GET /prime?n=%d HTTP/1.1\r\nHost: t\r\n\r\n" % (MAX_N + 1))
+    assert reply.status == 400 and f"from 1 to {MAX_N} " in json.loads(reply.body)["detail"]
+    after = server.metrics_when(lambda m: rejections(m, "invalid-n") > before)
+    assert rejections(after, "invalid-n") == before + 1
+
+
+def test_queue_depth_and_deadline_reject_and_count(server: Server) -> None:
+    before = server.metrics()
+
+    async def burst() -> list[int | None]:
+        replies = await asyncio.gather(*(fetch(server.port, f"/prime?n={MAX_N - i}") for i in range(6)))
+        return [reply.status for reply in replies]
+
+    # Queue depth 0 and one pool process: one computation is admitted, five are refused at once;
+    # the admitted one, p(~10^11), takes longer than the 50 ms deadline.
+    statuses = asyncio.run(burst())
+    assert statuses == [503] * 6
+    after = server.metrics_when(
+        lambda m: rejections(m, "overloaded") + rejections(m, "deadline-exceeded")
+        == rejections(before, "overloaded") + rejections(before, "deadline-exceeded") + 6
+    )
+    assert rejections(after, "deadline-exceeded") - rejections(before, "deadline-exceeded") >= 1
+    assert rejections(after, "overloaded") - rejections(before, "overloaded") >= 1
+
+
+def test_pool_recovers_after_a_deadline_kill(server: Server) -> None:
+    # The deadline recycles the pool (its process is killed mid-computation); a cheap heavy
+    # request is answered again once the fresh pool process has started.
+    ends = time.monotonic() + 10
+    while True:
+        reply = asyncio.run(fetch(server.port, "/prime?n=10000001"))
+        if reply.status == 200 or time.monotonic() > ends:
+            break
+        time.sleep(0.1)
+    assert reply.status == 200 and reply.body == b'{"n":10000001,"prime":179424691}'
+
+
+def test_head_size_limit_is_enforced_by_granian_and_not_counted_by_the_app(server: Server) -> None:
+    before = server.metrics()
+    under = exchange(server.port, b"GET /prime?n=5 HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"a" * 7000 + b"\r\n\r\n")
+    assert under.status == 200
+    over_header = exchange(server.port, b"GET /prime?n=5 HTTP/1.1\r\nHost: t\r\nX-Pad: " + b"a" * 20_000 + b"\r\n\r\n")
+    over_url = exchange(server.port, b"GET /prime?n=5&pad=" + b"a" * 20_000 + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert over_header.status == 431 and over_url.status == 431  # the limit covers the whole head
+    after = server.metrics_when(lambda m: m.get('primebench_requests_total{route="/prime",status="200"}', 0) > 0)
+    app_answers = [k for k in after if k.startswith("primebench_requests_total") and "/prime" in k]
+    counted = sum(after[k] for k in app_answers) - sum(before.get(k, 0) for k in app_answers)
+    assert counted == 1  # only the request under the limit reached the app
+    assert not any('status="431"' in key for key in after)

@@ -1,0 +1,121 @@
+"""Shutdown: SIGTERM under load.
+
+Requests already sent complete (correct body, nothing reset or cut), new connections are
+refused cleanly (ECONNREFUSED, not a reset), the server exits with 0 within its grace
+period, and no process of it is left behind (checked by the `launch` fixture).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.service.conftest import KNOWN_PRIMES, P_10_12, Reply, fetch
+
+if TYPE_CHECKING:
+    from tests.service.conftest import Server
+
+pytestmark = pytest.mark.e2e
+
+GRACE_S = 8.0
+HEAVY_IN_FLIGHT = 4
+CHEAP_CLIENTS = 8
+
+
+@dataclass
+class Outcome:
+    sent_s: float  # seconds from SIGTERM (negative: before it)
+    target: str
+    expected: bytes
+    reply: Reply
+
+    @property
+    def answered(self) -> bool:
+        return self.reply.status == 200 and self.reply.body == self.expected
+
+    @property
+    def refused(self) -> bool:
+        return self.reply.status is None and "ConnectionRefusedError" in self.reply.error
+
+
+async def _load(server: Server, sigterm_after_s: float) -> tuple[list[Outcome], float, int]:
+    """Heavy requests plus closed-loop cheap clients; SIGTERM in the middle. Returns outcomes, exit time, code."""
+    loop = asyncio.get_running_loop()
+    outcomes: list[Outcome] = []
+    term_at: list[float] = []
+
+    def since_term() -> float:
+        return loop.time() - term_at[0] if term_at else loop.time() - 1e9
+
+    async def one(target: str, expected: bytes) -> None:
+        sent = since_term()
+        reply = await fetch(server.port, target, timeout_s=GRACE_S + 5)
+        outcomes.append(Outcome(sent, target, expected, reply))
+
+    async def cheap_client(index: int) -> None:
+        items = list(KNOWN_PRIMES.items())
+        while True:
+            n, prime = items[index % len(items)]
+            index += 1
+            await one(f"/prime?n={n}", b'{"n":%d,"prime":%d}' % (n, prime))
+            if outcomes[-1].refused or since_term() > GRACE_S:
+                return
+
+    heavy = [one("/prime?n=1000000000000", b'{"n":1000000000000,"prime":%d}' % P_10_12) for _ in range(HEAVY_IN_FLIGHT)]
+    tasks = [asyncio.ensure_future(job) for job in [*heavy, *(cheap_client(i) for i in range(CHEAP_CLIENTS))]]
+    await asyncio.sleep(sigterm_after_s)
+    term_at.append(loop.time())
+    server.process.send_signal(signal.SIGTERM)
+    await asyncio.gather(*tasks)
+    code = await loop.run_in_executor(None, server.process.wait, GRACE_S + 10)
+    return outcomes, loop.time() - term_at[0], code
+
+
+def test_sigterm_under_load_completes_accepted_requests_and_refuses_new_ones(launch: Any) -> None:
+    with launch(
+        "--workers", "2", "--pool-size", "1", "--queue-depth", "8", grace_s=GRACE_S
+    ) as server:  # fmt: skip
+        outcomes, exit_s, code = asyncio.run(_load(server, sigterm_after_s=0.3))
+
+    before = [o for o in outcomes if o.sent_s < 0]
+    after = [o for o in outcomes if o.sent_s >= 0]
+    lost = [o for o in before if not o.answered]
+    unclean = [o for o in after if not (o.answered or o.refused)]
+    figures = {
+        "sent_before_sigterm": len(before),
+        "lost": len(lost),
+        "sent_after": len(after),
+        "answered_after": sum(o.answered for o in after),
+        "refused_after": sum(o.refused for o in after),
+        "exit_s": round(exit_s, 2),
+    }
+    print("shutdown figures:", figures)
+    assert code == 0
+    assert exit_s < GRACE_S, figures
+    assert sum(o.target.endswith("1000000000000") for o in before) == HEAVY_IN_FLIGHT
+    assert not lost, [(o.target, o.reply) for o in lost[:5]]
+    assert not unclean, [(round(o.sent_s, 3), o.reply) for o in unclean[:5]]
+    assert figures["refused_after"] >= 1  # new connections were refused, not left hanging
+
+
+def test_sigterm_through_uv_run_the_readme_form(launch: Any) -> None:
+    """`uv run primebench serve` passes SIGTERM on: the in-flight request completes, all exit with 0."""
+
+    async def heavy_then_term(server: Server) -> tuple[Reply, int]:
+        request = asyncio.ensure_future(fetch(server.port, "/prime?n=1000000000000"))
+        await asyncio.sleep(0.05)
+        server.process.send_signal(signal.SIGTERM)
+        reply = await request
+        return reply, await asyncio.get_running_loop().run_in_executor(None, server.process.wait, GRACE_S + 10)
+
+    with launch("--workers", "1", "--pool-size", "1", launcher="uv", grace_s=GRACE_S) as server:
+        started = time.monotonic()
+        reply, code = asyncio.run(heavy_then_term(server))
+        assert time.monotonic() - started < GRACE_S
+    assert reply.status == 200 and reply.body == b'{"n":1000000000000,"prime":%d}' % P_10_12
+    assert code == 0
