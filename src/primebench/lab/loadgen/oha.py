@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,12 @@ NAME = "oha"
 
 
 def locate(root: Path) -> Path | None:
-    """The copy `cargo install --root tools/cargo` put in the checkout, else one on PATH."""
-    local = root / "tools" / "cargo" / "bin" / "oha"
+    """The copy `cargo install` put in cargo's bin dir (the set-up's), else one on PATH.
+
+    `root` (the checkout) is unused here: oha is shared by every checkout on the machine.
+    """
+    cargo_home = Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo")
+    local = cargo_home / "bin" / "oha"
     if local.exists():
         return local
     found = shutil.which("oha")
