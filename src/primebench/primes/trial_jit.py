@@ -19,34 +19,13 @@ MAX_N = 203_280_221
 
 @cache
 def compiled() -> Callable[[int], int]:
-    """Compile (or load from numba's cache) the u32 kernels; the first call pays, later calls are free."""
-    import numba
+    """Load the u32 kernels (compiled once, then from numba's disk cache); the first call pays."""
     import numpy as np
 
-    u32 = np.uint32
-
-    @numba.njit(cache=True, nogil=True)
-    def is_prime(num: np.uint32) -> bool:
-        limit = u32(np.sqrt(np.float64(num)))
-        i = u32(2)
-        while i <= limit:
-            if num % i == u32(0):
-                return False
-            i += u32(1)
-        return bool(num > u32(1))
-
-    @numba.njit(cache=True, nogil=True)
-    def find_nth_prime(n: np.uint32) -> np.uint32:
-        count = u32(0)
-        num = u32(2)
-        while count < n:
-            if is_prime(num):
-                count += u32(1)
-            num += u32(1)
-        return num - u32(1)
+    from primebench.primes.trial_jit_kernels import find_nth_prime
 
     def nth_prime_u32(n: int) -> int:
-        return int(find_nth_prime(u32(n)))
+        return int(find_nth_prime(np.uint32(n)))
 
     return nth_prime_u32
 
