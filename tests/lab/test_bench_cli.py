@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import pytest
 
-from primebench.cli import build_parser
+from primebench.cli import build_parser, main
 from primebench.errors import UserError
 from primebench.lab.commands import bench
 from primebench.lab.loadgen import Generator
 from primebench.lab.scenarios import ScenarioName, log_spaced, plan
+from tests.lab.golden_util import FIXTURE
 
 
 def args(*argv: str) -> argparse.Namespace:
@@ -100,3 +102,22 @@ def test_rate_points_follow_the_measured_capacity() -> None:
 def test_log_spaced() -> None:
     assert log_spaced(1, 10**6) == (1, 10, 100, 1000, 10000, 100000, 1000000)
     assert log_spaced(1, 100, per_decade=2) == (1, 3, 10, 32, 100)
+
+
+def test_report_and_compare_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    html = tmp_path / "out" / "report.html"
+    assert main(["report", str(FIXTURE), "--html", str(html)]) == 0
+    assert html.read_text().startswith("<!DOCTYPE html>")
+    assert "| Requests/Sec |" in capsys.readouterr().out
+    assert main(["compare", str(FIXTURE), str(FIXTURE)]) == 0
+    assert "Change between two runs" in capsys.readouterr().out
+    # --check on the fixture: targets unmeasured there, so the exit status says so.
+    assert main(["report", str(FIXTURE), "--check"]) == 1
+    assert "P1 unmeasured" in capsys.readouterr().err
+
+
+def test_report_of_a_missing_file_is_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(tmp_path / "none.json")]) == 1
+    assert "cannot read results file" in capsys.readouterr().err

@@ -28,7 +28,7 @@ import pytest
 from primebench.lab import procs, results
 from primebench.lab.bench import BenchSettings, run_bench
 from primebench.lab.contenders import Registry, default_root
-from primebench.lab.loadgen import locate
+from primebench.lab.loadgen import Generator, locate
 from primebench.lab.measure import generator_bound
 from primebench.lab.scenarios import (
     ScenarioName,
@@ -39,6 +39,7 @@ from primebench.lab.scenarios import (
 
 SCHEMA = json.loads(resources.files("primebench.lab").joinpath("results.schema.json").read_text())
 FAKE = Path(__file__).with_name("fake_server.py")
+SLOW = Path(__file__).with_name("slow_server.py")
 
 
 def short(name: ScenarioName) -> ScenarioSettings:
@@ -151,6 +152,35 @@ def test_contender_killed_mid_run_is_recorded_and_bench_goes_on(
     assert not children()
 
 
+@pytest.mark.e2e
+def test_backlog_past_the_settle_deadline_restarts_the_server(
+    tmp_path: Path, manifest_root: Any
+) -> None:
+    root = manifest_root("slow", run=f'["{sys.executable}", "{SLOW}"]')
+    # 16 connections of 0.1 s requests leave >= 1.6 s of work behind each 1 s run.
+    article = replace(
+        short(ScenarioName.ARTICLE), generator=Generator.WRK, n=4000, connections=16, runs=2
+    )
+    settings = BenchSettings(
+        registry=Registry.load(root),
+        tools_root=default_root(),
+        contenders=(),
+        scenarios=(article,),
+        pinning=procs.cpu_split(),
+        out_json=tmp_path / "bench.json",
+        progress=lambda line: print(line, file=sys.stderr),
+        settle_timeout_s=0.5,
+    )
+    document = run_bench(settings)
+    run = document.scenarios[0].results[0]
+    assert run.status == "ok", run.reason
+    first, second = run.points[0].runs
+    assert first.restarted_after and first.settle_s is None
+    assert second.status == "ok"
+    assert (settings.raw_dir / "article" / "slow" / "server-1.log").exists()
+    assert not children()
+
+
 def _cmdline(proc: psutil.Process) -> list[str]:
     try:
         return list(proc.cmdline())
@@ -171,15 +201,24 @@ def test_generator_bound_rule() -> None:
     assert not generator_bound(0.0, 0.0, 1, None)
 
 
+# A shell's background job starts with SIGINT ignored, and Python then never installs its
+# Ctrl-C handler: the bench is started with the handler an interactive run has.
+BENCH_AS_FROM_A_TERMINAL = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from primebench.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
 @pytest.mark.e2e
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_ctrl_c_leaves_no_process_and_keeps_partial_results(
-    tmp_path: Path, manifest_root: Any
+    tmp_path: Path, manifest_root: Any, sig: signal.Signals
 ) -> None:
     root = manifest_root("a-fake")
     env = {**os.environ, "PRIMEBENCH_ROOT": str(root)}
     out = tmp_path / "results"
     argv = [
-        *(sys.executable, "-m", "primebench", "bench", "--scenario", "floor"),
+        *(sys.executable, "-c", BENCH_AS_FROM_A_TERMINAL, "bench", "--scenario", "floor"),
         *("--duration", "20", "--runs", "1", "--warmup", "0", "--connections", "4"),
         *("--out", str(out)),
     ]
@@ -196,7 +235,7 @@ def test_ctrl_c_leaves_no_process_and_keeps_partial_results(
         else:
             pytest.fail("the bench never started its load generator")
         time.sleep(0.5)
-        lab.send_signal(signal.SIGINT)
+        lab.send_signal(sig)
         _, stderr = lab.communicate(timeout=60)
     finally:
         if lab.poll() is None:

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import httpx
 import psutil
@@ -73,7 +74,10 @@ class Server:
         members = []
         for proc in psutil.process_iter(["pid"]):
             try:
-                if os.getpgid(proc.pid) == self.process.pid and proc.status() != psutil.STATUS_ZOMBIE:
+                if (
+                    os.getpgid(proc.pid) == self.process.pid
+                    and proc.status() != psutil.STATUS_ZOMBIE
+                ):
                     members.append(proc)
             except (ProcessLookupError, psutil.NoSuchProcess):
                 continue
@@ -111,7 +115,9 @@ class Server:
         """/metrics as {'name{label="v",...}': value} (labels sorted), samples of every worker summed."""
         return parse_metrics(httpx.get(self.url + "/metrics", timeout=10).text)
 
-    def metrics_when(self, settled: Callable[[dict[str, float]], bool], timeout_s: float = 3.0) -> dict[str, float]:
+    def metrics_when(
+        self, settled: Callable[[dict[str, float]], bool], timeout_s: float = 3.0
+    ) -> dict[str, float]:
         """/metrics once `settled(metrics)` holds (workers publish their counts at most a second
         late), or the last scrape when `timeout_s` has passed."""
         ends = time.monotonic() + timeout_s
@@ -156,14 +162,25 @@ def parse_metrics(text: str) -> dict[str, float]:
 
 
 @contextmanager
-def start_server(*args: str, launcher: str = "python", grace_s: float = DEFAULT_GRACE_S) -> Iterator[Server]:
+def start_server(
+    *args: str, launcher: str = "python", grace_s: float = DEFAULT_GRACE_S
+) -> Iterator[Server]:
     """Run `primebench serve ARGS` on a free port until the block ends, then stop and check it.
 
     launcher "python" runs `sys.executable -m primebench serve` (the console script's
     module); "uv" runs the README's `uv run primebench serve`.
     """
     port = free_port()
-    command = ["serve", "--host", "127.0.0.1", "--port", str(port), "--grace", f"{grace_s:g}", *args]
+    command = [
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--grace",
+        f"{grace_s:g}",
+        *args,
+    ]
     if launcher == "uv":
         argv = ["uv", "run", "--frozen", "--no-sync", "primebench", *command]
     else:
@@ -172,7 +189,11 @@ def start_server(*args: str, launcher: str = "python", grace_s: float = DEFAULT_
     log_path = Path(log_name)
     with os.fdopen(fd, "wb") as log_file:
         process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Server(f"http://127.0.0.1:{port}", port, process, log_path, grace_s)
     try:
@@ -189,9 +210,13 @@ def _wait_ready(server: Server) -> None:
     deadline = time.monotonic() + READY_DEADLINE_S
     while True:
         if server.process.poll() is not None:
-            raise RuntimeError(f"server exited with {server.process.returncode}:\n{server.log()[-3000:]}")
+            raise RuntimeError(
+                f"server exited with {server.process.returncode}:\n{server.log()[-3000:]}"
+            )
         if time.monotonic() > deadline:
-            raise RuntimeError(f"server not ready within {READY_DEADLINE_S} s:\n{server.log()[-3000:]}")
+            raise RuntimeError(
+                f"server not ready within {READY_DEADLINE_S} s:\n{server.log()[-3000:]}"
+            )
         try:
             if httpx.get(server.url + "/readyz", timeout=1.0).status_code == 200:
                 return
@@ -207,7 +232,9 @@ def _stop_and_check(server: Server) -> None:
         try:
             code, seconds = server.terminate()
             if code != 0 or seconds > server.grace_s + 1:
-                problems.append(f"exit code {code} after {seconds:.1f} s (grace {server.grace_s:g} s)")
+                problems.append(
+                    f"exit code {code} after {seconds:.1f} s (grace {server.grace_s:g} s)"
+                )
         except subprocess.TimeoutExpired:
             problems.append(f"still running {server.grace_s + 10:g} s after SIGTERM")
     survivors = _survivors(server)
@@ -292,19 +319,25 @@ def exchange(port: int, request: bytes, timeout_s: float = 10.0) -> Reply:
                 error = error or f"recv: {exc!r}"
                 chunk = b""
             except TimeoutError:
-                raise TimeoutError(f"no answer and no close within {timeout_s} s; got {buffer[:200]!r}") from None
+                raise TimeoutError(
+                    f"no answer and no close within {timeout_s} s; got {buffer[:200]!r}"
+                ) from None
             if not chunk:
                 break
             buffer += chunk
             head, sep, body = buffer.partition(b"\r\n\r\n")
             if sep:
                 _, headers = _parse_head(head)
-                if request.startswith(b"HEAD ") or len(body) >= int(headers.get("content-length", "0")):
+                if request.startswith(b"HEAD ") or len(body) >= int(
+                    headers.get("content-length", "0")
+                ):
                     break
     elapsed = time.monotonic() - started
     head, sep, body = buffer.partition(b"\r\n\r\n")
     if not sep:
-        return Reply(None, closed=True, elapsed_s=elapsed, error=error or f"partial: {buffer[:100]!r}")
+        return Reply(
+            None, closed=True, elapsed_s=elapsed, error=error or f"partial: {buffer[:100]!r}"
+        )
     status, headers = _parse_head(head)
     return Reply(status, headers, body, closed=not chunk, elapsed_s=elapsed, error=error)
 
@@ -313,14 +346,21 @@ async def fetch(port: int, target: str, timeout_s: float = 30.0, method: str = "
     """One request on a fresh connection (Connection: close), asyncio streams; never raises for I/O."""
     started = time.monotonic()
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout_s)
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection("127.0.0.1", port), timeout_s
+        )
     except (OSError, TimeoutError) as exc:
         return Reply(None, elapsed_s=time.monotonic() - started, error=f"connect: {exc!r}")
+    data = b""
     try:
         writer.write(f"{method} {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
-        data = await asyncio.wait_for(reader.read(), timeout_s)
+        async with asyncio.timeout(timeout_s):
+            while chunk := await reader.read(65536):
+                data += chunk
     except (OSError, TimeoutError) as exc:
-        return Reply(None, elapsed_s=time.monotonic() - started, error=f"exchange: {exc!r}")
+        # "exchange: ..." only when not one byte of an answer came: a reset after some is a cut answer.
+        where = "exchange" if not data else f"after {len(data)} bytes"
+        return Reply(None, elapsed_s=time.monotonic() - started, error=f"{where}: {exc!r}")
     finally:
         writer.close()
     elapsed = time.monotonic() - started
@@ -356,7 +396,7 @@ class GoodTraffic:
         self.latencies: list[float] = []
         self.failures: list[str] = []
 
-    def __enter__(self) -> GoodTraffic:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -398,7 +438,7 @@ class PeakRss:
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
         self.peak_bytes = 0
 
-    def __enter__(self) -> PeakRss:
+    def __enter__(self) -> Self:
         self.peak_bytes = self._server.rss_bytes()
         self._thread.start()
         return self

@@ -53,7 +53,10 @@ async def _closed_loop(
         items = list(KNOWN_PRIMES.items())
         while loop.time() < ends:
             if heavy:
-                target, expected = "/prime?n=1000000000000", b'{"n":1000000000000,"prime":%d}' % P_10_12
+                target, expected = (
+                    "/prime?n=1000000000000",
+                    b'{"n":1000000000000,"prime":%d}' % P_10_12,
+                )
             else:
                 n, prime = items[index % len(items)]
                 target, expected = f"/prime?n={n}", b'{"n":%d,"prime":%d}' % (n, prime)
@@ -65,8 +68,8 @@ async def _closed_loop(
     tasks = [asyncio.ensure_future(client(i, heavy=False)) for i in range(CHEAP_CLIENTS)]
     tasks += [asyncio.ensure_future(client(i, heavy=True)) for i in range(HEAVY_CLIENTS)]
     await asyncio.sleep(before_s)
-    fault_at = loop.time()
     await loop.run_in_executor(None, fault)
+    fault_at = loop.time()  # just after the fault (a thread hop late at most)
     await asyncio.gather(*tasks)
     return outcomes, fault_at
 
@@ -89,20 +92,35 @@ def test_kill_9_of_a_worker_loses_only_its_in_flight_requests(launch: Any) -> No
         def kill_worker() -> None:
             os.kill(victim.pid, signal.SIGKILL)
 
-        outcomes, killed_at = asyncio.run(_closed_loop(server, kill_worker, before_s=1.0, after_s=3.0))
+        outcomes, killed_at = asyncio.run(
+            _closed_loop(server, kill_worker, before_s=1.0, after_s=3.0)
+        )
 
         failed = [o for o in outcomes if not o.ok]
         figures = {
             "requests": len(outcomes),
             "failed": len(failed),
             "failures": sorted({o.reply.error[:40] or str(o.reply.status) for o in failed}),
+            "failed_at": sorted(
+                (round(o.started - killed_at, 3), round(o.ended - killed_at, 3)) for o in failed
+            ),
         }
         print("worker crash figures:", figures)
-        # Lost: only requests in flight at the kill (each client has at most one in flight).
-        assert len(failed) <= CHEAP_CLIENTS + HEAVY_CLIENTS, figures
-        assert all(o.started <= killed_at + 0.05 for o in failed), figures
+        # Lost: only requests in flight at the kill; they all ended with it. SIGKILL takes a few
+        # milliseconds to tear a multi-threaded worker down, and its accept loop may take one
+        # more connection meanwhile: a client may lose a second request, started just after.
+        assert len(failed) <= 2 * (CHEAP_CLIENTS + HEAVY_CLIENTS), figures
+        in_the_kill = [
+            o for o in failed if o.started <= killed_at + 0.05 and o.ended <= killed_at + 0.5
+        ]
+        assert in_the_kill == failed, figures
         # Replaced, and the service answered all along (late requests all succeeded).
-        assert _wait_for(lambda: len(server.workers()) == 2 and victim.pid not in {w.pid for w in server.workers()}, 10)
+        assert _wait_for(
+            lambda: (
+                len(server.workers()) == 2 and victim.pid not in {w.pid for w in server.workers()}
+            ),
+            10,
+        )
         assert all(o.ok for o in outcomes if o.started > killed_at + 1.0)
         # Nothing of the dead worker lives on: its forkserver and pool processes ended with it.
         _, alive = psutil.wait_procs(victim_tree, timeout=5)
@@ -122,14 +140,38 @@ def test_kill_9_of_a_pool_process_loses_nothing(launch: Any) -> None:
             victims.append(process.pid)
             os.kill(process.pid, signal.SIGKILL)
 
-        outcomes, killed_at = asyncio.run(_closed_loop(server, kill_pool_process, before_s=0.5, after_s=2.0))
+        outcomes, killed_at = asyncio.run(
+            _closed_loop(server, kill_pool_process, before_s=0.5, after_s=2.0)
+        )
 
         failed = [o for o in outcomes if not o.ok]
         heavy = [o for o in outcomes if b"1000000000000" in o.expected]
-        heavy_across_kill = [o for o in heavy if o.started <= killed_at <= o.ended]
-        figures = {"requests": len(outcomes), "heavy": len(heavy), "heavy_across_kill": len(heavy_across_kill)}
+        heavy_across_kill = [
+            o for o in heavy if o.started <= killed_at - 0.05 and killed_at <= o.ended
+        ]
+        figures = {
+            "requests": len(outcomes),
+            "heavy": len(heavy),
+            "heavy_across_kill": len(heavy_across_kill),
+        }
         print("pool crash figures:", figures, "failed:", len(failed))
         assert not failed, [o.reply for o in failed[:5]]
         assert heavy_across_kill, "no heavy request was in flight at the kill"
-        assert _wait_for(lambda: [p.pid for p in server.pool_processes(worker)] not in ([], victims), 10)
-        assert "retrying n=1000000000000 once" in server.log() or not heavy_across_kill
+        assert _wait_for(
+            lambda: [p.pid for p in server.pool_processes(worker)] not in ([], victims), 10
+        )
+        assert "compute pool broke (a pool process died); retrying" in server.log()
+
+
+def test_kill_9_of_an_idle_pool_process_is_noticed_at_the_next_request(launch: Any) -> None:
+    # No job is there to notice the death: the next submit finds the pool broken, replaces it
+    # and answers (before the fix: 500 on every heavy request of that worker, for good).
+    with launch("--workers", "1", "--pool-size", "1") as server:
+        worker = server.workers()[0]
+        assert _wait_for(lambda: server.pool_processes(worker), 10)
+        time.sleep(0.3)  # warmed up and idle
+        os.kill(server.pool_processes(worker)[0].pid, signal.SIGKILL)
+        time.sleep(0.3)
+        replies = [asyncio.run(fetch(server.port, "/prime?n=1000000000000")) for _ in range(3)]
+        assert [r.status for r in replies] == [200, 200, 200]
+        assert all(r.body == b'{"n":1000000000000,"prime":%d}' % P_10_12 for r in replies)

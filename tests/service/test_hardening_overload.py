@@ -31,7 +31,9 @@ WORKERS, POOL_SIZE, QUEUE_DEPTH = 2, 1, 4
 CAPACITY = WORKERS * (POOL_SIZE + QUEUE_DEPTH)  # heavy computations admitted at once
 FLOOD = 1000
 MIB = 2**20
-RSS_GROWTH_BOUND = 64 * MIB  # what a flood may add to the whole process tree (measured: see RELIABILITY.md)
+RSS_GROWTH_BOUND = (
+    64 * MIB
+)  # what a flood may add to the whole process tree (measured: see RELIABILITY.md)
 CHEAP_P99_BOUND_S = 0.050
 
 # One request per connection, all at once; prints [[status, seconds, retry-after, body], ...].
@@ -112,8 +114,11 @@ def test_flood_of_huge_n_is_shed_with_503_while_cheap_requests_keep_their_latenc
     # Every request got an answer: the ones admitted a correct prime, the rest a 503 at once.
     assert set(statuses) <= {200, 503}, statuses
     assert len(answered) >= CAPACITY
-    assert all(r[3] == '{"n":1000000000000,"prime":%d}' % P_10_12 for r in answered)
-    assert all(r[2] == "1" and json.loads(r[3])["type"] == "urn:primebench:problem:overloaded" for r in shed)
+    assert all(r[3] == f'{{"n":1000000000000,"prime":{P_10_12}}}' for r in answered)
+    assert all(
+        r[2] == "1" and json.loads(r[3])["type"] == "urn:primebench:problem:overloaded"
+        for r in shed
+    )
     assert shed_p99 < 1.0, figures
     # Cheap requests were never queued behind the flood.
     assert not during.failures, during.failures[:5]

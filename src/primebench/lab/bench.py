@@ -51,7 +51,7 @@ class BenchSettings:
     out_json: Path
     command: tuple[str, ...] = ()
     start_deadline_s: float = 60.0
-    settle_timeout_s: float = 120.0
+    settle_timeout_s: float = 30.0
     request_timeout_s: float = 10.0
     progress: Callable[[str], None] = field(
         default=lambda line: print(line, file=sys.stderr, flush=True)
@@ -161,6 +161,49 @@ def _started(c: Contender, settings: BenchSettings, log: Path) -> Iterator[procs
         yield running
 
 
+class _Server:
+    """The contender's server for one scenario, restartable between runs.
+
+    A blocking server handed 100 connections of slow requests keeps computing the ones
+    a finished run abandoned (python-seed: minutes). Waiting that out measures nothing,
+    so past the settle deadline the server is restarted, primed, and the restart is
+    recorded on the run that caused it. Code must read `running` afresh after a restart.
+    """
+
+    def __init__(self, c: Contender, settings: BenchSettings, folder: str) -> None:
+        self._c = c
+        self._settings = settings
+        self._folder = folder
+        self._stack = contextlib.ExitStack()
+        self.restarts = 0
+        self.running = self._start()
+
+    def _start(self) -> procs.RunningServer:
+        name = "server.log" if self.restarts == 0 else f"server-{self.restarts}.log"
+        log = self._settings.raw_dir / self._folder / name
+        return self._stack.enter_context(_started(self._c, self._settings, log))
+
+    def restart(self) -> procs.RunningServer:
+        """Stop the current process tree and start a fresh one (raises `ServerFailed`)."""
+        self._stack.close()
+        self._stack = contextlib.ExitStack()
+        self.restarts += 1
+        self.running = self._start()
+        return self.running
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+@contextlib.contextmanager
+def _server(c: Contender, settings: BenchSettings, folder: str) -> Iterator[_Server]:
+    server = _Server(c, settings, folder)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
 @contextlib.contextmanager
 def _lab_on_generator_cores(cpus: frozenset[int]) -> Iterator[None]:
     """Move the lab's own thread (and the threads it starts) off the server's cores."""
@@ -180,24 +223,21 @@ def _contender_run(
         status = "unavailable" if not info.available else "failed"
         return ContenderRun(c.name, status, info.reason, None, None, ())
     folder = f"{scenario.name}/{c.name}"
-    log = settings.raw_dir / folder / "server.log"
     try:
-        with _started(c, settings, log) as running:
-            startup = running.startup_s
-            conformance = verify.verify(c, running)
-            healthy = conformance.healthy_after
-            if conformance.ok and healthy:
-                return _measure(
-                    c, scenario, settings, running, startup, conformance.to_json(), folder
+        with _server(c, settings, folder) as server:
+            startup = server.running.startup_s
+            conformance = verify.verify(c, server.running)
+            if not conformance.ok:
+                reason = "verification failed: " + "; ".join(conformance.problems)
+                settings.progress(f"[{scenario.name}] {c.name}: {reason}")
+                return ContenderRun(c.name, "failed", reason, startup, conformance.to_json(), ())
+            if not conformance.healthy_after:
+                # verify's huge-n probe left it busy (by design for the seed servers).
+                settings.progress(
+                    f"[{scenario.name}] {c.name}: restarting (the huge-n probe left it busy)"
                 )
-        if not conformance.ok:
-            reason = "verification failed: " + "; ".join(conformance.problems)
-            settings.progress(f"[{scenario.name}] {c.name}: {reason}")
-            return ContenderRun(c.name, "failed", reason, startup, conformance.to_json(), ())
-        # verify's huge-n probe left it busy (by design for the seed servers): start afresh.
-        settings.progress(f"[{scenario.name}] {c.name}: restarting (the huge-n probe left it busy)")
-        with _started(c, settings, settings.raw_dir / folder / "server-measured.log") as running:
-            return _measure(c, scenario, settings, running, startup, conformance.to_json(), folder)
+                server.restart()
+            return _measure(c, scenario, settings, server, startup, conformance.to_json(), folder)
     except procs.ServerFailed as exc:
         settings.progress(f"[{scenario.name}] {c.name}: did not start: {exc.reason}")
         return ContenderRun(
@@ -228,7 +268,7 @@ def _measure(
     c: Contender,
     scenario: ScenarioSettings,
     settings: BenchSettings,
-    running: procs.RunningServer,
+    server: _Server,
     startup: float,
     conformance: dict[str, object],
     folder: str,
@@ -250,7 +290,14 @@ def _measure(
     ) -> ContenderRun:
         say(f"{tag}: FAILED {reason}")
         return ContenderRun(
-            c.name, "failed", reason, startup, conformance, points, probe, running.stderr_tail()
+            c.name,
+            "failed",
+            reason,
+            startup,
+            conformance,
+            points,
+            probe,
+            server.running.stderr_tail(),
         )
 
     with _lab_on_generator_cores(settings.pinning.generator):
@@ -265,14 +312,20 @@ def _measure(
                 (Stream("main", Generator.WRK, f"/prime?n={scenario.n}", scenario.connections),),
             )
             probe = measure_run(
-                running, probe_point, ctx, kind="probe", index=0, duration_s=scenario.duration_s
+                server.running,
+                probe_point,
+                ctx,
+                kind="probe",
+                index=0,
+                duration_s=scenario.duration_s,
             )
             if probe.status != "ok" or probe.load is None:
                 return failed(f"capacity probe: {probe.reason}", probe=probe)
             capacity = probe.load.req_per_s
-            settle(running, settings.settle_timeout_s)
+            if settle(server.running, settings.settle_timeout_s) is None:
+                server.restart()
         points = plan(scenario, c.name, capacity)
-        if problem := _primer(running, points[0]):
+        if problem := _primer(server.running, points[0]):
             return failed(problem, probe=probe)
         records: list[PointRecord] = []
         skip = ""
@@ -280,21 +333,29 @@ def _measure(
             if skip:
                 records.append(summarize_point(point, [], None, skipped=skip))
                 continue
-            record, skip = _measure_point(running, point, scenario, settings, ctx, tag)
+            record, skip = _measure_point(server, point, scenario, settings, ctx, tag)
             records.append(record)
-            if not running.alive():
-                reason = f"server exited with code {running.returncode()} during {point.label}"
+            if not server.running.alive():
+                code = server.running.returncode()
+                reason = f"server exited with code {code} during {point.label}"
                 rest = [
                     summarize_point(p, [], None, skipped=reason) for p in points[len(records) :]
                 ]
                 return failed(reason, tuple(records + rest), probe)
     return ContenderRun(
-        c.name, "ok", "", startup, conformance, tuple(records), probe, running.stderr_tail()
+        c.name,
+        "ok",
+        "",
+        startup,
+        conformance,
+        tuple(records),
+        probe,
+        server.running.stderr_tail(),
     )
 
 
 def _measure_point(
-    running: procs.RunningServer,
+    server: _Server,
     point: Point,
     scenario: ScenarioSettings,
     settings: BenchSettings,
@@ -307,25 +368,23 @@ def _measure_point(
     if scenario.warmup_s > 0:
         say(f"{tag}: {point.label}: warm-up {scenario.warmup_s:g} s")
         warmup = measure_run(
-            running, point, ctx, kind="warmup", index=0, duration_s=scenario.warmup_s
+            server.running, point, ctx, kind="warmup", index=0, duration_s=scenario.warmup_s
         )
-        if running.alive():
-            settle(running, settings.settle_timeout_s)
+        warmup, problem = _settle_or_restart(server, warmup, settings, point)
+        if problem:
+            return summarize_point(point, [], warmup), problem
     runs: list[RunRecord] = []
     for index in range(scenario.runs):
-        if not running.alive():
+        if not server.running.alive():
             break
         run = measure_run(
-            running, point, ctx, kind="measured", index=index, duration_s=scenario.duration_s
+            server.running, point, ctx, kind="measured", index=index, duration_s=scenario.duration_s
         )
-        waited = settle(running, settings.settle_timeout_s) if running.alive() else None
-        run = replace(run, settle_s=waited)
+        run, problem = _settle_or_restart(server, run, settings, point)
         runs.append(run)
         say(f"{tag}: {point.label}: run {index + 1}/{scenario.runs}: {_describe(run)}")
-        if waited is None and running.alive():
-            return summarize_point(point, runs, warmup), (
-                f"server still busy {settings.settle_timeout_s:g} s after {point.label}"
-            )
+        if problem:
+            return summarize_point(point, runs, warmup), problem
     record = summarize_point(point, runs, warmup)
     rps = record.summary.get("req_per_s")
     if rps is not None and rps.high_spread:
@@ -341,6 +400,29 @@ def _measure_point(
                 f"{scenario.duration_s:g} s; a larger n would only queue"
             )
     return record, skip
+
+
+def _settle_or_restart(
+    server: _Server, run: RunRecord, settings: BenchSettings, point: Point
+) -> tuple[RunRecord, str]:
+    """Wait for the server to work off the run's backlog, else restart it; '' or why to stop."""
+    if not server.running.alive():
+        return run, ""
+    waited = settle(server.running, settings.settle_timeout_s)
+    if waited is not None:
+        return replace(run, settle_s=waited), ""
+    settings.progress(
+        f"  still busy {settings.settle_timeout_s:g} s after the run: restarting the server"
+    )
+    try:
+        server.restart()
+    except procs.ServerFailed as exc:
+        return replace(
+            run, restarted_after=True
+        ), f"restart after {point.label} failed: {exc.reason}"
+    if problem := _primer(server.running, point):
+        return replace(run, restarted_after=True), f"after a restart: {problem}"
+    return replace(run, restarted_after=True), ""
 
 
 def _describe(run: RunRecord) -> str:

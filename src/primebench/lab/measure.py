@@ -109,7 +109,6 @@ def measure_run(
     kind: str,
     index: int,
     duration_s: float,
-    connections: int | None = None,
 ) -> RunRecord:
     """Run `point`'s streams once for `duration_s` and record everything; never raises for a failure."""
     cores = len(ctx.generator_cpus)
@@ -118,7 +117,7 @@ def measure_run(
         spec = LoadSpec(
             port=running.port,
             path=stream.path,
-            connections=connections or stream.connections,
+            connections=stream.connections,
             duration_s=duration_s,
             threads=cores,
             rate=stream.rate,
@@ -132,6 +131,7 @@ def measure_run(
         runs = loadgen.run_together(jobs, root=ctx.root, cpus=ctx.generator_cpus)
     usage = meter.usage
     cores_after = psutil.cpu_times(percpu=True)
+    processes = len(running.tree()) if running.alive() else None
     server_busy = _busy_s(cores_before, cores_after, ctx.server_cpus)
     gen_busy = _busy_s(cores_before, cores_after, ctx.generator_cpus)
     raw: list[str] = []
@@ -175,6 +175,7 @@ def measure_run(
         raw=tuple(raw),
         generator_cores_busy=gen_share,
         server_cores_foreign=foreign,
+        server_processes=processes,
     )
 
 

@@ -63,7 +63,10 @@ class RunRecord:
     cores were saturated, so the run measured the tool rather than the server.
     `server_cores_foreign` is the share of the server's cores that *other* processes used
     during the run (from the kernel's per-core counters): above ~10 % the machine was not
-    quiet and the run is `noisy`.
+    quiet and the run is `noisy`. `restarted_after` says the server had not worked off
+    this run's backlog by the settle deadline and was restarted before the next run.
+    `server_processes` counts the server's process tree at the end of the run (master and
+    workers), so peak RSS can be read per process.
     """
 
     kind: str  # "warmup" | "measured" | "probe"
@@ -83,6 +86,8 @@ class RunRecord:
     raw: tuple[str, ...] = ()
     generator_cores_busy: float | None = None
     server_cores_foreign: float | None = None
+    restarted_after: bool = False
+    server_processes: int | None = None
 
     @property
     def noisy(self) -> bool:
@@ -125,6 +130,8 @@ class RunRecord:
             "settle_s": self.settle_s,
             "generator_cores_busy": self.generator_cores_busy,
             "server_cores_foreign": self.server_cores_foreign,
+            "restarted_after": self.restarted_after,
+            "server_processes": self.server_processes,
             "raw": list(self.raw),
         }
 

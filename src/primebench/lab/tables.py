@@ -26,6 +26,7 @@ __all__ = [
 
 BOUND_MARK = "†"
 SPREAD_MARK = "~"
+NON_2XX_MARK = "‡"
 
 #: The article's table as printed (M4 MacBook Pro; not reproducible as stated), by seed contender.
 CLAIMS: dict[str, dict[str, str]] = {
@@ -74,7 +75,15 @@ def _figure(point: PointRecord, metric: str, render: fmt.Render, spread: bool = 
         text += SPREAD_MARK
     if metric == "req_per_s" and point.generator_bound:
         text += BOUND_MARK
+    if metric == "req_per_s" and _answers(point)[1]:
+        text += NON_2XX_MARK
     return text
+
+
+def _answers(point: PointRecord) -> tuple[int, int]:
+    """(answers, non-2xx answers) over the point's successful measured runs."""
+    loads = [r.load for r in point.runs if r.status == "ok" and r.load is not None]
+    return sum(x.requests for x in loads), sum(x.non_2xx for x in loads)
 
 
 def _status_cell(run: ContenderRun | None) -> str | None:
@@ -152,6 +161,15 @@ def _marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
         notes.append(
             f"{SPREAD_MARK} high spread between runs (MAD > 5% of the median): treat as approximate."
         )
+    refused = {
+        r.contender: _answers(p) for r in scenario.results for p in r.points if _answers(p)[1]
+    }
+    if refused:
+        which = ", ".join(f"{name} {bad:,} of {total:,}" for name, (total, bad) in refused.items())
+        notes.append(
+            f"{NON_2XX_MARK} non-2xx answers ({which}): req/s counts only 2xx answers; latency "
+            "and throughput include every answer, so fast refusals (503) make them look good."
+        )
     noisy = {
         r.contender: max(x.server_cores_foreign or 0.0 for x in p.runs)
         for r in scenario.results
@@ -163,6 +181,17 @@ def _marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
         notes.append(
             "noisy machine: other processes used a share of the server's cores during runs of "
             f"{worst} (worst run); those figures understate the server."
+        )
+    restarted = {
+        r.contender: n
+        for r in scenario.results
+        if (n := sum(x.restarted_after for p in r.points for x in (*p.runs, p.warmup) if x))
+    }
+    if restarted:
+        which = ", ".join(f"{name} ({n}x)" for name, n in restarted.items())
+        notes.append(
+            f"restarted between runs: {which}: still working off the requests a finished run "
+            "had left queued when the settle deadline passed (--settle-timeout)."
         )
     for run in scenario.results:
         if run.status not in ("ok",):

@@ -149,8 +149,10 @@ class ComputePool:
         deadline = loop.time() + self._deadline_s
         for attempt in (1, 2):
             executor = self._current_executor()
-            future = executor.submit(self._job, n)
             try:
+                # submit() itself raises BrokenProcessPool when a pool process died while the
+                # pool was idle (no job was there to notice): replace the pool here too.
+                future = executor.submit(self._job, n)
                 return await asyncio.wait_for(asyncio.wrap_future(future), deadline - loop.time())
             except BrokenProcessPool:
                 self._replace(executor)

@@ -96,9 +96,9 @@ def add_parser(subparsers: Any) -> None:
     m.add_argument(
         "--settle-timeout",
         type=float,
-        default=120.0,
+        default=30.0,
         metavar="S",
-        help="longest wait for a server to finish its backlog between runs",
+        help="longest wait for a server to finish its backlog between runs (then it is restarted)",
     )
     m.add_argument(
         "--start-deadline",
