@@ -191,3 +191,13 @@ def test_bad_setting_is_refused_at_start(args: list[str], needle: str) -> None:
     )
     assert result.returncode == 1
     assert needle in result.stderr and "Traceback" not in result.stderr
+
+
+def test_busy_port_is_refused_with_a_clear_message(service: Service) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "primebench", "serve", "--port", str(service.port)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert f"cannot listen on --host 127.0.0.1 --port {service.port}" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import tempfile
 from typing import TYPE_CHECKING
 
+from primebench.errors import UserError
 from primebench.primes import prepare
 from primebench.service.metrics import DIR_ENV
 from primebench.service.settings import Settings, resolve
@@ -43,6 +45,7 @@ def _build(settings: Settings) -> PrimeApp:
 def serve(settings: Settings) -> int:
     """Run until SIGTERM/SIGINT; in-flight requests get `settings.grace` seconds to finish."""
     global _prepared
+    _check_bindable(settings.host, settings.port)
     metrics_dir = tempfile.mkdtemp(prefix="primebench-metrics-")
     os.environ[DIR_ENV] = metrics_dir
     os.environ.update(settings.to_env())
@@ -77,3 +80,15 @@ def serve(settings: Settings) -> int:
         shutil.rmtree(metrics_dir, ignore_errors=True)
         logging.shutdown()
     return 0
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """Refuse a busy or invalid address with a clear message (granian would show a Rust traceback)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise UserError(f"cannot listen on --host {host} --port {port}: {exc.strerror or exc}") from None
