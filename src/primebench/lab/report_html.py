@@ -16,6 +16,7 @@ from primebench.lab.results import Document, ScenarioRecord
 from primebench.lab.svg import Bar, Series, bar_chart, line_chart
 from primebench.lab.tables import (
     Table,
+    answer_counts,
     claims_table,
     contenders_table,
     headline_table,
@@ -65,11 +66,10 @@ def _headline_charts(scenario: ScenarioRecord) -> list[str]:
         if point is None:
             continue
         if (r := point.median("req_per_s")) is not None:
-            rates.append(
-                Bar(
-                    run.contender, "req/s", r, fmt.rate(r) + (" †" if point.generator_bound else "")
-                )
+            marks = (" †" if point.generator_bound else "") + (
+                " ‡" if answer_counts(point)[1] else ""
             )
+            rates.append(Bar(run.contender, "req/s", r, fmt.rate(r) + marks))
         for pct in ("p50", "p90", "p99"):
             if (v := point.median(f"latency_{pct}_ms")) is not None:
                 latencies.append(Bar(run.contender, pct, v, fmt.ms(v)))

@@ -18,6 +18,7 @@ from primebench.lab.results import ContenderRun, Document, PointRecord, Scenario
 __all__ = [
     "CLAIMS",
     "Table",
+    "answer_counts",
     "claims_table",
     "contenders_table",
     "headline_table",
@@ -75,12 +76,12 @@ def _figure(point: PointRecord, metric: str, render: fmt.Render, spread: bool = 
         text += SPREAD_MARK
     if metric == "req_per_s" and point.generator_bound:
         text += BOUND_MARK
-    if metric == "req_per_s" and _answers(point)[1]:
+    if metric == "req_per_s" and answer_counts(point)[1]:
         text += NON_2XX_MARK
     return text
 
 
-def _answers(point: PointRecord) -> tuple[int, int]:
+def answer_counts(point: PointRecord) -> tuple[int, int]:
     """(answers, non-2xx answers) over the point's successful measured runs."""
     loads = [r.load for r in point.runs if r.status == "ok" and r.load is not None]
     return sum(x.requests for x in loads), sum(x.non_2xx for x in loads)
@@ -162,7 +163,10 @@ def _marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
             f"{SPREAD_MARK} high spread between runs (MAD > 5% of the median): treat as approximate."
         )
     refused = {
-        r.contender: _answers(p) for r in scenario.results for p in r.points if _answers(p)[1]
+        r.contender: answer_counts(p)
+        for r in scenario.results
+        for p in r.points
+        if answer_counts(p)[1]
     }
     if refused:
         which = ", ".join(f"{name} {bad:,} of {total:,}" for name, (total, bad) in refused.items())
@@ -343,10 +347,18 @@ def _convoy_table(scenario: ScenarioRecord) -> Table:
                 _figure(loaded, "latency_p50_ms", fmt.ms),
                 _figure(loaded, "latency_p99_ms", fmt.ms),
                 f"{l99 / a99:.2f}x" if a99 and l99 is not None else "–",
-                fmt.rate(sorted(heavy)[len(heavy) // 2]) if heavy else "–",
+                _heavy_cell(heavy),
             )
         )
     return Table(_title(scenario), header, tuple(rows), _marks_notes(scenario))
+
+
+def _heavy_cell(rates: list[float]) -> str:
+    """The heavy stream's median 2xx rate; a stream none of whose requests finished says so."""
+    if not rates:
+        return "–"
+    median = sorted(rates)[len(rates) // 2]
+    return fmt.rate(median) if median > 0 else "none finished"
 
 
 def scenario_tables(scenario: ScenarioRecord) -> list[Table]:

@@ -117,7 +117,7 @@ class ComputePool:
         executor, self._executor = self._executor, None
         if executor is None:
             return
-        processes = list(getattr(executor, "_processes", {}).values())
+        processes = _processes_of(executor)
         executor.shutdown(wait=False, cancel_futures=True)
         ends = time.monotonic() + timeout_s
         for process in processes:
@@ -191,7 +191,7 @@ class ComputePool:
         """Swap in a fresh pool once, however many jobs noticed the breakage."""
         if kill:
             # ProcessPoolExecutor cannot stop a running job before Python 3.14's terminate_workers().
-            for process in list(getattr(broken, "_processes", {}).values()):
+            for process in _processes_of(broken):
                 process.kill()
         if self._executor is broken:
             self._executor = self._new_executor()
@@ -202,3 +202,8 @@ class ComputePool:
         if self._on_change is not None:
             running = min(self._admitted, self._size)
             self._on_change(running, self._admitted - running)
+
+
+def _processes_of(executor: concurrent.futures.ProcessPoolExecutor) -> list[multiprocessing.process.BaseProcess]:
+    """The pool's live processes (a private attribute: None once the executor has shut down)."""
+    return list((getattr(executor, "_processes", None) or {}).values())

@@ -50,7 +50,7 @@ def serve(settings: Settings) -> int:
     os.environ[DIR_ENV] = metrics_dir
     os.environ.update(settings.to_env())
     try:
-        from granian.constants import HTTPModes, Interfaces, Loops
+        from granian.constants import HTTPModes, Interfaces, Loops, TaskImpl
         from granian.http import HTTP1Settings
         from granian.log import LogLevels
         from granian.server import Server
@@ -65,6 +65,7 @@ def serve(settings: Settings) -> int:
             http=HTTPModes.http1,
             websockets=False,
             loop=Loops(settings.loop),
+            task_impl=TaskImpl(settings.task_impl),
             backlog=settings.backlog,
             http1_settings=HTTP1Settings(
                 max_buffer_size=settings.max_header_bytes,

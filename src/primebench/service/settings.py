@@ -48,6 +48,7 @@ class Settings:
     header_timeout: float = 30.0  # a request head must arrive within this (slow clients, slowloris)
     backlog: int = 1024
     loop: str = "auto"
+    task_impl: str = "rust"
     log_level: str = "warning"
 
     def effective_workers(self) -> int:
@@ -134,6 +135,12 @@ SPECS: tuple[SettingSpec, ...] = (
         _choice(("auto", "asyncio", "uvloop", "rloop")),
         "one of auto, asyncio, uvloop, rloop",
         "event loop of each worker (auto: granian's pick among those installed)",
+    ),
+    SettingSpec(
+        "task_impl",
+        _choice(("asyncio", "rust")),
+        "one of asyncio, rust",
+        "how granian runs each request's coroutine (rust: without an asyncio Task per request)",
     ),
     SettingSpec(
         "log_level",
