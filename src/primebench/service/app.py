@@ -8,8 +8,10 @@ integers, so a JSON encoder would only add cost.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
 from typing import Protocol
@@ -78,18 +80,39 @@ class PrimeApp:
                 on_change=self.metrics.heavy,
             )
             self.pool.start()
+        self.metrics.start_publishing(loop)
+        # Everything allocated so far lives as long as the worker: keep the cyclic GC from
+        # re-scanning it, and let young collections run less often (requests make no cycles).
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 100)
         self.ready = True
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.ready = False
+        if self.metrics is not None:
+            self.metrics.stop_publishing()
         if self.pool is not None:
             self.pool.close()
 
     async def __call__(self, scope: Scope, proto: HTTPProtocol) -> None:
+        # The hot path (a cheap /prime answer) awaits nothing: each coroutine layer costs
+        # a measurable share of a ~15 us request (docs/PERFORMANCE.md).
         started = perf_counter()
         path = scope.path
+        route = path
         try:
-            route, status, headers, body = await self._dispatch(scope.method, path, scope.query_string)
+            if path == "/prime":
+                n = _parse(scope.method, n_from_query, scope.query_string, self.max_n)
+            elif path.startswith("/prime/") and "/" not in path[7:]:
+                route = "/prime/{n}"
+                n = _parse(scope.method, n_from_path, path[7:], self.max_n)
+            else:
+                n = 0
+            if n:
+                body = self._inline(n) if n <= self._inline_max_n else await self._pooled(n)
+                status, headers = 200, _JSON
+            else:
+                route, status, headers, body = self._operational(scope.method, path)
         except Problem as problem:
             route = _route_of(path)
             status, headers, body = render(problem, path)
@@ -103,33 +126,17 @@ class PrimeApp:
         if self.metrics is not None:
             self.metrics.observe(route, status, perf_counter() - started)
 
-    async def _dispatch(self, method: str, path: str, query: str) -> Answer:
-        if path == "/prime":
-            _check_method(method)
-            try:
-                n = n_from_query(query, self.max_n)
-            except InvalidN as exc:
-                raise Problem("invalid-n", str(exc)) from None
-            return "/prime", 200, _JSON, await self._prime(n)
-        if path.startswith("/prime/") and "/" not in path[7:]:
-            _check_method(method)
-            try:
-                n = n_from_path(path[7:], self.max_n)
-            except InvalidN as exc:
-                raise Problem("invalid-n", str(exc)) from None
-            return "/prime/{n}", 200, _JSON, await self._prime(n)
-        return self._operational(method, path)
-
-    async def _prime(self, n: int) -> bytes:
-        if n <= self._inline_max_n:
-            prime = self.engine.inline(n)
-            path = "table" if n <= self._table_size else "inline"
-        else:
-            assert self.pool is not None
-            prime = await self.pool.run(n)
-            path = "pool"
+    def _inline(self, n: int) -> bytes:
+        prime = self.engine.inline(n)
         if self.metrics is not None:
-            self.metrics.answered_by(path)
+            self.metrics.answered_by("table" if n <= self._table_size else "inline")
+        return b'{"n":%d,"prime":%d}' % (n, prime)
+
+    async def _pooled(self, n: int) -> bytes:
+        assert self.pool is not None
+        prime = await self.pool.run(n)
+        if self.metrics is not None:
+            self.metrics.answered_by("pool")
         return b'{"n":%d,"prime":%d}' % (n, prime)
 
     def _operational(self, method: str, path: str) -> Answer:
@@ -149,6 +156,14 @@ class PrimeApp:
             _check_method(method)
             return path, 200, _JSON, self._openapi
         raise Problem("not-found", "no such resource; see /openapi.json")
+
+
+def _parse(method: str, parser: Callable[[str, int], int], text: str, max_n: int) -> int:
+    _check_method(method)
+    try:
+        return parser(text, max_n)
+    except InvalidN as exc:
+        raise Problem("invalid-n", str(exc)) from None
 
 
 def _check_method(method: str) -> None:
