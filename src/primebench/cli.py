@@ -18,6 +18,7 @@ COMMAND_MODULES = {
     "bench": "primebench.lab.commands.bench",
     "report": "primebench.lab.commands.report",
     "compare": "primebench.lab.commands.compare",
+    "probe": "primebench.lab.commands.probe",
 }
 
 
