@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
 __all__ = ["PROBLEM_TYPES", "Problem", "render"]
 
@@ -21,13 +20,18 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
 }
 
 
-@dataclass(frozen=True)
 class Problem(Exception):
-    """An error answer. `headers` carries e.g. Allow or Retry-After."""
+    """An error answer. `headers` carries e.g. Allow or Retry-After.
 
-    slug: str
-    detail: str
-    headers: tuple[tuple[str, str], ...] = field(default=())
+    A plain exception, not a frozen dataclass: the runtime must be able to set
+    `__traceback__` on anything raised through asyncio and contextlib.
+    """
+
+    def __init__(self, slug: str, detail: str, headers: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(slug, detail)
+        self.slug = slug
+        self.detail = detail
+        self.headers = headers
 
     @property
     def status(self) -> int:
