@@ -116,8 +116,8 @@ def judge(document: dict[str, Any]) -> list[tuple[str, bool, str]]:
         ("P5", ratio <= P5_MAX_RATIO,
          f"/prime?n={document['huge_n']} latency / primecount alone = {ratio:.3f} (target <= {P5_MAX_RATIO})"),
         ("P6", startup <= P6_MAX_STARTUP_S,
-         f"start to first correct answer, median of {len(document['startup_s'])} = {startup:.3f} s "
-         f"(target <= {P6_MAX_STARTUP_S} s)"),
+         (f"start to first correct answer, median of {len(document['startup_s'])} = {startup:.3f} s "
+          f"(target <= {P6_MAX_STARTUP_S} s)")),
         ("P6", rss <= P6_MAX_RSS_BYTES,
          f"largest process RSS = {rss / 2**20:.1f} MiB (target <= {P6_MAX_RSS_BYTES / 2**20:.0f} MiB per worker)"),
     ]
