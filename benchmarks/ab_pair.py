@@ -13,9 +13,10 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import AbstractContextManager
 
-from primebench.lab import procs
-from primebench.lab.contenders import Registry, run_argv, run_env
+from primebench.lab import procs, verify
+from primebench.lab.contenders import Registry
 
 
 def main() -> int:
@@ -30,15 +31,8 @@ def main() -> int:
     names = [args.a, args.b]
     rates: dict[str, list[float]] = {name: [] for name in names}
 
-    def ready(status: int, body: bytes) -> bool:
-        return status == 200 and b'"prime":2' in body
-
-    def start(name: str):  # type: ignore[no-untyped-def]
-        c, port = registry.get(name), procs.free_port()
-        return procs.server(
-            run_argv(c, "127.0.0.1", port), cwd=c.directory, env=run_env(c, "127.0.0.1", port),
-            host="127.0.0.1", port=port, cpus=frozenset({0}), ready_path="/prime?n=1", ready_check=ready,
-        )
+    def start(name: str) -> AbstractContextManager[procs.RunningServer]:
+        return verify.start(registry.get(name), cpus=frozenset({0}))
 
     with start(args.a) as server_a, start(args.b) as server_b:
         servers = {args.a: server_a, args.b: server_b}

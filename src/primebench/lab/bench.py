@@ -144,17 +144,10 @@ def _prepare(c: Contender, settings: BenchSettings) -> ContenderInfo:
 
 @contextlib.contextmanager
 def _started(c: Contender, settings: BenchSettings, log: Path) -> Iterator[procs.RunningServer]:
-    host = loadgen.LOOPBACK
-    port = procs.free_port(host)
-    with procs.server(
-        contenders.run_argv(c, host, port),
-        cwd=c.directory,
-        env=contenders.run_env(c, host, port),
-        host=host,
-        port=port,
+    with verify.start(
+        c,
         cpus=settings.pinning.server,
-        ready_path=verify.READY_PATH,
-        ready_check=verify.ready_check,
+        host=loadgen.LOOPBACK,
         deadline_s=settings.start_deadline_s,
         log=log,
     ) as running:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import statistics
 import sys
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from primebench.lab import http, machine, oracle, procs
-from primebench.lab.contenders import Contender, run_argv, run_env
+from primebench.lab import http, machine, oracle, procs, verify
+from primebench.lab.contenders import Contender
 
 __all__ = ["PROBE_SCHEMA_VERSION", "ProbeSettings", "judge", "run_probe"]
 
@@ -37,16 +38,8 @@ class ProbeSettings:
     starts: int = 5
 
 
-def _ready(status: int, body: bytes) -> bool:
-    return status == 200 and body.replace(b" ", b"").startswith(b'{"n":1,"prime":2}')
-
-
-def _start(settings: ProbeSettings, log: Path) -> Any:
-    c, port = settings.contender, procs.free_port()
-    return procs.server(
-        run_argv(c, "127.0.0.1", port), cwd=c.directory, env=run_env(c, "127.0.0.1", port),
-        host="127.0.0.1", port=port, cpus=settings.cpus, ready_path="/prime?n=1", ready_check=_ready, log=log,
-    )
+def _start(settings: ProbeSettings, log: Path) -> AbstractContextManager[procs.RunningServer]:
+    return verify.start(settings.contender, cpus=settings.cpus, log=log)
 
 
 def _startups(settings: ProbeSettings, log: Path) -> list[float]:

@@ -14,7 +14,9 @@ and whoever measures that server next must restart it.
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ __all__ = [
     "ContenderCheck",
     "check",
     "ready_check",
+    "start",
     "verify",
 ]
 
@@ -273,6 +276,32 @@ class ContenderCheck:
         }
 
 
+@contextlib.contextmanager
+def start(
+    c: Contender,
+    *,
+    cpus: frozenset[int] | None,
+    host: str = "127.0.0.1",
+    deadline_s: float = 30.0,
+    log: Path | None = None,
+) -> Iterator[procs.RunningServer]:
+    """Start a contender on a free port, ready once it answers READY_PATH correctly; always stopped after."""
+    port = procs.free_port(host)
+    with procs.server(
+        contenders.run_argv(c, host, port),
+        cwd=c.directory,
+        env=contenders.run_env(c, host, port),
+        host=host,
+        port=port,
+        cpus=cpus,
+        ready_path=READY_PATH,
+        ready_check=ready_check,
+        deadline_s=deadline_s,
+        log=log,
+    ) as running:
+        yield running
+
+
 def check(
     c: Contender,
     *,
@@ -295,17 +324,11 @@ def check(
             )
     ver = contenders.version(c)
     artifact = contenders.artifact_size(c)
-    port = procs.free_port(host)
     try:
-        with procs.server(
-            contenders.run_argv(c, host, port),
-            cwd=c.directory,
-            env=contenders.run_env(c, host, port),
-            host=host,
-            port=port,
+        with start(
+            c,
             cpus=cpus,
-            ready_path=READY_PATH,
-            ready_check=ready_check,
+            host=host,
             deadline_s=deadline_s,
             log=None if log_dir is None else log_dir / f"{c.name}.server.log",
         ) as running:
