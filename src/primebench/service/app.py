@@ -30,7 +30,7 @@ __all__ = ["PrimeApp"]
 log = logging.getLogger("primebench.service")
 
 Headers = list[tuple[str, str]]
-Answer = tuple[str, int, Headers, bytes]  # route, status, headers, body
+Answer = tuple[int, Headers, bytes]  # status, headers, body
 
 _JSON = [("content-type", "application/json")]
 _ALLOW = (("allow", "GET, HEAD"),)
@@ -112,7 +112,7 @@ class PrimeApp:
                 body = self._inline(n) if n <= self._inline_max_n else await self._pooled(n)
                 status, headers = 200, _JSON
             else:
-                route, status, headers, body = self._operational(scope.method, path)
+                status, headers, body = self._operational(scope.method, path)
         except Problem as problem:
             route = _route_of(path)
             status, headers, body = render(problem, path)
@@ -142,19 +142,19 @@ class PrimeApp:
     def _operational(self, method: str, path: str) -> Answer:
         if path == "/healthz":
             _check_method(method)
-            return path, 200, _JSON, _STATUS_OK
+            return 200, _JSON, _STATUS_OK
         if path == "/readyz":
             _check_method(method)
             if not self.ready:
                 raise Problem("not-ready", "the engine is not ready, or the server is shutting down")
-            return path, 200, _JSON, _STATUS_OK
+            return 200, _JSON, _STATUS_OK
         if path == "/metrics":
             _check_method(method)
             assert self.metrics is not None
-            return path, 200, [("content-type", metrics_module.CONTENT_TYPE)], metrics_module.render_all(self.metrics)
+            return 200, [("content-type", metrics_module.CONTENT_TYPE)], metrics_module.render_all(self.metrics)
         if path == "/openapi.json":
             _check_method(method)
-            return path, 200, _JSON, self._openapi
+            return 200, _JSON, self._openapi
         raise Problem("not-found", "no such resource; see /openapi.json")
 
 
