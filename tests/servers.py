@@ -1,19 +1,32 @@
-"""A real `primebench serve` process on a free loopback port, for tests that need one."""
+"""A real `primebench serve` process on a free loopback port, for every test that needs one.
+
+`start_server(...)` starts it and, when the block ends, stops it the way an orchestrator
+does (SIGTERM to the main process only), then checks that it exited within its grace
+period and that no process of its process group outlived it (a pool process or
+forkserver orphaned by a dead worker would show here).
+"""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import psutil
+
+READY_DEADLINE_S = 30.0
+DEFAULT_GRACE_S = 5.0
+ORPHAN_WAIT_S = 5.0
 
 
 def free_port() -> int:
@@ -22,63 +35,222 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# --- the server under test ---------------------------------------------------------------
+
+
 @dataclass
-class Service:
-    """A running service: its base URL and its process (the granian main process)."""
+class Server:
+    """A running `primebench serve`: its URL, main process (granian's, or uv's) and log file."""
 
     url: str
     port: int
     process: subprocess.Popen[bytes]
-    startup_s: float
+    log_path: Path
+    grace_s: float
+
+    @property
+    def main(self) -> psutil.Process:
+        return psutil.Process(self.process.pid)
 
     def tree(self) -> list[psutil.Process]:
+        """The main process and every descendant still linked to it."""
         try:
-            root = psutil.Process(self.process.pid)
-            return [root, *root.children(recursive=True)]
+            return [self.main, *self.main.children(recursive=True)]
         except psutil.NoSuchProcess:
             return []
 
+    def group(self) -> list[psutil.Process]:
+        """Every live process of the server's process group, orphans included."""
+        members = []
+        for proc in psutil.process_iter(["pid"]):
+            try:
+                if (
+                    os.getpgid(proc.pid) == self.process.pid
+                    and proc.status() != psutil.STATUS_ZOMBIE
+                ):
+                    members.append(proc)
+            except (ProcessLookupError, psutil.NoSuchProcess):
+                continue
+        return members
+
+    def granian_main(self) -> psutil.Process:
+        """granian's main process (the Popen process itself, or uv's child when started by `uv run`)."""
+        main = self.main
+        if "primebench" in " ".join(main.cmdline()) and "uv" not in Path(main.cmdline()[0]).name:
+            return main
+        return main.children()[0]
+
+    def workers(self) -> list[psutil.Process]:
+        """granian's worker processes (children of its main process)."""
+        return [p for p in self.granian_main().children() if _is_worker(p)]
+
+    def pool_processes(self, worker: psutil.Process) -> list[psutil.Process]:
+        """The compute-pool processes of one worker (children of that worker's forkserver)."""
+        found = []
+        for child in worker.children():
+            if "forkserver" in " ".join(child.cmdline()):
+                found.extend(child.children())
+        return found
+
+    def rss_bytes(self) -> int:
+        total = 0
+        for proc in self.tree():
+            try:
+                total += proc.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        return total
+
+    def metrics(self) -> dict[str, float]:
+        """/metrics as {'name{label="v",...}': value} (labels sorted), samples of every worker summed."""
+        return parse_metrics(httpx.get(self.url + "/metrics", timeout=10).text)
+
+    def metrics_when(
+        self, settled: Callable[[dict[str, float]], bool], timeout_s: float = 3.0
+    ) -> dict[str, float]:
+        """/metrics once `settled(metrics)` holds (workers publish their counts at most a second
+        late), or the last scrape when `timeout_s` has passed."""
+        ends = time.monotonic() + timeout_s
+        while True:
+            metrics = self.metrics()
+            if settled(metrics) or time.monotonic() > ends:
+                return metrics
+            time.sleep(0.05)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def terminate(self) -> tuple[int, float]:
+        """SIGTERM to the main process only (as Docker or Kubernetes do); its exit code and time to exit."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=self.grace_s + 10)
+        return code, time.monotonic() - started
+
+
+def _is_worker(proc: psutil.Process) -> bool:
+    try:
+        line = " ".join(proc.cmdline())
+    except psutil.NoSuchProcess:
+        return False
+    return "primebench" in line and "multiprocessing" not in line
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    samples: dict[str, float] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        match = re.fullmatch(r"([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)", line)
+        if match is None:
+            continue
+        name, labels, value = match.groups()
+        pairs = sorted(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', labels or ""))
+        key = name + ("{" + ",".join(f'{k}="{v}"' for k, v in pairs) + "}" if pairs else "")
+        samples[key] = samples.get(key, 0.0) + float(value)
+    return samples
+
 
 @contextmanager
-def run_service(*args: str, env: dict[str, str] | None = None, deadline_s: float = 30.0) -> Iterator[Service]:
-    """Start `python -m primebench serve ARGS` and wait for /readyz; stop it and its whole tree after."""
+def start_server(
+    *args: str, launcher: str = "python", grace_s: float = DEFAULT_GRACE_S
+) -> Iterator[Server]:
+    """Run `primebench serve ARGS` on a free port until the block ends, then stop and check it.
+
+    launcher "python" runs `sys.executable -m primebench serve` (the console script's
+    module); "uv" runs the README's `uv run primebench serve`.
+    """
     port = free_port()
-    argv = [sys.executable, "-m", "primebench", "serve", "--host", "127.0.0.1", "--port", str(port), *args]
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        argv, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    service = Service(url, port, process, 0.0)
+    command = [
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--grace",
+        f"{grace_s:g}",
+        *args,
+    ]
+    if launcher == "uv":
+        argv = ["uv", "run", "--frozen", "--no-sync", "primebench", *command]
+    else:
+        argv = [sys.executable, "-m", "primebench", *command]
+    fd, log_name = tempfile.mkstemp(prefix="primebench-hardening-", suffix=".log")
+    log_path = Path(log_name)
+    with os.fdopen(fd, "wb") as log_file:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = Server(f"http://127.0.0.1:{port}", port, process, log_path, grace_s)
     try:
-        while True:
-            if process.poll() is not None:
-                stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-                raise RuntimeError(f"server exited with {process.returncode}: {stderr[-2000:]}")
-            if time.perf_counter() - started > deadline_s:
-                raise RuntimeError("server not ready before the deadline")
-            try:
-                if httpx.get(url + "/readyz", timeout=1.0).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.02)
-        service.startup_s = time.perf_counter() - started
-        yield service
+        _wait_ready(server)
+        yield server
     finally:
-        tree = service.tree()
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        for child in tree:
-            try:
-                child.wait(timeout=5)
-            except psutil.NoSuchProcess:
-                pass
-            except psutil.TimeoutExpired:
-                child.kill()
-        if process.stderr:
-            process.stderr.close()
+        try:
+            _stop_and_check(server)
+        finally:
+            log_path.unlink(missing_ok=True)
+
+
+def _wait_ready(server: Server) -> None:
+    deadline = time.monotonic() + READY_DEADLINE_S
+    while True:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"server exited with {server.process.returncode}:\n{server.log()[-3000:]}"
+            )
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"server not ready within {READY_DEADLINE_S} s:\n{server.log()[-3000:]}"
+            )
+        try:
+            if httpx.get(server.url + "/readyz", timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.02)
+
+
+def _stop_and_check(server: Server) -> None:
+    """SIGTERM, then every member of the process group must be gone; kill and report any that is not."""
+    problems = []
+    if server.process.poll() is None:
+        try:
+            code, seconds = server.terminate()
+            if code != 0 or seconds > server.grace_s + 1:
+                problems.append(
+                    f"exit code {code} after {seconds:.1f} s (grace {server.grace_s:g} s)"
+                )
+        except subprocess.TimeoutExpired:
+            problems.append(f"still running {server.grace_s + 10:g} s after SIGTERM")
+    survivors = _survivors(server)
+    if survivors:
+        problems.append("orphans: " + "; ".join(survivors))
+        try:
+            os.killpg(server.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    if server.process.poll() is None:
+        server.process.wait(timeout=10)
+    if problems:
+        raise AssertionError("unclean stop: " + ", ".join(problems) + "\n" + server.log()[-3000:])
+
+
+def _survivors(server: Server) -> list[str]:
+    ends = time.monotonic() + ORPHAN_WAIT_S
+    while True:
+        group = server.group()
+        if not group or time.monotonic() > ends:
+            break
+        time.sleep(0.05)
+    described = []
+    for proc in group:
+        try:
+            described.append(f"{proc.pid} ({' '.join(proc.cmdline())[:80]})")
+        except psutil.NoSuchProcess:
+            continue
+    return described

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from primebench.primes import EngineName, PrimeTable, prepare
-from primebench.primes import beyond, trial, trial_jit
+from primebench.primes import EngineName, PrimeTable, beyond, prepare, trial, trial_jit
 
 # OEIS A006988: p(10^k), k = 0..12.
 PUBLISHED = {

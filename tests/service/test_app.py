@@ -6,24 +6,36 @@ import asyncio
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
 import sympy
 
-from tests.servers import Service, run_service
+from tests.servers import Server, start_server
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[Server]:
+    """One default service for this module's read-only HTTP tests (small pool, so concurrency is visible).
+
+    Module-scoped, so it is stopped before other modules run: the lab's tests check that
+    they leave no child process behind.
+    """
+    with start_server("--workers", "1", "--pool-size", "1", "--queue-depth", "8") as running:
+        yield running
 
 MAX_N = 10**12
 
 
-def get(service: Service, path: str) -> httpx.Response:
+def get(service: Server, path: str) -> httpx.Response:
     return httpx.get(service.url + path, timeout=30)
 
 
 @pytest.mark.parametrize("n", [1, 2, 10, 100, 1000, 20000, 99_991, 1_000_000, 1_000_001, 2_718_281])
-def test_prime_matches_sympy(service: Service, n: int) -> None:
+def test_prime_matches_sympy(service: Server, n: int) -> None:
     response = get(service, f"/prime?n={n}")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -31,21 +43,21 @@ def test_prime_matches_sympy(service: Service, n: int) -> None:
 
 
 @pytest.mark.parametrize(("n", "p"), [(10**9, 22801763489), (10**12, 29996224275833)])
-def test_huge_n_matches_published_values(service: Service, n: int, p: int) -> None:
+def test_huge_n_matches_published_values(service: Server, n: int, p: int) -> None:
     assert get(service, f"/prime?n={n}").json() == {"n": n, "prime": p}
     assert get(service, f"/prime/{n}").json() == {"n": n, "prime": p}
 
 
-def test_missing_n_is_the_article_default(service: Service) -> None:
+def test_missing_n_is_the_article_default(service: Server) -> None:
     assert get(service, "/prime").content == b'{"n":10000,"prime":104729}'
 
 
-def test_path_form_and_leading_zeros(service: Service) -> None:
+def test_path_form_and_leading_zeros(service: Server) -> None:
     assert get(service, "/prime/20000").json() == {"n": 20000, "prime": 224737}
     assert get(service, "/prime?n=00020000").json() == {"n": 20000, "prime": 224737}
 
 
-def test_head_has_headers_and_no_body(service: Service) -> None:
+def test_head_has_headers_and_no_body(service: Server) -> None:
     for path in ("/prime?n=7", "/prime/7", "/healthz", "/openapi.json"):
         head = httpx.head(service.url + path, timeout=10)
         full = get(service, path)
@@ -60,7 +72,7 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize("raw", BAD_INPUTS)
-def test_bad_n_is_400_problem_json(service: Service, raw: str) -> None:
+def test_bad_n_is_400_problem_json(service: Server, raw: str) -> None:
     response = get(service, f"/prime?n={raw}")
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
@@ -72,18 +84,18 @@ def test_bad_n_is_400_problem_json(service: Service, raw: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/prime/abc", "/prime/0", "/prime/-1", "/prime/1.5", "/prime/%D9%A3"])
-def test_bad_path_n_is_400(service: Service, path: str) -> None:
+def test_bad_path_n_is_400(service: Server, path: str) -> None:
     response = get(service, path)
     assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
 
 
-def test_repeated_n_is_400(service: Service) -> None:
+def test_repeated_n_is_400(service: Server) -> None:
     response = get(service, "/prime?n=1&n=2")
     assert response.status_code == 400
     assert "given once" in response.json()["detail"]
 
 
-def test_unknown_path_is_404_problem(service: Service) -> None:
+def test_unknown_path_is_404_problem(service: Server) -> None:
     for path in ("/nope", "/prime/1/2", "/primes", "/"):
         response = get(service, path)
         assert response.status_code == 404, path
@@ -91,14 +103,14 @@ def test_unknown_path_is_404_problem(service: Service) -> None:
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
-def test_wrong_method_is_405_with_allow(service: Service, method: str) -> None:
+def test_wrong_method_is_405_with_allow(service: Server, method: str) -> None:
     response = httpx.request(method, service.url + "/prime?n=5", timeout=10)
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
     assert response.headers["content-type"] == "application/problem+json"
 
 
-def test_operational_endpoints(service: Service) -> None:
+def test_operational_endpoints(service: Server) -> None:
     assert get(service, "/healthz").json() == {"status": "ok"}
     assert get(service, "/readyz").json() == {"status": "ok"}
     spec = get(service, "/openapi.json").json()
@@ -107,7 +119,7 @@ def test_operational_endpoints(service: Service) -> None:
     assert spec["paths"]["/prime"]["get"]["parameters"][0]["schema"]["maximum"] == MAX_N
 
 
-def test_metrics_count_requests_paths_and_rejections(service: Service) -> None:
+def test_metrics_count_requests_paths_and_rejections(service: Server) -> None:
     get(service, "/prime?n=5")
     get(service, "/prime?n=abc")
     get(service, "/prime?n=123456789")
@@ -144,7 +156,7 @@ async def _finish_times(tasks: list[asyncio.Task[httpx.Response]], start: float)
     return times
 
 
-def test_cheap_requests_are_answered_while_heavy_ones_run(service: Service) -> None:
+def test_cheap_requests_are_answered_while_heavy_ones_run(service: Server) -> None:
     # Four p(~10^12) queue on a one-process pool (~0.1-0.3 s each); thirty cheap answers finish before them.
     first_heavy, cheap = asyncio.run(_cheap_while_heavy(service.url))
     assert cheap[-1] < first_heavy
@@ -155,7 +167,7 @@ def test_queue_full_is_503_with_retry_after() -> None:
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
             return list(await asyncio.gather(*(client.get(f"/prime?n={10**12 - i}") for i in range(6))))
 
-    with run_service("--workers", "1", "--pool-size", "1", "--queue-depth", "1") as running:
+    with start_server("--workers", "1", "--pool-size", "1", "--queue-depth", "1") as running:
         responses = asyncio.run(burst(running.url))
         statuses = sorted(r.status_code for r in responses)
         assert statuses.count(200) >= 2 and statuses.count(503) >= 1
@@ -166,7 +178,7 @@ def test_queue_full_is_503_with_retry_after() -> None:
 
 
 def test_deadline_is_a_problem_not_a_hung_connection() -> None:
-    with run_service("--workers", "1", "--deadline", "0.02") as running:
+    with start_server("--workers", "1", "--deadline", "0.02") as running:
         response = httpx.get(running.url + f"/prime?n={10**12}", timeout=30)
         assert response.status_code == 503
         assert response.json()["type"] == "urn:primebench:problem:deadline-exceeded"
@@ -175,7 +187,7 @@ def test_deadline_is_a_problem_not_a_hung_connection() -> None:
 
 
 def test_max_n_is_configurable() -> None:
-    with run_service("--workers", "1", "--max-n", "1000") as running:
+    with start_server("--workers", "1", "--max-n", "1000") as running:
         assert httpx.get(running.url + "/prime?n=1000").json() == {"n": 1000, "prime": 7919}
         response = httpx.get(running.url + "/prime?n=1001")
         assert response.status_code == 400 and "from 1 to 1000 " in response.json()["detail"]
@@ -187,16 +199,16 @@ def test_max_n_is_configurable() -> None:
 )
 def test_bad_setting_is_refused_at_start(args: list[str], needle: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "primebench", "serve", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "primebench", "serve", *args], check=False, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 1
     assert needle in result.stderr and "Traceback" not in result.stderr
 
 
-def test_busy_port_is_refused_with_a_clear_message(service: Service) -> None:
+def test_busy_port_is_refused_with_a_clear_message(service: Server) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "primebench", "serve", "--port", str(service.port)],
-        capture_output=True, text=True, timeout=60,
+        check=False, capture_output=True, text=True, timeout=60,
     )
     assert result.returncode == 1
     assert f"cannot listen on --host 127.0.0.1 --port {service.port}" in result.stderr

@@ -19,7 +19,7 @@ async def _warm(pool: ComputePool) -> None:
     """Wait until the pool's processes are up (deadline kills only apply to warmed pools)."""
     for _ in range(200):
         try:
-            if await pool.run(10) == 29 and pool._warmed:  # noqa: SLF001 - observing warm-up from a test
+            if await pool.run(10) == 29 and pool._warmed:
                 return
         except Problem:
             pass  # the deadline is shorter than the pool's start-up: wait for it
