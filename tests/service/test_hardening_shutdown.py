@@ -12,6 +12,7 @@ is closed without a byte of answer (a client may retry it; see docs/RELIABILITY.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import signal
 import time
 from dataclasses import dataclass
@@ -71,7 +72,7 @@ async def _load(server: Server, sigterm_after_s: float) -> tuple[list[Outcome], 
         return loop.time() - term_at[0] if term_at else loop.time() - 1e9
 
     async def one(target: str, expected: bytes) -> None:
-        sent = since_term()
+        sent = loop.time()  # absolute; made relative to SIGTERM below (a request can start just before it)
         reply = await fetch(server.port, target, timeout_s=GRACE_S + 5)
         outcomes.append(Outcome(sent, target, expected, reply))
 
@@ -97,7 +98,8 @@ async def _load(server: Server, sigterm_after_s: float) -> tuple[list[Outcome], 
     server.process.send_signal(signal.SIGTERM)
     await asyncio.gather(*tasks)
     code = await loop.run_in_executor(None, server.process.wait, GRACE_S + 10)
-    return outcomes, loop.time() - term_at[0], code
+    relative = [dataclasses.replace(o, sent_s=o.sent_s - term_at[0]) for o in outcomes]
+    return relative, loop.time() - term_at[0], code
 
 
 def test_sigterm_under_load_completes_accepted_requests_and_refuses_new_ones(launch: Any) -> None:
