@@ -1,12 +1,22 @@
-"""The bench protocol, per contender and scenario, and the document it produces.
+"""The bench protocol: arms started once, then measured in interleaved, randomized rounds.
 
-Per contender (TechEmpower's order): availability -> build -> start (readiness probed
-with a deadline; start-up time to the first correct answer) -> verify -> primer ->
-warm-up -> measured runs (median and spread) with the server's CPU and peak RSS
-sampled -> graceful stop. A contender that cannot build, start or verify, or that dies
-mid-run, is recorded as failed with its reason and the bench goes on with the next.
-Server and generator run on disjoint cores (`procs.cpu_split`); the lab itself moves to
-the generator's cores while measuring, so its sampling never steals the server's core.
+Per scenario: every arm (a contender, the baseline's A/A twin with `--calibrate`, or an
+already running `--target`) is made ready first (availability -> build -> start with a
+readiness deadline -> verify -> primer), and its server is then kept warm across rounds.
+Per point: a warm-up of every arm, then `rounds` rounds, each measuring every arm once in
+a fresh random order (`protocol.round_orders`, seed recorded), so a drift of the machine
+hits every arm alike. After the rounds, every arm is compared with the baseline by paired
+per-round ratios (`protocol.point_comparisons`).
+
+Why warm servers, not a restart per trial: a restart costs every trial a start-up, a
+primer and a warm-up (python-jit compiles at start; granian forks workers), and its
+cold-start effects would be measured as noise; a warm server is what the article measured.
+Between trials the server just measured must settle (work off its backlog) or is restarted,
+and the restart is recorded. See docs/LAB.md, "Protocol".
+
+A failure is data: an arm that cannot build, start or verify, or dies mid-run, is recorded
+with its reason and the bench goes on. Server and generator run on disjoint cores
+(`procs.cpu_split`) except where a point shares them (cores scenario), which is recorded.
 """
 
 from __future__ import annotations
@@ -19,29 +29,38 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from primebench.lab import contenders, http, loadgen, machine, procs, results, verify
-from primebench.lab.contenders import Contender, Registry
-from primebench.lab.loadgen import Generator
-from primebench.lab.measure import RunContext, measure_run, settle, summarize_point
-from primebench.lab.results import (
-    ContenderInfo,
-    ContenderRun,
-    Document,
-    PointRecord,
-    RunRecord,
-    ScenarioRecord,
+from primebench.lab import (
+    contenders,
+    http,
+    loadgen,
+    machine,
+    procs,
+    protocol,
+    results,
+    rounds,
+    verify,
 )
-from primebench.lab.scenarios import Point, ScenarioName, ScenarioSettings, Stream, plan
+from primebench.lab.contenders import Contender, Contract, Registry
+from primebench.lab.loadgen import Generator
+from primebench.lab.measure import RunContext, Server, measure_run, settle
+from primebench.lab.remote import RemoteServer
+from primebench.lab.results import ContenderInfo, Document, RunRecord, ScenarioRecord
+from primebench.lab.scenarios import Point, ScenarioSettings, Stream, generators_used, plan
+from primebench.lab.trials import Arm, ArmState, stats_line
 
-__all__ = ["BenchSettings", "run_bench"]
+__all__ = ["BenchSettings", "NothingMeasured", "run_bench"]
 
 PRIMER_REQUESTS = 3
 PRIMER_TIMEOUT_S = 120.0
 
 
+class NothingMeasured(Exception):
+    """Not one trial succeeded: the bench is a failure, not a document of failures."""
+
+
 @dataclass(frozen=True)
 class BenchSettings:
-    """Everything one bench needs, checked at the CLI edge and passed explicitly."""
+    """Everything one bench needs, checked at the CLI edge and passed down once."""
 
     registry: Registry
     tools_root: Path
@@ -50,6 +69,12 @@ class BenchSettings:
     pinning: procs.Pinning
     out_json: Path
     command: tuple[str, ...] = ()
+    targets: tuple[RemoteServer, ...] = ()
+    seed: int = 0
+    baseline: str | None = None
+    calibrate: bool = False
+    strict: bool = False
+    max_repeats: int = 2
     start_deadline_s: float = 60.0
     settle_timeout_s: float = 30.0
     request_timeout_s: float = 10.0
@@ -58,16 +83,34 @@ class BenchSettings:
     )
 
     @property
+    def protocol(self) -> rounds.ProtocolSettings:
+        return rounds.ProtocolSettings(
+            self.seed, self.baseline, self.strict, self.max_repeats, self.progress
+        )
+
+    @property
     def raw_dir(self) -> Path:
         """The tools' raw output, server logs and build logs: a folder beside the JSON, same stem."""
         return self.out_json.with_suffix("")
 
+    def protocol_json(self) -> dict[str, object]:
+        return {
+            "seed": self.seed,
+            "rounds": {s.name.value: s.rounds for s in self.scenarios},
+            "baseline": self.baseline,
+            "calibrate": self.calibrate,
+            "strict": self.strict,
+            "max_repeats": self.max_repeats if self.strict else 0,
+            "servers": "kept warm across rounds; restarted only when they cannot settle",
+        }
+
 
 def run_bench(settings: BenchSettings) -> Document:
-    """Run every scenario over every selected contender and save the document to `out_json`.
+    """Run every scenario over every arm and save the document to `out_json`.
 
     The document is saved also when the bench is interrupted (with the scenarios that
     finished, and a note), so an hour of measurement is never lost to one Ctrl-C.
+    Raises `NothingMeasured` (after saving) when not one trial succeeded.
     """
     say = settings.progress
     selected = settings.registry.select(list(settings.contenders))
@@ -75,23 +118,17 @@ def run_bench(settings: BenchSettings) -> Document:
     for name, version in tools.items():
         say(f"[bench] {name}: {version}")
     infos = {c.name: _prepare(c, settings) for c in selected}
+    infos |= {t.name: _target_info(t) for t in settings.targets}
+    arms = _arms(selected, infos, settings)
     scenarios: list[ScenarioRecord] = []
     notes: list[str] = []
     if settings.pinning.shared:
         notes.append("server and generator shared the only core: figures measure both together")
-    runs: list[ContenderRun] = []
     try:
         for scenario in settings.scenarios:
-            runs = []
-            for c in selected:
-                say(f"[{scenario.name}] {c.name}: starting")
-                runs.append(_contender_run(c, infos[c.name], scenario, settings))
-            scenarios.append(ScenarioRecord(str(scenario.name), scenario.to_json(), tuple(runs)))
-            runs = []
+            scenarios.append(_run_scenario(scenario, arms, infos, settings))
     except KeyboardInterrupt:
         notes.append("interrupted: the document holds only what finished before Ctrl-C")
-        if runs:
-            scenarios.append(ScenarioRecord(str(scenario.name), scenario.to_json(), tuple(runs)))
         raise
     finally:
         document = Document(
@@ -100,13 +137,81 @@ def run_bench(settings: BenchSettings) -> Document:
             machine=machine.describe(),
             tools=tools,
             pinning=settings.pinning.to_json(),
-            contenders=tuple(infos[c.name] for c in selected),
+            contenders=tuple(infos.values()),
             scenarios=tuple(scenarios),
             raw_dir=settings.raw_dir.name,
             notes=tuple(notes),
+            protocol=settings.protocol_json(),
         )
         results.save(document, settings.out_json)
+    if not measured_anything(document):
+        raise NothingMeasured(first_failure(document))
     return document
+
+
+def measured_anything(doc: Document) -> bool:
+    """Did at least one point of one arm get a successful trial?"""
+    return any(p.status == "ok" for s in doc.scenarios for r in s.results for p in r.points)
+
+
+def first_failure(doc: Document) -> str:
+    """The first recorded reason in the document, for the message of a bench that measured nothing."""
+    for s in doc.scenarios:
+        for r in s.results:
+            for p in r.points:
+                if p.reason:
+                    return f"{s.name}/{r.contender}: {p.reason}"
+            if r.reason:
+                return f"{s.name}/{r.contender}: {r.reason}"
+    return "no arm was available"
+
+
+def missing_generators(settings: BenchSettings) -> list[str]:
+    """The tools the selected scenarios need that are not installed (checked before anything)."""
+    needed = {g for s in settings.scenarios for g in generators_used(s)}
+    return sorted(str(g) for g in needed if loadgen.locate(g, settings.tools_root) is None)
+
+
+def _arms(
+    selected: list[Contender], infos: dict[str, ContenderInfo], settings: BenchSettings
+) -> list[Arm]:
+    """Contenders, then targets, then the A/A twin of the expected baseline (`--calibrate`)."""
+    arms = [Arm(c.name, c, "contender") for c in selected]
+    arms += [Arm(t.name, _target_contender(t, settings.registry), "target", t) for t in settings.targets]
+    if settings.calibrate:
+        names = [a.name for a in arms if a.kind == "contender"]
+        base = protocol.expected_baseline(names, settings.baseline)
+        found = next((a for a in arms if a.name == base and a.kind == "contender"), None)
+        if found is None:
+            settings.progress("[bench] --calibrate: no local baseline to twin; no A/A arm")
+        else:
+            arms.append(Arm(protocol.twin_name(found.name), found.contender, "aa"))
+            infos[protocol.twin_name(found.name)] = replace(
+                infos[found.name], name=protocol.twin_name(found.name)
+            )
+    return arms
+
+
+def _target_contender(target: RemoteServer, registry: Registry) -> Contender:
+    """The contract a target is verified against: its registry entry's, else the seed's."""
+    known = {c.name: c for c in registry.contenders}
+    template = known.get(target.name, registry.contenders[0])
+    contract = template.contract if target.name in known else Contract.SEED
+    return replace(template, name=target.name, contract=contract, build=(), run=())
+
+
+def _target_info(target: RemoteServer) -> ContenderInfo:
+    return ContenderInfo(
+        name=target.name,
+        language="(running service)",
+        description=f"already running at {target.url}: not built, started, stopped or pinned",
+        differs_from_article="",
+        available=True,
+        reason="",
+        version="",
+        build={"ok": True, "seconds": 0.0, "reason": "not built: a running target"},
+        artifact=None,
+    )
 
 
 def _prepare(c: Contender, settings: BenchSettings) -> ContenderInfo:
@@ -124,9 +229,8 @@ def _prepare(c: Contender, settings: BenchSettings) -> ContenderInfo:
             artifact = contenders.artifact_size(c).to_json()
         else:
             reason = f"build failed: {outcome.reason}"
-            say(
-                f"[build] {c.name}: FAILED {outcome.reason.splitlines()[0] if outcome.reason else ''}"
-            )
+            first = outcome.reason.splitlines()[0] if outcome.reason else ""
+            say(f"[build] {c.name}: FAILED {first}")
     else:
         say(f"[build] {c.name}: unavailable: {available.reason}")
     return ContenderInfo(
@@ -142,64 +246,170 @@ def _prepare(c: Contender, settings: BenchSettings) -> ContenderInfo:
     )
 
 
-@contextlib.contextmanager
-def _started(c: Contender, settings: BenchSettings, log: Path) -> Iterator[procs.RunningServer]:
-    with verify.start(
-        c,
-        cpus=settings.pinning.server,
-        host=loadgen.LOOPBACK,
-        deadline_s=settings.start_deadline_s,
-        log=log,
-    ) as running:
-        yield running
-
-
 class _Server:
-    """The contender's server for one scenario, restartable between runs.
+    """An arm's server for one scenario: started, restartable, re-pinnable; or a target."""
 
-    A blocking server handed 100 connections of slow requests keeps computing the ones
-    a finished run abandoned (python-seed: minutes). Waiting that out measures nothing,
-    so past the settle deadline the server is restarted, primed, and the restart is
-    recorded on the run that caused it. Code must read `running` afresh after a restart.
-    """
-
-    def __init__(self, c: Contender, settings: BenchSettings, folder: str) -> None:
-        self._c = c
+    def __init__(self, arm: Arm, settings: BenchSettings, folder: str) -> None:
+        self._arm = arm
         self._settings = settings
         self._folder = folder
         self._stack = contextlib.ExitStack()
         self.restarts = 0
-        self.running = self._start()
+        self.cpus: frozenset[int] | None = None
+        self.running: Server | None = None
 
-    def _start(self) -> procs.RunningServer:
+    def start(self, cpus: frozenset[int]) -> Server:
+        """Start (or re-pin) the server on `cpus`; raises `procs.ServerFailed`."""
+        if self._arm.remote is not None:
+            self.running = self._arm.remote
+            return self.running
+        if self.running is not None:
+            self._stack.close()
+            self._stack = contextlib.ExitStack()
+            self.restarts += 1
+        self.cpus = cpus
         name = "server.log" if self.restarts == 0 else f"server-{self.restarts}.log"
-        log = self._settings.raw_dir / self._folder / name
-        return self._stack.enter_context(_started(self._c, self._settings, log))
-
-    def restart(self) -> procs.RunningServer:
-        """Stop the current process tree and start a fresh one (raises `ServerFailed`)."""
-        self._stack.close()
-        self._stack = contextlib.ExitStack()
-        self.restarts += 1
-        self.running = self._start()
+        self.running = self._stack.enter_context(
+            verify.start(
+                self._arm.contender,
+                cpus=cpus,
+                host=loadgen.LOOPBACK,
+                deadline_s=self._settings.start_deadline_s,
+                log=self._settings.raw_dir / self._folder / name,
+            )
+        )
         return self.running
+
+    def restart(self) -> Server:
+        assert self.cpus is not None or self._arm.remote is not None
+        return self.start(self.cpus or frozenset())
 
     def close(self) -> None:
         self._stack.close()
 
 
-@contextlib.contextmanager
-def _server(c: Contender, settings: BenchSettings, folder: str) -> Iterator[_Server]:
-    server = _Server(c, settings, folder)
+def _run_scenario(
+    scenario: ScenarioSettings, arms: list[Arm], infos: dict[str, ContenderInfo],
+    settings: BenchSettings,
+) -> ScenarioRecord:
+    """Ready every arm, measure every point in interleaved rounds, compare with the baseline."""
+    with contextlib.ExitStack() as stack:
+        states = []
+        for arm in arms:
+            server = _Server(arm, settings, f"{scenario.name}/{arm.name}")
+            stack.callback(server.close)
+            states.append(ArmState(arm, server, infos[arm.name]))
+        return rounds.run_scenario(scenario, states, _ops(settings), settings.protocol)
+
+
+def _ops(settings: BenchSettings) -> rounds.Ops:
+    return rounds.Ops(
+        ready=lambda s, sc, first: _ready(s, sc, first, settings),
+        measure=lambda s, p, kind, i, d: _trial(s, p, kind, i, d, settings),
+        settle=lambda s, run, p: _settle_or_restart(s, run, p, settings),
+        repin=lambda s, pin, p: _repin(s, pin, p, settings),
+    )
+
+
+def _context(state: ArmState, pinning: procs.Pinning, settings: BenchSettings) -> RunContext:
+    return RunContext(
+        root=settings.tools_root,
+        server_cpus=frozenset() if state.arm.remote else pinning.server,
+        generator_cpus=pinning.generator,
+        raw_dir=settings.raw_dir,
+        raw_prefix=state.folder,
+        request_timeout_s=settings.request_timeout_s,
+    )
+
+
+def _ready(
+    state: ArmState, scenario: ScenarioSettings, first: Point | None, settings: BenchSettings
+) -> str:
+    """Start, verify and prime one arm; plan its points. '' when ready, else why not."""
+    say = settings.progress
+    info = state.info
+    if not info.available or not info.build.get("ok"):
+        state.fail("unavailable" if not info.available else "failed", info.reason)
+        return info.reason
+    pinning = (first.pinning if first else None) or settings.pinning
+    state.pinning = pinning
     try:
-        yield server
-    finally:
-        server.close()
+        running = state.server.start(pinning.server)
+        state.startup_s = running.startup_s
+        conformance = verify.verify(state.arm.contender, running)  # type: ignore[arg-type]
+        state.conformance = conformance.to_json()
+        if not conformance.ok:
+            reason = "verification failed: " + "; ".join(conformance.problems)
+            state.fail("failed", reason)
+            return reason
+        if not conformance.healthy_after:
+            say(f"[{scenario.name}] {state.arm.name}: restarting (the huge-n probe left it busy)")
+            state.server.restart()
+        say(f"[{scenario.name}] {state.arm.name}: ready{stats_line(state)}")
+        return _plan(state, scenario, settings)
+    except procs.ServerFailed as exc:
+        state.server_log = exc.stderr_tail
+        state.fail("failed", f"did not start: {exc.reason}")
+        return state.reason
+
+
+def _plan(state: ArmState, scenario: ScenarioSettings, settings: BenchSettings) -> str:
+    """The arm's points (the rate scenario first probes its capacity), then a primer."""
+    capacity = None
+    if scenario.needs_capacity:
+        probe_point = Point(
+            "capacity",
+            "closed-loop capacity",
+            {"n": scenario.n},
+            (Stream("main", Generator.WRK, f"/prime?n={scenario.n}", scenario.connections),),
+        )
+        probe = _trial(state, probe_point, "probe", 0, scenario.duration_s, settings)
+        state.probe = probe
+        if probe.status != "ok" or probe.load is None:
+            state.fail("failed", f"capacity probe: {probe.reason}")
+            return state.reason
+        capacity = probe.load.req_per_s
+        _settle_or_restart(state, probe, probe_point, settings)
+    state.points = plan(scenario, state.arm.contender.name, capacity)
+    return _primed(state, state.points[0])
+
+
+def _primed(state: ArmState, point: Point) -> str:
+    problem = _primer(state.running, point)
+    if problem:
+        state.fail("failed", problem)
+    return problem
+
+
+def _repin(state: ArmState, pinning: procs.Pinning, point: Point, settings: BenchSettings) -> str:
+    """Restart a local arm's server on a point's own cores (cores scenario); '' or why not."""
+    state.pinning = pinning
+    if state.arm.remote is not None or state.server.cpus == pinning.server:
+        return ""
+    try:
+        state.server.start(pinning.server)
+    except procs.ServerFailed as exc:
+        state.fail("failed", f"did not start on cores {sorted(pinning.server)}: {exc.reason}")
+        return state.reason
+    settings.progress(f"  {state.arm.name}: restarted on cores {sorted(pinning.server)}")
+    return _primed(state, point)
+
+
+def _trial(
+    state: ArmState, point: Point, kind: str, index: int, duration_s: float,
+    settings: BenchSettings,
+) -> RunRecord:
+    pinning = state.pinning or settings.pinning
+    with _lab_on(pinning.generator):
+        return measure_run(
+            state.running, point, _context(state, pinning, settings),
+            kind=kind, index=index, duration_s=duration_s,
+        )
 
 
 @contextlib.contextmanager
-def _lab_on_generator_cores(cpus: frozenset[int]) -> Iterator[None]:
-    """Move the lab's own thread (and the threads it starts) off the server's cores."""
+def _lab_on(cpus: frozenset[int]) -> Iterator[None]:
+    """Move the lab's own thread (and the threads it starts) to the generator's cores."""
     before = os.sched_getaffinity(0)
     os.sched_setaffinity(0, cpus)
     try:
@@ -208,44 +418,8 @@ def _lab_on_generator_cores(cpus: frozenset[int]) -> Iterator[None]:
         os.sched_setaffinity(0, before)
 
 
-def _contender_run(
-    c: Contender, info: ContenderInfo, scenario: ScenarioSettings, settings: BenchSettings
-) -> ContenderRun:
-    """One contender through one scenario; every failure becomes a recorded status."""
-    if not info.available or not info.build.get("ok"):
-        status = "unavailable" if not info.available else "failed"
-        return ContenderRun(c.name, status, info.reason, None, None, ())
-    folder = f"{scenario.name}/{c.name}"
-    try:
-        with _server(c, settings, folder) as server:
-            startup = server.running.startup_s
-            conformance = verify.verify(c, server.running)
-            if not conformance.ok:
-                reason = "verification failed: " + "; ".join(conformance.problems)
-                settings.progress(f"[{scenario.name}] {c.name}: {reason}")
-                return ContenderRun(c.name, "failed", reason, startup, conformance.to_json(), ())
-            if not conformance.healthy_after:
-                # verify's huge-n probe left it busy (by design for the seed servers).
-                settings.progress(
-                    f"[{scenario.name}] {c.name}: restarting (the huge-n probe left it busy)"
-                )
-                server.restart()
-            return _measure(c, scenario, settings, server, startup, conformance.to_json(), folder)
-    except procs.ServerFailed as exc:
-        settings.progress(f"[{scenario.name}] {c.name}: did not start: {exc.reason}")
-        return ContenderRun(
-            c.name,
-            "failed",
-            f"did not start: {exc.reason}",
-            None,
-            None,
-            (),
-            server_log=exc.stderr_tail,
-        )
-
-
-def _primer(running: procs.RunningServer, point: Point) -> str:
-    """A few single requests on the first point's path: '' when they all answer 2xx."""
+def _primer(running: Server, point: Point) -> str:
+    """A few single requests on the point's path: '' when they all answer 2xx."""
     path = point.streams[0].path
     for _ in range(PRIMER_REQUESTS):
         try:
@@ -257,175 +431,25 @@ def _primer(running: procs.RunningServer, point: Point) -> str:
     return ""
 
 
-def _measure(
-    c: Contender,
-    scenario: ScenarioSettings,
-    settings: BenchSettings,
-    server: _Server,
-    startup: float,
-    conformance: dict[str, object],
-    folder: str,
-) -> ContenderRun:
-    say = settings.progress
-    ctx = RunContext(
-        root=settings.tools_root,
-        server_cpus=settings.pinning.server,
-        generator_cpus=settings.pinning.generator,
-        raw_dir=settings.raw_dir,
-        raw_prefix=folder,
-        request_timeout_s=settings.request_timeout_s,
-    )
-    tag = f"[{scenario.name}] {c.name}"
-    say(f"{tag}: up in {startup:.2f} s, verified")
-
-    def failed(
-        reason: str, points: tuple[PointRecord, ...] = (), probe: RunRecord | None = None
-    ) -> ContenderRun:
-        say(f"{tag}: FAILED {reason}")
-        return ContenderRun(
-            c.name,
-            "failed",
-            reason,
-            startup,
-            conformance,
-            points,
-            probe,
-            server.running.stderr_tail(),
-        )
-
-    with _lab_on_generator_cores(settings.pinning.generator):
-        probe = None
-        capacity = None
-        if scenario.name is ScenarioName.RATE and scenario.rates is None:
-            say(f"{tag}: capacity probe ({scenario.duration_s:g} s closed loop)")
-            probe_point = Point(
-                "capacity",
-                "closed-loop capacity",
-                {"n": scenario.n},
-                (Stream("main", Generator.WRK, f"/prime?n={scenario.n}", scenario.connections),),
-            )
-            probe = measure_run(
-                server.running,
-                probe_point,
-                ctx,
-                kind="probe",
-                index=0,
-                duration_s=scenario.duration_s,
-            )
-            if probe.status != "ok" or probe.load is None:
-                return failed(f"capacity probe: {probe.reason}", probe=probe)
-            capacity = probe.load.req_per_s
-            if settle(server.running, settings.settle_timeout_s) is None:
-                server.restart()
-        points = plan(scenario, c.name, capacity)
-        if problem := _primer(server.running, points[0]):
-            return failed(problem, probe=probe)
-        records: list[PointRecord] = []
-        skip = ""
-        for point in points:
-            if skip:
-                records.append(summarize_point(point, [], None, skipped=skip))
-                continue
-            record, skip = _measure_point(server, point, scenario, settings, ctx, tag)
-            records.append(record)
-            if not server.running.alive():
-                code = server.running.returncode()
-                reason = f"server exited with code {code} during {point.label}"
-                rest = [
-                    summarize_point(p, [], None, skipped=reason) for p in points[len(records) :]
-                ]
-                return failed(reason, tuple(records + rest), probe)
-    return ContenderRun(
-        c.name,
-        "ok",
-        "",
-        startup,
-        conformance,
-        tuple(records),
-        probe,
-        server.running.stderr_tail(),
-    )
-
-
-def _measure_point(
-    server: _Server,
-    point: Point,
-    scenario: ScenarioSettings,
-    settings: BenchSettings,
-    ctx: RunContext,
-    tag: str,
-) -> tuple[PointRecord, str]:
-    """Warm-up then measured runs of one point; returns its record and why to skip the rest ('' = go on)."""
-    say = settings.progress
-    warmup = None
-    if scenario.warmup_s > 0:
-        say(f"{tag}: {point.label}: warm-up {scenario.warmup_s:g} s")
-        warmup = measure_run(
-            server.running, point, ctx, kind="warmup", index=0, duration_s=scenario.warmup_s
-        )
-        warmup, problem = _settle_or_restart(server, warmup, settings, point)
-        if problem:
-            return summarize_point(point, [], warmup), problem
-    runs: list[RunRecord] = []
-    for index in range(scenario.runs):
-        if not server.running.alive():
-            break
-        run = measure_run(
-            server.running, point, ctx, kind="measured", index=index, duration_s=scenario.duration_s
-        )
-        run, problem = _settle_or_restart(server, run, settings, point)
-        runs.append(run)
-        say(f"{tag}: {point.label}: run {index + 1}/{scenario.runs}: {_describe(run)}")
-        if problem:
-            return summarize_point(point, runs, warmup), problem
-    record = summarize_point(point, runs, warmup)
-    rps = record.summary.get("req_per_s")
-    if rps is not None and rps.high_spread:
-        say(f"{tag}: {point.label}: warning: runs differ by {rps.spread * 100:.0f}% (MAD/median)")
-    skip = ""
-    if scenario.name is ScenarioName.SWEEP:
-        # Points run in ascending n: once a contender cannot answer each connection once
-        # per run, every larger n only piles up a backlog that outlives the run.
-        answered = min((r.load.requests for r in runs if r.load is not None), default=0)
-        if record.status != "ok" or answered < scenario.connections:
-            skip = (
-                f"n={point.params.get('n')} already got fewer answers than connections in "
-                f"{scenario.duration_s:g} s; a larger n would only queue"
-            )
-    return record, skip
-
-
 def _settle_or_restart(
-    server: _Server, run: RunRecord, settings: BenchSettings, point: Point
+    state: ArmState, run: RunRecord, point: Point, settings: BenchSettings
 ) -> tuple[RunRecord, str]:
     """Wait for the server to work off the run's backlog, else restart it; '' or why to stop."""
-    if not server.running.alive():
+    running = state.running
+    if not running.alive():
         return run, ""
-    waited = settle(server.running, settings.settle_timeout_s)
+    waited = settle(running, settings.settle_timeout_s)
     if waited is not None:
         return replace(run, settle_s=waited), ""
+    if state.arm.remote is not None:
+        return run, f"target still busy {settings.settle_timeout_s:g} s after the run"
     settings.progress(
         f"  still busy {settings.settle_timeout_s:g} s after the run: restarting the server"
     )
     try:
-        server.restart()
+        state.server.restart()
     except procs.ServerFailed as exc:
-        return replace(
-            run, restarted_after=True
-        ), f"restart after {point.label} failed: {exc.reason}"
-    if problem := _primer(server.running, point):
+        return replace(run, restarted_after=True), f"restart after {point.label} failed: {exc.reason}"
+    if problem := _primer(state.running, point):
         return replace(run, restarted_after=True), f"after a restart: {problem}"
     return replace(run, restarted_after=True), ""
-
-
-def _describe(run: RunRecord) -> str:
-    if run.status != "ok" or run.load is None:
-        return f"FAILED {run.reason}"
-    lat = run.load.latency_ms
-    p99 = f", p99 {lat.p99:.1f} ms" if lat else ""
-    bound = " [generator-bound]" if run.generator_bound else ""
-    if run.noisy and run.server_cores_foreign is not None:
-        bound += (
-            f" [noisy: {run.server_cores_foreign * 100:.0f}% of the server's cores used by others]"
-        )
-    return f"{run.load.req_per_s:,.1f} req/s{p99}{bound}"

@@ -14,21 +14,28 @@ import contextlib
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psutil
 
-from primebench.lab import http, loadgen, procs, stats, verify
+from primebench.lab import disturbance, http, loadgen, procs, stats, verify
+from primebench.lab.disturbance import Disturbance
 from primebench.lab.loadgen import Generator, LoadRun, LoadSpec
+from primebench.lab.remote import RemoteServer
+from primebench.lab.resources import Pinning
 from primebench.lab.results import METRICS, PointRecord, RunRecord
 from primebench.lab.scenarios import Point
 
 __all__ = [
     "GENERATOR_BOUND",
+    "Observed",
     "RunContext",
+    "build_run_record",
     "generator_bound",
+    "load_jobs",
     "measure_run",
     "settle",
     "summarize_point",
@@ -101,8 +108,50 @@ def _run_failure(run: LoadRun, duration_s: float) -> str:
     return ""
 
 
+Server = procs.RunningServer | RemoteServer
+
+
+def load_jobs(
+    point: Point, port: int, ctx: RunContext, duration_s: float, index: int
+) -> list[tuple[Generator, LoadSpec]]:
+    """The tools to run for one trial of `point`, one per stream (pure)."""
+    return [
+        (
+            stream.generator,
+            LoadSpec(
+                port=port,
+                path=stream.path,
+                connections=stream.connections,
+                duration_s=duration_s,
+                threads=len(ctx.generator_cpus),
+                rate=stream.rate,
+                random_n=stream.random_n,
+                request_timeout_s=ctx.request_timeout_s,
+                seed=20000 + index,
+            ),
+        )
+        for stream in point.streams
+    ]
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What one trial's process side saw; `build_run_record` turns it into a record."""
+
+    runs: list[LoadRun]
+    server_cpu_s: float | None  # None: not our process (a target)
+    server_peak_rss_bytes: int | None
+    wall_s: float
+    server_busy_s: float
+    generator_busy_s: float
+    server_alive: bool
+    server_returncode: int | None
+    server_processes: int | None
+    disturbance: Disturbance | None
+
+
 def measure_run(
-    running: procs.RunningServer,
+    running: Server,
     point: Point,
     ctx: RunContext,
     *,
@@ -111,52 +160,71 @@ def measure_run(
     duration_s: float,
 ) -> RunRecord:
     """Run `point`'s streams once for `duration_s` and record everything; never raises for a failure."""
-    cores = len(ctx.generator_cpus)
-    jobs: list[tuple[Generator, LoadSpec]] = []
-    for stream in point.streams:
-        spec = LoadSpec(
-            port=running.port,
-            path=stream.path,
-            connections=stream.connections,
-            duration_s=duration_s,
-            threads=cores,
-            rate=stream.rate,
-            random_n=stream.random_n,
-            request_timeout_s=ctx.request_timeout_s,
-            seed=20000 + index,
-        )
-        jobs.append((stream.generator, spec))
-    cores_before = psutil.cpu_times(percpu=True)
-    with running.resource_sampler() as meter:
-        runs = loadgen.run_together(jobs, root=ctx.root, cpus=ctx.generator_cpus)
-    usage = meter.usage
-    cores_after = psutil.cpu_times(percpu=True)
-    processes = len(running.tree()) if running.alive() else None
-    server_busy = _busy_s(cores_before, cores_after, ctx.server_cpus)
-    gen_busy = _busy_s(cores_before, cores_after, ctx.generator_cpus)
+    jobs = load_jobs(point, running.port, ctx, duration_s, index)
+    observed = _observe(running, jobs, ctx)
     raw: list[str] = []
-    for stream, run in zip(point.streams, runs, strict=True):
+    for stream, run in zip(point.streams, observed.runs, strict=True):
         raw += _write_raw(
             ctx, f"{_safe(point.key)}-{kind}{index}-{stream.role}-{run.generator}", run
         )
-    main, background = runs[0], (runs[1] if len(runs) > 1 else None)
+    return build_run_record(observed, ctx, kind=kind, index=index, duration_s=duration_s, raw=raw)
+
+
+def _observe(running: Server, jobs: list[tuple[Generator, LoadSpec]], ctx: RunContext) -> Observed:
+    """Run the tools, sampling the server's tree and every core they touch meanwhile."""
+    local = isinstance(running, procs.RunningServer)
+    cores_before = psutil.cpu_times(percpu=True)
+    stat_before = disturbance.sample()
+    started = time.monotonic()
+    meter = running.resource_sampler() if isinstance(running, procs.RunningServer) else None
+    with meter if meter is not None else contextlib.nullcontext():
+        runs = loadgen.run_together(jobs, root=ctx.root, cpus=ctx.generator_cpus)
+    wall = time.monotonic() - started
+    stat_after = disturbance.sample()
+    cores_after = psutil.cpu_times(percpu=True)
+    usage = meter.usage if meter is not None else None
+    server_cpu = usage.cpu_s if usage is not None else None
+    watched = (ctx.server_cpus if local else frozenset()) | ctx.generator_cpus
+    own = (server_cpu or 0.0) + sum(r.cpu_s for r in runs)
+    alive = running.alive()
+    return Observed(
+        runs=runs,
+        server_cpu_s=server_cpu,
+        server_peak_rss_bytes=usage.peak_rss_bytes if usage is not None else None,
+        wall_s=usage.wall_s if usage is not None else wall,
+        server_busy_s=_busy_s(cores_before, cores_after, ctx.server_cpus),
+        generator_busy_s=_busy_s(cores_before, cores_after, ctx.generator_cpus),
+        server_alive=alive,
+        server_returncode=running.returncode(),
+        server_processes=len(running.tree()) if alive and local else None,
+        disturbance=disturbance.between(stat_before, stat_after, sorted(watched), own),
+    )
+
+
+def build_run_record(
+    seen: Observed, ctx: RunContext, *, kind: str, index: int, duration_s: float, raw: list[str]
+) -> RunRecord:
+    """The trial's record from what was observed (pure: every judgement of a trial is here)."""
+    main, background = seen.runs[0], (seen.runs[1] if len(seen.runs) > 1 else None)
     reason = _run_failure(main, duration_s)
-    if not running.alive():
-        reason = f"server exited with code {running.returncode()} during the run"
+    if not seen.server_alive:
+        reason = f"server exited with code {seen.server_returncode} during the run"
     if background is not None and background.failure:
         # Without its heavy stream a "loaded" run is not loaded. A heavy stream that merely
         # got no answer in time still loaded the server, so that alone is not a failure.
         reason = reason or f"heavy stream: {background.failure}"
-    gen_cpu = sum(r.cpu_s for r in runs)
-    gen_wall = max((r.wall_s for r in runs), default=0.0)
-    usable = max(_parallelism(r, cores) for r in runs)
-    wall = usage.wall_s
-    gen_share = gen_busy / (wall * cores) if wall > 0 and cores else None
+    cores = len(ctx.generator_cpus)
+    gen_cpu = sum(r.cpu_s for r in seen.runs)
+    gen_wall = max((r.wall_s for r in seen.runs), default=0.0)
+    usable = max(_parallelism(r, cores) for r in seen.runs)
+    wall = seen.wall_s
+    gen_share = seen.generator_busy_s / (wall * cores) if wall > 0 and cores else None
+    overlap = ctx.generator_cpus & ctx.server_cpus
     foreign = None
-    if wall > 0 and ctx.server_cpus and not ctx.generator_cpus & ctx.server_cpus:
-        foreign = max(server_busy - usage.cpu_s, 0.0) / (wall * len(ctx.server_cpus))
-    bound = generator_bound(gen_cpu, gen_wall, usable, gen_share)
-    answered = sum(r.result.requests for r in runs if r.result is not None)
+    if wall > 0 and ctx.server_cpus and not overlap and seen.server_cpu_s is not None:
+        foreign = max(seen.server_busy_s - seen.server_cpu_s, 0.0) / (wall * len(ctx.server_cpus))
+    answered = sum(r.result.requests for r in seen.runs if r.result is not None)
+    server_cpu = seen.server_cpu_s
     return RunRecord(
         kind=kind,
         index=index,
@@ -164,18 +232,22 @@ def measure_run(
         reason=reason,
         load=main.result,
         background=None if background is None else background.result,
-        server_cpu_s=usage.cpu_s,
-        server_peak_rss_bytes=usage.peak_rss_bytes,
-        cpu_s_per_request=usage.cpu_s / answered if answered else None,
+        server_cpu_s=server_cpu,
+        server_peak_rss_bytes=seen.server_peak_rss_bytes,
+        cpu_s_per_request=server_cpu / answered if answered and server_cpu is not None else None,
         generator_cpu_s=gen_cpu,
         generator_wall_s=gen_wall,
         generator_cores=usable,
-        generator_bound=bool(bound),
+        generator_bound=generator_bound(gen_cpu, gen_wall, usable, gen_share),
         settle_s=None,
         raw=tuple(raw),
         generator_cores_busy=gen_share,
         server_cores_foreign=foreign,
-        server_processes=processes,
+        server_processes=seen.server_processes,
+        disturbance=None if seen.disturbance is None else seen.disturbance.to_json(),
+        disturbed=seen.disturbance is not None and seen.disturbance.disturbed(),
+        generator_share=gen_cpu / gen_wall if gen_wall > 0 else None,
+        cpus_overlap=tuple(sorted(overlap)),
     )
 
 
@@ -211,7 +283,7 @@ def generator_bound(
     return by_tool or by_core
 
 
-def _tree_cpu(running: procs.RunningServer) -> float:
+def _tree_cpu(running: Server) -> float:
     total = 0.0
     for proc in running.tree():
         with contextlib.suppress(psutil.Error):  # a worker may exit between listing and reading
@@ -220,7 +292,7 @@ def _tree_cpu(running: procs.RunningServer) -> float:
     return total
 
 
-def settle(running: procs.RunningServer, deadline_s: float) -> float | None:
+def settle(running: Server, deadline_s: float) -> float | None:
     """Wait until the server is idle and answers n=1; seconds waited, None past `deadline_s`.
 
     Idle means its whole process tree used under IDLE_CPU_SHARE of a core over a short
@@ -250,24 +322,37 @@ def settle(running: procs.RunningServer, deadline_s: float) -> float | None:
 
 
 def summarize_point(
-    point: Point, runs: list[RunRecord], warmup: RunRecord | None, skipped: str = ""
+    point: Point,
+    runs: list[RunRecord],
+    warmup: RunRecord | None,
+    skipped: str = "",
+    *,
+    pinning: Pinning | None = None,
+    parallelism: Mapping[str, Any] | None = None,
 ) -> PointRecord:
-    """The point's record: median and spread of every figure over its successful measured runs."""
+    """The point's record: median and range of every figure over its kept, successful trials.
+
+    Trials that `--strict` measured again (kind "repeated") are kept in the record, not used.
+    """
+    server_cpus = tuple(sorted(pinning.server)) if pinning else ()
+    generator_cpus = tuple(sorted(pinning.generator)) if pinning else ()
     if skipped:
         return PointRecord(
-            point.key, point.label, dict(point.params), "skipped", skipped, (), {}, False, warmup
+            point.key, point.label, dict(point.params), "skipped", skipped, tuple(runs), {},
+            False, warmup, server_cpus, generator_cpus, parallelism,
         )
-    ok = [r for r in runs if r.status == "ok"]
+    kept = [r for r in runs if r.kind == "measured"]
+    ok = [r for r in kept if r.status == "ok"]
     summary: dict[str, stats.Summary] = {}
     for metric in METRICS:
         values = [v for r in ok if (v := r.metric(metric)) is not None]
         if values:
             summary[metric] = stats.summarize(values)
-    failed = [r for r in runs if r.status != "ok"]
+    failed = [r for r in kept if r.status != "ok"]
     status = "ok" if ok else "failed"
     reason = "" if ok else (failed[0].reason if failed else "no measured run")
     if ok and failed:
-        reason = f"{len(failed)} of {len(runs)} runs failed: {failed[0].reason}"
+        reason = f"{len(failed)} of {len(kept)} trials failed: {failed[0].reason}"
     return PointRecord(
         key=point.key,
         label=point.label,
@@ -278,4 +363,7 @@ def summarize_point(
         summary=summary,
         generator_bound=any(r.generator_bound for r in ok),
         warmup=warmup,
+        server_cpus=server_cpus,
+        generator_cpus=generator_cpus,
+        parallelism=parallelism,
     )

@@ -6,9 +6,13 @@ build, start, verify, or that died mid-run is recorded with its status and reaso
 its figures are absent, never zero. The loader refuses a `schema_version` it does not
 know, so an old report never silently misreads a newer file.
 
-Layout: document -> scenarios -> one `ContenderRun` per contender -> points (one figure
-each) -> runs (warm-up and measured). Every figure a report shows is the median over
-the measured runs of a point, with its spread (`stats.Summary`).
+Layout: document -> scenarios -> one `ContenderRun` per arm (a contender the lab started,
+the A/A twin of the baseline, or an already running target) -> points (one figure each)
+-> runs (warm-up and one measured trial per round). Each scenario also records its rounds'
+orders (with the document's seed) and the comparisons of every arm against the baseline:
+per-round paired ratios, their geometric mean and bootstrap interval, and the verdict.
+
+Schema 2 (interleaved rounds) replaced schema 1 (runs back to back per contender).
 """
 
 from __future__ import annotations
@@ -22,13 +26,16 @@ from typing import Any
 from primebench.errors import UserError
 from primebench.lab.loadgen.records import LoadResult
 from primebench.lab.stats import Summary
+from primebench.lab.verdicts import Comparison
 
 __all__ = [
     "SCHEMA_VERSION",
     "ContenderInfo",
     "ContenderRun",
     "Document",
+    "PointComparison",
     "PointRecord",
+    "RoundOrder",
     "RunRecord",
     "ScenarioRecord",
     "from_json",
@@ -36,7 +43,7 @@ __all__ = [
     "save",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 KIND = "primebench-results"
 NOISY_SHARE = 0.10
 
@@ -66,10 +73,15 @@ class RunRecord:
     quiet and the run is `noisy`. `restarted_after` says the server had not worked off
     this run's backlog by the settle deadline and was restarted before the next run.
     `server_processes` counts the server's process tree at the end of the run (master and
-    workers), so peak RSS can be read per process.
+    workers), so peak RSS can be read per process. `index` is the round of a measured trial.
+    `disturbance` is the CPU steal and other processes' CPU on the server's and the
+    generator's cores during the trial (`disturbance.Disturbance.to_json`); a `disturbed`
+    trial that `--strict` measured again is kept with kind "repeated" and not used.
+    `generator_share` is the generator's CPU time over the run's wall time (cores of one):
+    where it shares the server's cores (`cpus_overlap`), that much was taken from the server.
     """
 
-    kind: str  # "warmup" | "measured" | "probe"
+    kind: str  # "warmup" | "measured" | "probe" | "repeated"
     index: int
     status: str  # "ok" | "failed"
     reason: str
@@ -88,6 +100,10 @@ class RunRecord:
     server_cores_foreign: float | None = None
     restarted_after: bool = False
     server_processes: int | None = None
+    disturbance: Mapping[str, Any] | None = None
+    disturbed: bool = False
+    generator_share: float | None = None
+    cpus_overlap: tuple[int, ...] = ()
 
     @property
     def noisy(self) -> bool:
@@ -132,6 +148,10 @@ class RunRecord:
             "server_cores_foreign": self.server_cores_foreign,
             "restarted_after": self.restarted_after,
             "server_processes": self.server_processes,
+            "disturbance": None if self.disturbance is None else dict(self.disturbance),
+            "disturbed": self.disturbed,
+            "generator_share": self.generator_share,
+            "cpus_overlap": list(self.cpus_overlap),
             "raw": list(self.raw),
         }
 
@@ -143,6 +163,7 @@ class RunRecord:
             None if d["background"] is None else LoadResult.from_json(d["background"])
         )
         values["raw"] = tuple(d.get("raw", ()))
+        values["cpus_overlap"] = tuple(d.get("cpus_overlap", ()))
         return cls(**values)
 
 
@@ -165,6 +186,9 @@ class PointRecord:
     summary: Mapping[str, Summary]
     generator_bound: bool
     warmup: RunRecord | None = None
+    server_cpus: tuple[int, ...] = ()
+    generator_cpus: tuple[int, ...] = ()
+    parallelism: Mapping[str, Any] | None = None
 
     def median(self, metric: str) -> float | None:
         """The median of `metric` over measured runs, None when not measured."""
@@ -182,6 +206,9 @@ class PointRecord:
             "runs": [r.to_json() for r in self.runs],
             "summary": {k: v.to_json() for k, v in self.summary.items()},
             "generator_bound": self.generator_bound,
+            "server_cpus": list(self.server_cpus),
+            "generator_cpus": list(self.generator_cpus),
+            "parallelism": None if self.parallelism is None else dict(self.parallelism),
         }
 
     @classmethod
@@ -196,12 +223,19 @@ class PointRecord:
             summary={k: _summary_from_json(v) for k, v in d["summary"].items()},
             generator_bound=d["generator_bound"],
             warmup=None if d["warmup"] is None else RunRecord.from_json(d["warmup"]),
+            server_cpus=tuple(d["server_cpus"]),
+            generator_cpus=tuple(d["generator_cpus"]),
+            parallelism=d["parallelism"],
         )
 
 
 @dataclass(frozen=True)
 class ContenderRun:
-    """One contender through one scenario: how it started, whether it verified, its points."""
+    """One arm through one scenario: how it started, whether it verified, its points.
+
+    `arm` is "contender" (started by the lab), "aa" (the baseline's A/A twin) or "target"
+    (an already running service at `url`: not built, started, stopped or pinned by the lab).
+    """
 
     contender: str
     status: str  # "ok" | "failed" | "unavailable"
@@ -211,6 +245,8 @@ class ContenderRun:
     points: tuple[PointRecord, ...]
     probe: RunRecord | None = None
     server_log: str = ""
+    arm: str = "contender"
+    url: str = ""
 
     def point(self, key: str) -> PointRecord | None:
         return next((p for p in self.points if p.key == key), None)
@@ -225,6 +261,8 @@ class ContenderRun:
             "probe": None if self.probe is None else self.probe.to_json(),
             "points": [p.to_json() for p in self.points],
             "server_log": self.server_log,
+            "arm": self.arm,
+            "url": self.url,
         }
 
     @classmethod
@@ -238,16 +276,60 @@ class ContenderRun:
             points=tuple(PointRecord.from_json(p) for p in d["points"]),
             probe=None if d["probe"] is None else RunRecord.from_json(d["probe"]),
             server_log=d.get("server_log", ""),
+            arm=d["arm"],
+            url=d["url"],
         )
 
 
 @dataclass(frozen=True)
+class RoundOrder:
+    """The order in which one round measured the arms of one point."""
+
+    point: str
+    index: int
+    order: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"point": self.point, "index": self.index, "order": list(self.order)}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> RoundOrder:
+        return cls(d["point"], d["index"], tuple(d["order"]))
+
+
+@dataclass(frozen=True)
+class PointComparison:
+    """One arm against the baseline at one point; `aa` marks the A/A (noise floor) pair."""
+
+    point: str
+    comparison: Comparison
+    aa: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"point": self.point, "aa": self.aa, **self.comparison.to_json()}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> PointComparison:
+        fields = {k: v for k, v in d.items() if k not in ("point", "aa")}
+        return cls(d["point"], Comparison.from_json(fields), bool(d["aa"]))
+
+
+@dataclass(frozen=True)
 class ScenarioRecord:
-    """A scenario's settings (as run) and each contender's outcome, in table order."""
+    """A scenario's settings (as run), each arm's outcome, its rounds and comparisons.
+
+    `noise` maps a point to the A/A half-width used as its noise floor (absent: not
+    calibrated); `smallest_resolvable` is the smallest relative difference the scenario
+    could have claimed (from the narrowest interval and the noise floor).
+    """
 
     name: str
     settings: Mapping[str, Any]
     results: tuple[ContenderRun, ...]
+    rounds: tuple[RoundOrder, ...] = ()
+    comparisons: tuple[PointComparison, ...] = ()
+    noise: Mapping[str, float] = field(default_factory=dict)
+    smallest_resolvable: float | None = None
 
     def result(self, contender: str) -> ContenderRun | None:
         return next((r for r in self.results if r.contender == contender), None)
@@ -257,12 +339,22 @@ class ScenarioRecord:
             "name": self.name,
             "settings": dict(self.settings),
             "results": [r.to_json() for r in self.results],
+            "rounds": [r.to_json() for r in self.rounds],
+            "comparisons": [c.to_json() for c in self.comparisons],
+            "noise": dict(self.noise),
+            "smallest_resolvable": self.smallest_resolvable,
         }
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> ScenarioRecord:
         return cls(
-            d["name"], dict(d["settings"]), tuple(ContenderRun.from_json(r) for r in d["results"])
+            d["name"],
+            dict(d["settings"]),
+            tuple(ContenderRun.from_json(r) for r in d["results"]),
+            tuple(RoundOrder.from_json(r) for r in d["rounds"]),
+            tuple(PointComparison.from_json(c) for c in d["comparisons"]),
+            dict(d["noise"]),
+            d["smallest_resolvable"],
         )
 
 
@@ -311,6 +403,7 @@ class Document:
     scenarios: tuple[ScenarioRecord, ...]
     raw_dir: str = ""
     notes: tuple[str, ...] = field(default=())
+    protocol: Mapping[str, Any] = field(default_factory=dict)
 
     def scenario(self, name: str) -> ScenarioRecord | None:
         return next((s for s in self.scenarios if s.name == name), None)
@@ -327,6 +420,7 @@ class Document:
             "machine": dict(self.machine),
             "tools": dict(self.tools),
             "pinning": dict(self.pinning),
+            "protocol": dict(self.protocol),
             "raw_dir": self.raw_dir,
             "notes": list(self.notes),
             "contenders": [c.to_json() for c in self.contenders],
@@ -345,6 +439,7 @@ class Document:
             scenarios=tuple(ScenarioRecord.from_json(s) for s in d["scenarios"]),
             raw_dir=d.get("raw_dir", ""),
             notes=tuple(d.get("notes", ())),
+            protocol=dict(d["protocol"]),
         )
 
 

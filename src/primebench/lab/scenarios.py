@@ -1,14 +1,16 @@
 """The lab's scenarios as data: what load each one applies, and with which tool.
 
 A scenario expands into points (one figure each: one n, one offered rate, one convoy
-phase); each point is measured by the bench protocol in `bench.py` with warm-up and
-repeated runs. Defaults reproduce the article (`article`) or answer one question each;
+phase, one server core count); each point is measured by the bench protocol in `bench.py`
+with a warm-up and one trial per interleaved round. What a scenario compares (its metric,
+and whether higher is better) is decided here too, so nothing else asks for its name. Defaults reproduce the article (`article`) or answer one question each;
 every parameter can be overridden from the CLI through `ScenarioSettings`.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -16,12 +18,14 @@ from typing import Any
 
 from primebench.errors import UserError
 from primebench.lab.loadgen import Generator
+from primebench.lab.resources import Pinning
 
 __all__ = [
     "Point",
     "ScenarioName",
     "ScenarioSettings",
     "Stream",
+    "cores_pinning",
     "default_settings",
     "generators_used",
     "log_spaced",
@@ -38,6 +42,7 @@ class ScenarioName(StrEnum):
     RANDOM_N = "random-n"
     CONVOY = "convoy"
     RATE = "rate"
+    CORES = "cores"
 
 
 DESCRIPTIONS: Mapping[ScenarioName, str] = {
@@ -50,7 +55,13 @@ DESCRIPTIONS: Mapping[ScenarioName, str] = {
         "latency unloaded vs loaded is the article's head-of-line claim, measured."
     ),
     ScenarioName.RATE: "Open-loop fixed offered rates (coordinated-omission corrected): latency against load.",
+    ScenarioName.CORES: (
+        "The article's point (n=20000) at 1, 2, ... server cores: who uses the cores it is given."
+    ),
 }
+
+#: Scenarios whose headline figure is latency (open-loop streams): compared on p99, lower wins.
+LATENCY_SCENARIOS = frozenset({ScenarioName.CONVOY, ScenarioName.RATE})
 
 
 @dataclass(frozen=True)
@@ -67,7 +78,7 @@ class ScenarioSettings:
     generator: Generator
     duration_s: float
     connections: int
-    runs: int
+    rounds: int
     warmup_s: float
     n: int = 20000
     sweep_ns: tuple[int, ...] = ()
@@ -79,10 +90,13 @@ class ScenarioSettings:
     light_max_n: int = 10000
     rates: tuple[float, ...] | None = None
     rate_fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 0.9, 1.1)
+    server_cores: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.runs < 1:
-            raise UserError(f"--runs must be >= 1, got {self.runs}")
+        if self.rounds < 1:
+            raise UserError(f"--rounds must be >= 1, got {self.rounds}")
+        if self.server_cores and min(self.server_cores) < 1:
+            raise UserError(f"--server-cores must be >= 1, got {self.server_cores}")
         if self.warmup_s < 0:
             raise UserError(f"--warmup must be >= 0 s, got {self.warmup_s}")
         if self.duration_s <= 0:
@@ -93,6 +107,25 @@ class ScenarioSettings:
             raise UserError("--n, --heavy-n, --light-max-n and --heavy-connections must be >= 1")
         if self.light_rate <= 0:
             raise UserError(f"--light-rate must be > 0 req/s, got {self.light_rate}")
+
+    @property
+    def compared_metric(self) -> str:
+        """The figure the rounds' paired ratios are taken of."""
+        return "latency_p99_ms" if self.name in LATENCY_SCENARIOS else "req_per_s"
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.name not in LATENCY_SCENARIOS
+
+    @property
+    def skips_after_backlog(self) -> bool:
+        """Ascending-n points: once a contender falls behind, larger n only queue (sweep)."""
+        return self.name is ScenarioName.SWEEP
+
+    @property
+    def needs_capacity(self) -> bool:
+        """The offered rates are fractions of a closed-loop capacity probe (rate, no --rates)."""
+        return self.name is ScenarioName.RATE and self.rates is None
 
     def heavy_n_of(self, contender: str) -> int:
         """The heavy stream's n for `contender` in the convoy scenario."""
@@ -108,7 +141,7 @@ class ScenarioSettings:
             "generator": str(self.generator),
             "duration_s": self.duration_s,
             "connections": self.connections,
-            "runs": self.runs,
+            "rounds": self.rounds,
             "warmup_s": self.warmup_s,
             "n": self.n,
             "sweep_ns": list(self.sweep_ns),
@@ -120,6 +153,7 @@ class ScenarioSettings:
             "light_max_n": self.light_max_n,
             "rates": None if self.rates is None else list(self.rates),
             "rate_fractions": list(self.rate_fractions),
+            "server_cores": list(self.server_cores),
         }
 
 
@@ -142,7 +176,7 @@ def default_settings(name: ScenarioName) -> ScenarioSettings:
     Sweep points use fewer connections so that a slow engine's backlog stays bounded.
     """
     base = ScenarioSettings(
-        name, Generator.WRK, duration_s=10.0, connections=100, runs=3, warmup_s=5.0
+        name, Generator.WRK, duration_s=10.0, connections=100, rounds=5, warmup_s=5.0
     )
     if name is ScenarioName.ARTICLE:
         return replace(base, generator=Generator.AUTOCANNON, n=20000)
@@ -150,13 +184,23 @@ def default_settings(name: ScenarioName) -> ScenarioSettings:
         return replace(base, n=1)
     if name is ScenarioName.SWEEP:
         return replace(
-            base, duration_s=5.0, connections=16, warmup_s=2.0, sweep_ns=log_spaced(1, 10**6)
+            base,
+            duration_s=5.0,
+            connections=16,
+            warmup_s=2.0,
+            rounds=3,
+            sweep_ns=log_spaced(1, 10**6),
         )
+    if name is ScenarioName.CORES:
+        # wrk (C, a few % of a core at ~100 req/s) because the generator shares the
+        # server's cores at the top count; the article's 100 connections and n.
+        cores = tuple(range(1, len(os.sched_getaffinity(0)) + 1))
+        return replace(base, n=20000, warmup_s=3.0, server_cores=cores)
     if name is ScenarioName.RANDOM_N:
         return replace(base, n_range=(1, 20000))
     if name is ScenarioName.CONVOY:
         return replace(base, generator=Generator.OHA, warmup_s=3.0)
-    return replace(base, generator=Generator.OHA, duration_s=5.0, runs=3, warmup_s=3.0, n=20000)
+    return replace(base, generator=Generator.OHA, duration_s=5.0, warmup_s=3.0, n=20000)
 
 
 @dataclass(frozen=True)
@@ -182,10 +226,35 @@ class Point:
     label: str
     params: Mapping[str, Any]
     streams: tuple[Stream, ...]
+    pinning: Pinning | None = None  # the point's own cores (cores scenario); None: the bench's
+
+
+def cores_pinning(count: int, usable: frozenset[int]) -> Pinning:
+    """The lowest `count` usable cores for the server; the generator on the rest, or shared.
+
+    Where no core is left, the generator shares the server's cores: the run then records
+    the overlap and the generator's CPU share, and flags a generator that took too much.
+    """
+    cpus = sorted(usable)
+    if not 1 <= count <= len(cpus):
+        raise UserError(f"--server-cores {count}: this machine gives 1..{len(cpus)} cores")
+    server = frozenset(cpus[:count])
+    rest = frozenset(cpus[count:])
+    return Pinning(server, rest or server, shared=not rest)
 
 
 def _prime(n: int) -> str:
     return f"/prime?n={n}"
+
+
+#: The convoy's heavy stream must keep measuring computation. If the service caches
+#: answers for heavy n, its cache-off query flag goes here (e.g. "&cache=off"), and only
+#: here: every heavy request of the convoy is built by `_heavy_path`.
+HEAVY_CACHE_OFF_QUERY = ""
+
+
+def _heavy_path(n: int) -> str:
+    return _prime(n) + HEAVY_CACHE_OFF_QUERY
 
 
 def plan(settings: ScenarioSettings, contender: str, capacity: float | None = None) -> list[Point]:
@@ -196,6 +265,18 @@ def plan(settings: ScenarioSettings, contender: str, capacity: float | None = No
     """
     s = settings
     main = s.generator
+    if s.name is ScenarioName.CORES:
+        usable = frozenset(os.sched_getaffinity(0))
+        return [
+            Point(
+                f"cores={c}",
+                f"{c} server core{'s' if c > 1 else ''}",
+                {"n": s.n, "cores": c},
+                (Stream("main", main, _prime(s.n), s.connections),),
+                cores_pinning(c, usable),
+            )
+            for c in s.server_cores
+        ]
     if s.name in (ScenarioName.ARTICLE, ScenarioName.FLOOR):
         stream = Stream("main", main, _prime(s.n), s.connections)
         return [Point(f"n={s.n}", f"n={s.n}", {"n": s.n}, (stream,))]
@@ -220,7 +301,7 @@ def plan(settings: ScenarioSettings, contender: str, capacity: float | None = No
             rate=s.light_rate,
             random_n=(1, s.light_max_n),
         )
-        heavy = Stream("background", Generator.WRK, _prime(heavy_n), s.heavy_connections)
+        heavy = Stream("background", Generator.WRK, _heavy_path(heavy_n), s.heavy_connections)
         params = {
             "light_rate": s.light_rate,
             "light_max_n": s.light_max_n,
@@ -245,7 +326,12 @@ def plan(settings: ScenarioSettings, contender: str, capacity: float | None = No
 
 def generators_used(settings: ScenarioSettings) -> frozenset[Generator]:
     """The tools a scenario runs (the rate scenario's capacity probe is wrk)."""
-    if settings.name in (ScenarioName.ARTICLE, ScenarioName.FLOOR, ScenarioName.SWEEP):
+    if settings.name in (
+        ScenarioName.ARTICLE,
+        ScenarioName.FLOOR,
+        ScenarioName.SWEEP,
+        ScenarioName.CORES,
+    ):
         return frozenset({settings.generator})
     if settings.name is ScenarioName.RANDOM_N:
         return frozenset({Generator.WRK})
