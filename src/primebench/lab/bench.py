@@ -64,7 +64,7 @@ class BenchSettings:
 
     registry: Registry
     tools_root: Path
-    contenders: tuple[str, ...]
+    contenders: tuple[str, ...]  # local contenders to start (none: only --target arms)
     scenarios: tuple[ScenarioSettings, ...]
     pinning: procs.Pinning
     out_json: Path
@@ -113,7 +113,7 @@ def run_bench(settings: BenchSettings) -> Document:
     Raises `NothingMeasured` (after saving) when not one trial succeeded.
     """
     say = settings.progress
-    selected = settings.registry.select(list(settings.contenders))
+    selected = [settings.registry.get(name) for name in settings.contenders]
     tools = {str(g): loadgen.tool_version(g, settings.tools_root) for g in Generator}
     for name, version in tools.items():
         say(f"[bench] {name}: {version}")

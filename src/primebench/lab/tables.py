@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from primebench.lab import units as fmt
-from primebench.lab.results import ContenderRun, Document, PointRecord, ScenarioRecord
+from primebench.lab.results import (
+    ContenderRun,
+    Document,
+    PointComparison,
+    PointRecord,
+    ScenarioRecord,
+)
 
 __all__ = [
     "CLAIMS",
@@ -26,7 +32,6 @@ __all__ = [
 ]
 
 BOUND_MARK = "†"
-SPREAD_MARK = "~"
 NON_2XX_MARK = "‡"
 
 #: The article's table as printed (M4 MacBook Pro; not reproducible as stated), by seed contender.
@@ -66,14 +71,13 @@ class Table:
 
 
 def _figure(point: PointRecord, metric: str, render: fmt.Render, spread: bool = False) -> str:
+    """The median; with `spread`, the range of the trials beside it (never a MAD of three)."""
     summary = point.summary.get(metric)
     if summary is None:
         return "–"
     text = render(summary.median)
     if spread and summary.count > 1:
-        text += f" ±{summary.spread * 100:.0f}%"
-    if summary.high_spread:
-        text += SPREAD_MARK
+        text += f" ({render(summary.minimum)}–{render(summary.maximum)})"
     if metric == "req_per_s" and point.generator_bound:
         text += BOUND_MARK
     if metric == "req_per_s" and answer_counts(point)[1]:
@@ -103,10 +107,10 @@ def _first_ok(run: ContenderRun) -> PointRecord | None:
 
 
 HEADLINE_ROWS: tuple[tuple[str, str, fmt.Render, bool], ...] = (
-    ("Requests/Sec", "req_per_s", fmt.rate, True),
-    ("Latency (Avg)", "latency_avg_ms", fmt.ms, False),
-    ("Latency (p50)", "latency_p50_ms", fmt.ms, False),
-    ("Latency (p99)", "latency_p99_ms", fmt.ms, False),
+    ("Requests/Sec (median, min–max of rounds)", "req_per_s", fmt.rate, True),
+    ("Latency (Avg, completed requests)", "latency_avg_ms", fmt.ms, False),
+    ("Latency (p50, completed requests)", "latency_p50_ms", fmt.ms, False),
+    ("Latency (p99, completed requests)", "latency_p99_ms", fmt.ms, False),
     ("Throughput", "throughput_bytes_per_s", fmt.bytes_per_s, False),
 )
 
@@ -123,6 +127,9 @@ def headline_table(doc: Document, scenario: ScenarioRecord) -> Table:
             point = None if run is None or status else _first_ok(run)
             cells.append(status or (_figure(point, metric, render, spread) if point else "failed"))
         rows.append((label, *cells))
+    rows.append(("Errors/timeouts/non-2xx (all rounds)", *[_failures_cell(r) for r in runs]))
+    rows.append(("Against the baseline (95 % CI)", *[_versus(scenario, n) for n in names]))
+    rows.append(("Algorithm", *[_algorithm(doc, n) for n in names]))
     artifact = []
     for name in names:
         info = doc.contender(name)
@@ -151,6 +158,77 @@ def headline_table(doc: Document, scenario: ScenarioRecord) -> Table:
     )
 
 
+def _failures_cell(run: ContenderRun | None) -> str:
+    if run is None or _status_cell(run):
+        return "–"
+    point = _first_ok(run)
+    return _failures(point) if point else "–"
+
+
+def _algorithm(doc: Document, name: str) -> str:
+    """The article's trial division, or what the contender does instead (said, never hidden)."""
+    info = doc.contender(name)
+    if info is None or not info.differs_from_article:
+        return "article's (trial division)"
+    return "differs: " + fmt.short(info.differs_from_article)
+
+
+def comparison_cell(found: PointComparison) -> str:
+    """`0.93 [0.88, 0.99] slower`: ratio, interval, verdict."""
+    c = found.comparison
+    interval = (
+        f" [{c.ci_low:.2f}, {c.ci_high:.2f}]"
+        if c.ci_low is not None and c.ci_high is not None
+        else " [no interval: < 3 rounds]"
+    )
+    return f"{c.ratio:.2f}{interval} {c.verdict.value}"
+
+
+def _versus(scenario: ScenarioRecord, name: str) -> str:
+    first = next((c for c in scenario.comparisons if c.comparison.contender == name), None)
+    if first is not None:
+        return comparison_cell(first)
+    if any(c.comparison.baseline == name for c in scenario.comparisons):
+        return "baseline"
+    return "–"
+
+
+def comparisons_table(scenario: ScenarioRecord) -> Table | None:
+    """Every comparison of the scenario: point, arm, baseline, ratio with interval, verdict."""
+    if not scenario.comparisons:
+        return None
+    rows = tuple(
+        (
+            c.point,
+            c.comparison.contender + (" (A/A)" if c.aa else ""),
+            c.comparison.baseline,
+            c.comparison.metric,
+            " ".join(f"{r:.3f}" for r in c.comparison.per_round),
+            comparison_cell(c),
+        )
+        for c in scenario.comparisons
+    )
+    notes = [
+        (
+            "Ratio: geometric mean of the per-round paired ratios (arm / baseline), with its "
+            "95 % bootstrap interval over rounds. A difference is claimed only when the "
+            "interval excludes 1 and exceeds the A/A noise floor."
+        )
+    ]
+    for point, width in scenario.noise.items():
+        notes.append(f"{point}: A/A noise floor ±{width * 100:.1f}%.")
+    if scenario.smallest_resolvable is not None:
+        notes.append(
+            f"Smallest difference this run could resolve: {scenario.smallest_resolvable * 100:.1f}%."
+        )
+    return Table(
+        f"{scenario.name}: comparisons against the baseline",
+        ("Point", "Arm", "Baseline", "Metric", "Per-round ratios", "Ratio [95 % CI] verdict"),
+        rows,
+        tuple(notes),
+    )
+
+
 def _marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
     notes = []
     if any(p.generator_bound for r in scenario.results for p in r.points):
@@ -158,9 +236,16 @@ def _marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
             f"{BOUND_MARK} generator-bound: the load generator used up its cores (or was "
             "starved on them by other processes): this figure is the tool's limit, not the server's."
         )
-    if any(s.high_spread for r in scenario.results for p in r.points for s in p.summary.values()):
+    disturbed = {
+        r.contender: n
+        for r in scenario.results
+        if (n := sum(x.disturbed for p in r.points for x in p.runs))
+    }
+    if disturbed:
+        which = ", ".join(f"{name} {n}" for name, n in disturbed.items())
         notes.append(
-            f"{SPREAD_MARK} high spread between runs (MAD > 5% of the median): treat as approximate."
+            f"disturbed trials (CPU steal or other processes > 10% of the cores used): {which}"
+            "; with --strict they are measured again (kind 'repeated' in the document)."
         )
     refused = {
         r.contender: answer_counts(p)
@@ -281,7 +366,7 @@ def _single_point_table(scenario: ScenarioRecord) -> Table:
 
 
 def _failures(point: PointRecord) -> str:
-    runs = [r for r in point.runs if r.status == "ok" and r.load is not None]
+    runs = [r for r in point.runs if r.kind == "measured" and r.load is not None]
     errors = sum(r.load.errors for r in runs if r.load)
     timeouts = sum(r.load.timeouts for r in runs if r.load)
     non_2xx = sum(r.load.non_2xx for r in runs if r.load)
@@ -293,7 +378,7 @@ def _title(scenario: ScenarioRecord) -> str:
     return (
         f"{scenario.name}: {s.get('description', '')} "
         f"({s.get('generator')}, {s.get('connections')} connections, {s.get('duration_s')} s x "
-        f"{s.get('runs')} runs, warm-up {s.get('warmup_s')} s)"
+        f"{s.get('rounds')} rounds, warm-up {s.get('warmup_s')} s)"
     )
 
 
@@ -362,7 +447,15 @@ def _heavy_cell(rates: list[float]) -> str:
 
 
 def scenario_tables(scenario: ScenarioRecord) -> list[Table]:
-    """The detail tables of one scenario, in the shape that fits its points."""
+    """The detail tables of one scenario, in the shape that fits its points, then its comparisons."""
+    tables = _detail_tables(scenario)
+    compared = comparisons_table(scenario)
+    return tables + ([compared] if compared else [])
+
+
+def _detail_tables(scenario: ScenarioRecord) -> list[Table]:
+    if scenario.name == "cores":
+        return [cores_table(scenario)]
     if scenario.name == "convoy":
         return [_convoy_table(scenario)]
     if scenario.name == "sweep":
@@ -414,8 +507,106 @@ def setup_lines(doc: Document) -> Sequence[str]:
         f"Pinning: server on cores {pin.get('server')}, load generator on cores {pin.get('generator')}"
         + (" (shared: one core only)" if pin.get("shared") else "")
         + ".",
+        _protocol_line(doc),
         f"Tools: {tools}.",
         f"Run: {doc.created_utc}, `{' '.join(doc.command)}`."
         if doc.command
         else f"Run: {doc.created_utc}.",
     )
+
+
+def _protocol_line(doc: Document) -> str:
+    p = doc.protocol
+    rounds = ", ".join(f"{k} {v}" for k, v in dict(p.get("rounds", {})).items())
+    return (
+        f"Protocol: interleaved rounds in random order (seed {p.get('seed')}; rounds: {rounds}); "
+        f"baseline {p.get('baseline') or 'the fastest article server per point'}"
+        + ("; A/A calibrated" if p.get("calibrate") else "")
+        + ("; disturbed trials repeated (--strict)" if p.get("strict") else "")
+        + f"; servers {p.get('servers', '')}."
+    )
+
+
+def cores_scaling(scenario: ScenarioRecord) -> dict[str, dict[int, tuple[float, float, float]]]:
+    """Per arm: cores -> (median, min, max) req/s, from the cores scenario's points."""
+    found: dict[str, dict[int, tuple[float, float, float]]] = {}
+    for run in scenario.results:
+        for point in run.points:
+            s = point.summary.get("req_per_s")
+            cores = point.params.get("cores")
+            if s is not None and isinstance(cores, int):
+                found.setdefault(run.contender, {})[cores] = (s.median, s.minimum, s.maximum)
+    return found
+
+
+def efficiency(curve: dict[int, tuple[float, float, float]], cores: int) -> float | None:
+    """req/s at N cores over N x req/s at 1 core (1.0: perfect scaling)."""
+    one, at = curve.get(1), curve.get(cores)
+    if one is None or at is None or one[0] <= 0:
+        return None
+    return at[0] / (cores * one[0])
+
+
+def cores_table(scenario: ScenarioRecord) -> Table:
+    """req/s (median, min–max of rounds) per server core count, scaling efficiency, generator share."""
+    counts = [int(c) for c in scenario.settings.get("server_cores", [])]
+    curves = cores_scaling(scenario)
+    rows = []
+    for run in scenario.results:
+        curve = curves.get(run.contender, {})
+        cells = []
+        for n in counts:
+            if n not in curve:
+                point = run.point(f"cores={n}")
+                cells.append(point.status if point else (_status_cell(run) or "–"))
+                continue
+            med, lo, hi = curve[n]
+            eff = efficiency(curve, n)
+            cells.append(
+                f"{fmt.rate(med)} ({fmt.rate(lo)}–{fmt.rate(hi)})"
+                + (f", eff {eff:.2f}" if eff is not None and n > 1 else "")
+            )
+        rows.append((run.contender, *cells, _parallelism_cell(run), _generator_cell(run)))
+    return Table(
+        f"{_title(scenario)}: req/s by server cores",
+        ("Contender", *[f"{n} core{'s' if n > 1 else ''}" for n in counts], "Parallelism",
+         "Generator CPU (max, of one core)"),
+        tuple(rows),
+        (
+            "eff: scaling efficiency, req/s at N cores / (N x req/s at 1 core).",
+            (
+                "Where the generator has no core of its own it shares the server's; a generator "
+                f"above {GENERATOR_SHARE_FLAG * 100:.0f}% of a core is flagged (!), since it "
+                "then competes with the server."
+            ),
+            *_marks_notes(scenario),
+        ),
+    )
+
+
+#: A generator sharing the server's cores above this share of one core competes with it.
+GENERATOR_SHARE_FLAG = 0.05
+
+
+def _parallelism_cell(run: ContenderRun) -> str:
+    parts = []
+    for point in run.points:
+        p = point.parallelism
+        if p:
+            parts.append(f"{p.get('cores')}c: {p.get('processes')}p/{p.get('threads')}t")
+    return ", ".join(parts) or "–"
+
+
+def _generator_cell(run: ContenderRun) -> str:
+    parts = []
+    for point in run.points:
+        shares = [r.generator_share for r in point.runs if r.generator_share is not None]
+        if not shares:
+            continue
+        worst = max(shares)
+        shared = any(r.cpus_overlap for r in point.runs)
+        flag = "!" if shared and worst > GENERATOR_SHARE_FLAG else ""
+        parts.append(
+            f"{point.params.get('cores')}c{' shared' if shared else ''}: {worst * 100:.1f}%{flag}"
+        )
+    return ", ".join(parts) or "–"

@@ -1,20 +1,29 @@
 """`primebench bench`: run scenarios over contenders, save one results document, print the table.
 
     primebench bench                                   # the article's experiment, every contender
-    primebench bench --scenario floor --contenders go-seed,primebench
+    primebench bench --scenario floor --contenders go-seed,primebench --rounds 5 --calibrate
+    primebench bench --scenario cores --contenders node-seed,rust-axum,python-jit
+    primebench bench --scenario floor --contenders go-seed --target pod=http://127.0.0.1:8080
     primebench bench --scenario article --scenario floor --scenario convoy \\
-        --heavy-n primebench=1000000000000 --check    # issue 5's targets, re-checked
+        --heavy-n primebench=1000000000000 --check    # the performance targets P1-P4
+
+Every point is measured in interleaved rounds: each round measures every contender once,
+in a fresh random order (--seed), and each contender is compared with a baseline
+(--baseline; default the fastest of the article's servers) by its per-round ratios, with
+a 95 % bootstrap interval. --calibrate adds an A/A arm (a second instance of the
+baseline) whose interval is the noise floor.
 
 Writes `results/<UTC timestamp>-<scenarios>.json` and, beside it, a folder of the same
 name with every tool's raw output, server and build logs. Progress goes to stderr, the
-Markdown table to stdout. With --check, the targets are judged and the exit status is 1
-when one is missed or cannot be measured.
+Markdown table to stdout. Exit status: 2 when nothing could be measured; with --check,
+0 when every target passes, 1 on a miss, 3 when one is inconclusive.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
@@ -23,10 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from primebench.errors import UserError
-from primebench.lab import procs, report_md, targets
-from primebench.lab.bench import BenchSettings, run_bench
+from primebench.lab import procs, report_md, target_inputs, targets
+from primebench.lab.bench import BenchSettings, NothingMeasured, missing_generators, run_bench
 from primebench.lab.contenders import Registry, default_root
 from primebench.lab.loadgen import Generator
+from primebench.lab.remote import RemoteServer, parse_target
 from primebench.lab.scenarios import ScenarioName, ScenarioSettings, default_settings
 
 __all__ = ["add_parser", "parse_cpus", "parse_heavy_n", "scenario_settings"]
@@ -57,13 +67,43 @@ def add_parser(subparsers: Any) -> None:
         metavar="DIR",
         help="where results go (default: results, or $PRIMEBENCH_RESULTS)",
     )
-    p.add_argument("--check", action="store_true", help="judge issue 5's targets; exit 1 on a miss")
-    g = p.add_argument_group("scenario parameters (override every selected scenario's defaults)")
-    g.add_argument("--duration", type=float, metavar="S", help="seconds per measured run")
-    g.add_argument("--connections", type=int, metavar="N")
-    g.add_argument(
-        "--runs", type=int, metavar="N", help="measured runs per point (median reported)"
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="judge the performance targets P1-P4 by their intervals (exit 1 miss, 3 inconclusive)",
     )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="also measure an already running service (http://127.0.0.1:PORT), repeatable",
+    )
+    r = p.add_argument_group("protocol")
+    r.add_argument(
+        "--rounds", type=int, metavar="R", help="interleaved rounds per point (default 5; sweep 3)"
+    )
+    r.add_argument(
+        "--seed", type=int, metavar="S", help="seed of the rounds' random orders (default: random)"
+    )
+    r.add_argument(
+        "--baseline",
+        metavar="NAME",
+        help="what every arm is compared with (default: fastest of node-seed/go-seed/rust-axum)",
+    )
+    r.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="add an A/A arm (a second instance of the baseline): its interval is the noise floor",
+    )
+    r.add_argument(
+        "--strict",
+        action="store_true",
+        help="measure a disturbed trial again (at most 2 times) instead of keeping it",
+    )
+    g = p.add_argument_group("scenario parameters (override every selected scenario's defaults)")
+    g.add_argument("--duration", type=float, metavar="S", help="seconds per trial")
+    g.add_argument("--connections", type=int, metavar="N")
     g.add_argument("--warmup", type=float, metavar="S", help="warm-up seconds per point (0: none)")
     g.add_argument(
         "--generator",
@@ -89,6 +129,9 @@ def add_parser(subparsers: Any) -> None:
     )
     g.add_argument(
         "--rates", metavar="R,R,...", help="rate: offered req/s (default: fractions of capacity)"
+    )
+    g.add_argument(
+        "--server-cores", metavar="N,N,...", help="cores: server core counts (default 1..all)"
     )
     m = p.add_argument_group("machine")
     m.add_argument("--server-cpus", metavar="LIST", help="cores for the server, e.g. 0 or 0-2")
@@ -168,7 +211,7 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     for flag, key in (
         ("duration", "duration_s"),
         ("connections", "connections"),
-        ("runs", "runs"),
+        ("rounds", "rounds"),
         ("warmup", "warmup_s"),
         ("n", "n"),
         ("heavy_connections", "heavy_connections"),
@@ -194,6 +237,8 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
         if min(rates) <= 0:
             raise UserError("--rates must all be > 0")
         overrides["rates"] = rates
+    if args.server_cores:
+        overrides["server_cores"] = _ints(args.server_cores, "--server-cores")
     if args.heavy_n:
         default, per = parse_heavy_n(args.heavy_n)
         if default is not None:
@@ -227,11 +272,23 @@ def _pinning(args: argparse.Namespace) -> procs.Pinning:
     return procs.Pinning(server, generator, shared=bool(server & generator))
 
 
+def _targets(args: argparse.Namespace, local: tuple[str, ...]) -> tuple[RemoteServer, ...]:
+    found = tuple(parse_target(text) for text in args.target)
+    names = [t.name for t in found]
+    clash = set(names) & set(local) or {n for n in names if names.count(n) > 1}
+    if clash:
+        raise UserError(f"--target names must differ from each other and the contenders: {clash}")
+    return found
+
+
 def _main(args: argparse.Namespace) -> int:
     scenarios = scenario_settings(args)
     registry = Registry.load()
     names = tuple(n.strip() for n in args.contenders.split(",") if n.strip())
+    remote = _targets(args, names)
     registry.select(list(names))  # an unknown name fails here, before anything runs
+    if not names and not remote:
+        names = tuple(c.name for c in registry.contenders)  # default: every contender
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out_json = args.out / f"{stamp}-{'+'.join(s.name.value for s in scenarios)}.json"
     settings = BenchSettings(
@@ -242,20 +299,36 @@ def _main(args: argparse.Namespace) -> int:
         pinning=_pinning(args),
         out_json=out_json,
         command=("primebench", *sys.argv[1:]),
+        targets=remote,
+        seed=args.seed if args.seed is not None else secrets.randbelow(2**31),
+        baseline=args.baseline,
+        calibrate=args.calibrate,
+        strict=args.strict,
         start_deadline_s=args.start_deadline,
         settle_timeout_s=args.settle_timeout,
     )
+    if missing := missing_generators(settings):
+        raise UserError(
+            f"nothing can be measured: {', '.join(missing)} not installed (run ./scripts/setup)"
+        )
     with procs.interrupt_on_sigterm():
         try:
             document = run_bench(settings)
         except KeyboardInterrupt:
             print(f"primebench: interrupted; partial results in {out_json}", file=sys.stderr)
             raise
+        except NothingMeasured as exc:
+            print(f"primebench: nothing could be measured: {exc}", file=sys.stderr)
+            print(f"results: {out_json}", file=sys.stderr)
+            return 2
     print(report_md.render(document))
     print(f"results: {out_json}", file=sys.stderr)
     if args.check:
-        verdicts = targets.check(document)
-        for verdict in verdicts:
-            print(verdict.line(), file=sys.stderr)
-        return targets.exit_code(verdicts)
+        judged = [
+            targets.judge_comparison(targets.TARGETS[tid], comparison, reason)
+            for tid, (comparison, reason) in target_inputs.select(document).items()
+        ]
+        for result in judged:
+            print(target_inputs.line(result), file=sys.stderr)
+        return targets.exit_status(judged)
     return 0
