@@ -25,7 +25,7 @@ def test_every_chart_is_well_formed_svg() -> None:
     page = report_html.render(results.load(FIXTURE))
     charts = re.findall(r"<svg .*?</svg>", page, re.DOTALL)
     # req/s and latency for the article, convoy, rate and sweep curves
-    assert len(charts) == 5
+    assert len(charts) == 6  # article x2, sweep, convoy, rate, cores
     for chart in charts:
         ET.fromstring(chart)
 
@@ -42,3 +42,10 @@ def test_line_chart_skips_non_positive_points() -> None:
     )
     ET.fromstring(chart)
     assert chart.count("<circle") == 2
+
+
+def test_cores_chart_draws_each_points_range() -> None:
+    page = report_html.render(results.load(FIXTURE))
+    chart = next(c for c in page.split("<figure>") if "against server cores" in c)
+    assert chart.count("<circle") == 4  # two contenders at 1 and 2 cores
+    assert chart.count('stroke-width="1"/>') == 4  # one min–max bar per point

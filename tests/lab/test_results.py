@@ -24,7 +24,17 @@ def test_loader_refuses_an_unknown_schema_version(tmp_path: Path) -> None:
     data["schema_version"] = results.SCHEMA_VERSION + 1
     path = tmp_path / "future.json"
     path.write_text(json.dumps(data))
-    with pytest.raises(UserError, match=r"schema_version 2; this primebench reads only 1"):
+    with pytest.raises(UserError, match=r"schema_version 3; this primebench reads only 2"):
+        results.load(path)
+
+
+def test_loader_refuses_a_schema_1_document(tmp_path: Path) -> None:
+    """Schema 1 (runs back to back, no rounds) cannot be read as interleaved rounds."""
+    data = json.loads(FIXTURE.read_text())
+    data["schema_version"] = 1
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError, match=r"schema_version 1; this primebench reads only 2"):
         results.load(path)
 
 
@@ -42,7 +52,7 @@ def test_loader_refuses_a_document_without_a_version(tmp_path: Path) -> None:
     [
         ("{not json", "is not JSON"),
         ('{"kind": "something-else", "schema_version": 1}', "not a primebench results document"),
-        ('{"kind": "primebench-results", "schema_version": 1}', "malformed"),
+        ('{"kind": "primebench-results", "schema_version": 2}', "malformed"),
     ],
 )
 def test_loader_errors_are_user_errors(tmp_path: Path, content: str, message: str) -> None:
@@ -76,4 +86,28 @@ def test_point_summary_is_the_median_of_runs() -> None:
     assert run is not None
     point = run.points[0]
     assert point.median("req_per_s") == 50.0  # runs were 46, 50, 62
-    assert point.summary["req_per_s"].high_spread
+    assert (point.summary["req_per_s"].minimum, point.summary["req_per_s"].maximum) == (46, 62)
+
+
+def test_rounds_comparisons_and_calibration_round_trip() -> None:
+    article = results.load(FIXTURE).scenario("article")
+    assert article is not None
+    assert [r.order[0] for r in article.rounds] == ["primebench", "node-seed", "go-seed"]
+    aa = next(c for c in article.comparisons if c.aa)
+    assert (aa.comparison.contender, aa.comparison.ci_low, aa.comparison.ci_high) == (
+        "go-seed#aa", 0.98, 1.022,
+    )
+    assert article.noise == {"n=20000": 0.022}
+    twin = article.result("go-seed#aa")
+    assert twin is not None and twin.arm == "aa"
+
+
+def test_a_repeated_trial_is_kept_but_not_summarised() -> None:
+    article = results.load(FIXTURE).scenario("article")
+    assert article is not None
+    node = article.result("node-seed")
+    assert node is not None
+    kinds = [(r.kind, r.index) for r in node.points[0].runs]
+    assert kinds == [("measured", 0), ("repeated", 1), ("measured", 1), ("measured", 2)]
+    assert node.points[0].summary["req_per_s"].count == 3
+    assert node.points[0].median("req_per_s") == 55.0  # 54, 55, 56; the disturbed 31 not used

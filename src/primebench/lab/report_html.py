@@ -2,7 +2,8 @@
 
 The same tables as the Markdown report (`tables.py`), plus charts: req/s and latency
 percentiles of the headline scenario, the convoy's light stream alone vs loaded, the
-rate scenario's latency against offered load, and the sweep's req/s against n. A pure
+rate scenario's latency against offered load, the sweep's req/s against n, and req/s
+against server cores (with each point's range over rounds). A pure
 function of the document, pinned by a golden test.
 """
 
@@ -19,6 +20,7 @@ from primebench.lab.tables import (
     answer_counts,
     claims_table,
     contenders_table,
+    cores_scaling,
     headline_table,
     scenario_tables,
     setup_lines,
@@ -110,7 +112,22 @@ def _curve(scenario: ScenarioRecord, x_param: str, metric: str) -> list[Series]:
     return series
 
 
+def _cores_chart(scenario: ScenarioRecord) -> list[str]:
+    series = [
+        Series(
+            name,
+            tuple((float(c), v[0]) for c, v in sorted(curve.items())),
+            tuple((v[1], v[2]) for _, v in sorted(curve.items())),
+        )
+        for name, curve in cores_scaling(scenario).items()
+    ]
+    title = "cores: req/s against server cores (median, bar: min–max of rounds)"
+    return [line_chart(title, series, "server cores", "req/s")] if series else []
+
+
 def _scenario_charts(scenario: ScenarioRecord) -> list[str]:
+    if scenario.name == "cores":
+        return _cores_chart(scenario)
     if scenario.name == "convoy":
         return _convoy_chart(scenario)
     if scenario.name == "rate":

@@ -42,10 +42,15 @@ class Bar:
 
 @dataclass(frozen=True)
 class Series:
-    """One line of a line chart: a name and its (x, y) points, x ascending."""
+    """One line of a line chart: a name and its (x, y) points, x ascending.
+
+    `ranges`, when given, holds one (low, high) per point: drawn as a vertical bar (the
+    point's min–max over rounds, or its interval), so a reader sees what the line rests on.
+    """
 
     name: str
     points: tuple[tuple[float, float], ...]
+    ranges: tuple[tuple[float, float], ...] = ()
 
 
 def _f(x: float) -> str:
@@ -164,7 +169,7 @@ def line_chart(
     """Lines on log-log axes (offered rate vs latency, n vs req/s); one color per series."""
     left, right, top, bottom = 70, 150, 30, 40
     xs = [x for s in series for x, _ in s.points]
-    ys = [y for s in series for _, y in s.points]
+    ys = [y for s in series for _, y in s.points] + [v for s in series for r in s.ranges for v in r]
     xlo, xhi = _bounds(xs)
     ylo, yhi = _bounds(ys)
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -211,6 +216,16 @@ def line_chart(
         out += [
             f'<circle cx="{_f(x)}" cy="{_f(y)}" r="3" fill="{colors[s.name]}"/>' for x, y in pts
         ]
+        for (x, _), (lo, hi) in zip(s.points, s.ranges, strict=False):
+            if x <= 0 or lo <= 0 or hi <= 0:
+                continue
+            px = left + _log_position(x, xlo, xhi, plot_w)
+            y1 = top + plot_h - _log_position(lo, ylo, yhi, plot_h)
+            y2 = top + plot_h - _log_position(hi, ylo, yhi, plot_h)
+            out.append(
+                f'<line x1="{_f(px)}" y1="{_f(y1)}" x2="{_f(px)}" y2="{_f(y2)}" '
+                f'stroke="{colors[s.name]}" stroke-width="1"/>'
+            )
     out.append(
         f'<text x="{left + plot_w / 2:g}" y="{height - 6}" {FONT} text-anchor="middle">'
         f"{escape(x_unit)} (log)</text>"
