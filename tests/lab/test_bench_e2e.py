@@ -1,6 +1,6 @@
 """End to end: a shortened bench over every contender and every scenario, with real tools.
 
-Each scenario runs about one second per point with few connections, one run, no
+Each scenario runs about one second per point with few connections, two rounds, no
 warm-up. The document must match its JSON schema, no contender may fail verification,
 every contender that built must be measured, and no process may be left behind. A
 contender killed in the middle of a run must be recorded as failed while the bench
@@ -43,15 +43,16 @@ SLOW = Path(__file__).with_name("slow_server.py")
 
 
 def short(name: ScenarioName) -> ScenarioSettings:
-    """About 1 s per point, few connections, one run, no warm-up; n kept cheap for every engine."""
+    """About 1 s per point, few connections, two rounds, no warm-up; n cheap for every engine."""
     return replace(
         default_settings(name),
         duration_s=1.0,
         connections=4,
-        runs=1,
+        rounds=2,
         warmup_s=0.0,
         n=1000 if name is ScenarioName.RATE else default_settings(name).n,
         sweep_ns=(1, 1000),
+        server_cores=(1, 2),
         heavy_connections=2,
         light_rate=20.0,
     )
@@ -62,18 +63,23 @@ def children() -> list[psutil.Process]:
 
 
 def bench(
-    tmp_path: Path, registry: Registry, *scenarios: ScenarioSettings, names: tuple[str, ...] = ()
+    tmp_path: Path,
+    registry: Registry,
+    *scenarios: ScenarioSettings,
+    names: tuple[str, ...] = (),
+    **protocol: Any,
 ) -> Any:
     settings = BenchSettings(
         registry=registry,
         tools_root=default_root(),
-        contenders=names,
+        contenders=names or tuple(c.name for c in registry.contenders),
         scenarios=scenarios,
         pinning=procs.cpu_split(),
         out_json=tmp_path / "results" / "bench.json",
         progress=lambda line: print(line, file=sys.stderr),
         request_timeout_s=5.0,
         settle_timeout_s=60.0,
+        **protocol,
     )
     return run_bench(settings), settings
 
@@ -159,12 +165,12 @@ def test_backlog_past_the_settle_deadline_restarts_the_server(
     root = manifest_root("slow", run=f'["{sys.executable}", "{SLOW}"]')
     # 16 connections of 0.1 s requests leave >= 1.6 s of work behind each 1 s run.
     article = replace(
-        short(ScenarioName.ARTICLE), generator=Generator.WRK, n=4000, connections=16, runs=2
+        short(ScenarioName.ARTICLE), generator=Generator.WRK, n=4000, connections=16, rounds=2
     )
     settings = BenchSettings(
         registry=Registry.load(root),
         tools_root=default_root(),
-        contenders=(),
+        contenders=("slow",),
         scenarios=(article,),
         pinning=procs.cpu_split(),
         out_json=tmp_path / "bench.json",
@@ -219,7 +225,7 @@ def test_ctrl_c_leaves_no_process_and_keeps_partial_results(
     out = tmp_path / "results"
     argv = [
         *(sys.executable, "-c", BENCH_AS_FROM_A_TERMINAL, "bench", "--scenario", "floor"),
-        *("--duration", "20", "--runs", "1", "--warmup", "0", "--connections", "4"),
+        *("--duration", "20", "--rounds", "1", "--warmup", "0", "--connections", "4"),
         *("--out", str(out)),
     ]
     lab = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

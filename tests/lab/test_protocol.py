@@ -14,9 +14,7 @@ from primebench.lab.verdicts import Verdict
 
 def trial(index: int, rps: float, *, status: str = "ok", kind: str = "measured") -> RunRecord:
     load = LoadResult("wrk", 1.0, int(rps), rps, None, 0.0, 0, 0, 0)
-    return RunRecord(
-        kind, index, status, "", load, None, 1.0, 1, None, 0.1, 1.0, 1, False, None
-    )
+    return RunRecord(kind, index, status, "", load, None, 1.0, 1, None, 0.1, 1.0, 1, False, None)
 
 
 def point(*values: float) -> PointRecord:
@@ -85,7 +83,11 @@ def test_aa_interval_becomes_the_noise_floor_of_the_point() -> None:
 
 def test_no_baseline_in_the_point_no_comparison() -> None:
     found, calibration = protocol.point_comparisons(
-        "n=1", {"primebench": point(1, 2, 3)}, "go-seed", "req_per_s",
-        higher_is_better=True, seed=1,
+        "n=1",
+        {"primebench": point(1, 2, 3)},
+        "go-seed",
+        "req_per_s",
+        higher_is_better=True,
+        seed=1,
     )
     assert found == () and calibration.halfwidth is None

@@ -177,7 +177,9 @@ def _arms(
 ) -> list[Arm]:
     """Contenders, then targets, then the A/A twin of the expected baseline (`--calibrate`)."""
     arms = [Arm(c.name, c, "contender") for c in selected]
-    arms += [Arm(t.name, _target_contender(t, settings.registry), "target", t) for t in settings.targets]
+    arms += [
+        Arm(t.name, _target_contender(t, settings.registry), "target", t) for t in settings.targets
+    ]
     if settings.calibrate:
         names = [a.name for a in arms if a.kind == "contender"]
         base = protocol.expected_baseline(names, settings.baseline)
@@ -289,7 +291,9 @@ class _Server:
 
 
 def _run_scenario(
-    scenario: ScenarioSettings, arms: list[Arm], infos: dict[str, ContenderInfo],
+    scenario: ScenarioSettings,
+    arms: list[Arm],
+    infos: dict[str, ContenderInfo],
     settings: BenchSettings,
 ) -> ScenarioRecord:
     """Ready every arm, measure every point in interleaved rounds, compare with the baseline."""
@@ -396,14 +400,22 @@ def _repin(state: ArmState, pinning: procs.Pinning, point: Point, settings: Benc
 
 
 def _trial(
-    state: ArmState, point: Point, kind: str, index: int, duration_s: float,
+    state: ArmState,
+    point: Point,
+    kind: str,
+    index: int,
+    duration_s: float,
     settings: BenchSettings,
 ) -> RunRecord:
     pinning = state.pinning or settings.pinning
     with _lab_on(pinning.generator):
         return measure_run(
-            state.running, point, _context(state, pinning, settings),
-            kind=kind, index=index, duration_s=duration_s,
+            state.running,
+            point,
+            _context(state, pinning, settings),
+            kind=kind,
+            index=index,
+            duration_s=duration_s,
         )
 
 
@@ -449,7 +461,9 @@ def _settle_or_restart(
     try:
         state.server.restart()
     except procs.ServerFailed as exc:
-        return replace(run, restarted_after=True), f"restart after {point.label} failed: {exc.reason}"
+        return replace(
+            run, restarted_after=True
+        ), f"restart after {point.label} failed: {exc.reason}"
     if problem := _primer(state.running, point):
         return replace(run, restarted_after=True), f"after a restart: {problem}"
     return replace(run, restarted_after=True), ""

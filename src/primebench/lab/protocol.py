@@ -44,9 +44,7 @@ def twin_name(baseline: str) -> str:
     return f"{baseline}{AA_SUFFIX}"
 
 
-def round_orders(
-    arms: Sequence[str], rounds: int, seed: int, point: str
-) -> tuple[RoundOrder, ...]:
+def round_orders(arms: Sequence[str], rounds: int, seed: int, point: str) -> tuple[RoundOrder, ...]:
     """One shuffled order of `arms` per round for `point`, reproducible from `seed`.
 
     The point's key is mixed into the seed so that two points do not repeat one order.
@@ -107,8 +105,12 @@ class Calibration:
 
 
 def _calibrate(
-    point: str, points: Mapping[str, PointRecord], baseline: str, metric: str,
-    higher_is_better: bool, seed: int,
+    point: str,
+    points: Mapping[str, PointRecord],
+    baseline: str,
+    metric: str,
+    higher_is_better: bool,
+    seed: int,
 ) -> Calibration:
     twin = points.get(twin_name(baseline))
     base = points.get(baseline)
@@ -116,8 +118,14 @@ def _calibrate(
         return Calibration(None, None)
     twin_values, base_values = paired_values(twin.runs, base.runs, metric)
     aa = verdicts.compare(
-        metric, twin_name(baseline), baseline, twin_values, base_values,
-        higher_is_better=higher_is_better, noise_halfwidth=None, seed=seed,
+        metric,
+        twin_name(baseline),
+        baseline,
+        twin_values,
+        base_values,
+        higher_is_better=higher_is_better,
+        noise_halfwidth=None,
+        seed=seed,
     )
     width = verdicts.noise_halfwidth(aa) if aa.ci_low is not None else None
     return Calibration(PointComparison(point, aa, aa=True), width)
@@ -147,8 +155,14 @@ def point_comparisons(
         if not values:
             continue
         comparison = verdicts.compare(
-            metric, name, baseline, values, base, higher_is_better=higher_is_better,
-            noise_halfwidth=calibration.halfwidth, seed=seed,
+            metric,
+            name,
+            baseline,
+            values,
+            base,
+            higher_is_better=higher_is_better,
+            noise_halfwidth=calibration.halfwidth,
+            seed=seed,
         )
         found.append(PointComparison(point, comparison, aa=False))
     return tuple(found), calibration

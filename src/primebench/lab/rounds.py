@@ -64,13 +64,21 @@ def run_scenario(
     results = tuple(_contender_run(s) for s in states)
     comparisons, noise, smallest = compare_scenario(scenario, results, ps)
     return ScenarioRecord(
-        str(scenario.name), scenario.to_json(), results, tuple(orders), comparisons, noise,
+        str(scenario.name),
+        scenario.to_json(),
+        results,
+        tuple(orders),
+        comparisons,
+        noise,
         smallest,
     )
 
 
 def _measure_point(
-    index: int, scenario: ScenarioSettings, states: Sequence[ArmState], ops: Ops,
+    index: int,
+    scenario: ScenarioSettings,
+    states: Sequence[ArmState],
+    ops: Ops,
     ps: ProtocolSettings,
 ) -> list[RoundOrder]:
     """Warm-up and rounds of the point at `index` of every arm that is still going."""
@@ -115,8 +123,13 @@ def _warm_up(state: ArmState, point: Point, scenario: ScenarioSettings, ops: Ops
 
 
 def _trial(
-    state: ArmState, point: Point, round_index: int, scenario: ScenarioSettings, ops: Ops,
-    ps: ProtocolSettings, out: list[RunRecord],
+    state: ArmState,
+    point: Point,
+    round_index: int,
+    scenario: ScenarioSettings,
+    ops: Ops,
+    ps: ProtocolSettings,
+    out: list[RunRecord],
 ) -> None:
     """One arm's trial of one round; with `--strict` a disturbed trial is measured again."""
     attempts = 1 + (ps.max_repeats if ps.strict else 0)
@@ -154,9 +167,16 @@ def _common_key(points: Sequence[Point], index: int) -> str:
     return keys.pop() if len(keys) == 1 else f"point {index + 1}"
 
 
-def _summary(state: ArmState, point: Point, runs: list[RunRecord], skipped: str = "") -> PointRecord:
+def _summary(
+    state: ArmState, point: Point, runs: list[RunRecord], skipped: str = ""
+) -> PointRecord:
     return summarize_point(
-        point, runs, state.warmup, skipped, pinning=state.pinning, parallelism=state.parallelism()
+        point,
+        runs,
+        state.warmup,
+        skipped,
+        pinning=state.recorded_pinning(),
+        parallelism=state.parallelism(),
     )
 
 
@@ -165,8 +185,15 @@ def _contender_run(state: ArmState) -> ContenderRun:
     if not log and state.server.running is not None:
         log = state.running.stderr_tail()
     return ContenderRun(
-        state.arm.name, state.status, state.reason, state.startup_s, state.conformance,
-        tuple(state.records), state.probe, log, arm=state.arm.kind,
+        state.arm.name,
+        state.status,
+        state.reason,
+        state.startup_s,
+        state.conformance,
+        tuple(state.records),
+        state.probe,
+        log,
+        arm=state.arm.kind,
         url=state.arm.remote.url if state.arm.remote else "",
     )
 
@@ -186,7 +213,11 @@ def compare_scenario(
         if baseline is None:
             continue
         found, calibration = protocol.point_comparisons(
-            key, points, baseline, metric, higher_is_better=scenario.higher_is_better,
+            key,
+            points,
+            baseline,
+            metric,
+            higher_is_better=scenario.higher_is_better,
             seed=ps.seed,
         )
         comparisons += found

@@ -56,8 +56,13 @@ def _convoy(doc: Document, contender: str = "primebench") -> Choice:
     metric = "latency_p99_ms"
     values, base = protocol.paired_values(loaded.runs, alone.runs, metric)
     comparison = verdicts.compare(
-        metric, f"{contender} loaded", f"{contender} unloaded", values, base,
-        higher_is_better=False, noise_halfwidth=record.noise.get("unloaded"),
+        metric,
+        f"{contender} loaded",
+        f"{contender} unloaded",
+        values,
+        base,
+        higher_is_better=False,
+        noise_halfwidth=record.noise.get("unloaded"),
         seed=int(doc.protocol.get("seed", 0)),
     )
     return comparison, ""

@@ -76,6 +76,12 @@ class ArmState:
         assert self.server.running is not None, "arm not started"
         return self.server.running
 
+    def recorded_pinning(self) -> Pinning | None:
+        """The cores as recorded: a target's server cores are not ours to pin (none recorded)."""
+        if self.pinning is None or self.arm.remote is None:
+            return self.pinning
+        return Pinning(frozenset(), self.pinning.generator, shared=False)
+
     def fail(self, status: str, reason: str) -> None:
         self.status, self.reason = status, reason
 

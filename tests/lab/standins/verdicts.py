@@ -84,10 +84,10 @@ def compare(
         high = float(math.exp(np.percentile(means, 100 - tail)))
     verdict = Verdict.INDISTINGUISHABLE
     floor = noise_halfwidth or 0.0
-    if low is not None and high is not None and abs(ratio - 1) > floor:
-        if low > 1 or high < 1:
-            better = (low > 1) == higher_is_better
-            verdict = Verdict.FASTER if better else Verdict.SLOWER
+    clear = low is not None and high is not None and (low > 1 or high < 1)
+    if clear and abs(ratio - 1) > floor:
+        better = (ratio > 1) == higher_is_better
+        verdict = Verdict.FASTER if better else Verdict.SLOWER
     return Comparison(
         metric, contender, baseline, ratios, ratio, low, high, confidence, verdict, noise_halfwidth
     )
