@@ -17,9 +17,9 @@ def test_same_document_has_no_change() -> None:
     assert all(c.ratio == 1.0 for c in found)
 
 
-def test_change_beyond_spread_is_reported_with_direction() -> None:
+def test_change_beyond_the_ranges_is_reported_with_direction() -> None:
     before = Summary(100.0, 1.0, 0.01, 99.0, 101.0, 3, False)
-    faster = dataclasses.replace(before, median=150.0)
+    faster = dataclasses.replace(before, median=150.0, minimum=148.0, maximum=152.0)
     change = compare.Change("article", "go-seed", "n=20000", "req_per_s", before, faster, False)
     assert change.ratio == 1.5
     assert change.verdict() == "better"
@@ -27,11 +27,16 @@ def test_change_beyond_spread_is_reported_with_direction() -> None:
         "article", "go-seed", "n=20000", "latency_p99_ms", before, faster, False
     )
     assert slower_p99.verdict() == "worse"
-    noisy = dataclasses.replace(before, spread=0.6)
-    assert compare.Change("a", "b", "c", "req_per_s", noisy, faster, False).verdict() == "same"
+    # Ranges that overlap are no change, however far apart the medians are.
+    wide = dataclasses.replace(before, minimum=60.0, maximum=160.0)
+    assert compare.Change("a", "b", "c", "req_per_s", wide, faster, False).verdict() == "same"
+    # Ranges apart but within 2 %: no change either.
+    close = dataclasses.replace(before, median=101.5, minimum=101.2, maximum=101.8)
+    assert compare.Change("a", "b", "c", "req_per_s", before, close, False).verdict() == "same"
 
 
 def test_render_lists_ratios() -> None:
     doc = results.load(FIXTURE)
     text = compare.render(doc, doc)
-    assert "| article | node-seed | n=20000 | req_per_s | 55.0 | 55.0 | 1.00x | same |" in text
+    row = "| article | node-seed | n=20000 | req_per_s | 55.0 (54.0–56.0) | 55.0 (54.0–56.0) |"
+    assert row + " 1.00x | same |" in text

@@ -75,6 +75,7 @@ class BenchSettings:
     calibrate: bool = False
     strict: bool = False
     max_repeats: int = 2
+    fresh_servers: bool = False
     start_deadline_s: float = 60.0
     settle_timeout_s: float = 30.0
     request_timeout_s: float = 10.0
@@ -85,7 +86,12 @@ class BenchSettings:
     @property
     def protocol(self) -> rounds.ProtocolSettings:
         return rounds.ProtocolSettings(
-            self.seed, self.baseline, self.strict, self.max_repeats, self.progress
+            self.seed,
+            self.baseline,
+            self.strict,
+            self.max_repeats,
+            self.fresh_servers,
+            self.progress,
         )
 
     @property
@@ -101,7 +107,11 @@ class BenchSettings:
             "calibrate": self.calibrate,
             "strict": self.strict,
             "max_repeats": self.max_repeats if self.strict else 0,
-            "servers": "kept warm across rounds; restarted only when they cannot settle",
+            "servers": (
+                "restarted before every trial (--fresh-servers)"
+                if self.fresh_servers
+                else "kept warm across rounds; restarted only when they cannot settle"
+            ),
         }
 
 
@@ -312,6 +322,7 @@ def _ops(settings: BenchSettings) -> rounds.Ops:
         measure=lambda s, p, kind, i, d: _trial(s, p, kind, i, d, settings),
         settle=lambda s, run, p: _settle_or_restart(s, run, p, settings),
         repin=lambda s, pin, p: _repin(s, pin, p, settings),
+        restart=lambda s, p: _fresh(s, p),
     )
 
 
@@ -396,6 +407,18 @@ def _repin(state: ArmState, pinning: procs.Pinning, point: Point, settings: Benc
         state.fail("failed", f"did not start on cores {sorted(pinning.server)}: {exc.reason}")
         return state.reason
     settings.progress(f"  {state.arm.name}: restarted on cores {sorted(pinning.server)}")
+    return _primed(state, point)
+
+
+def _fresh(state: ArmState, point: Point) -> str:
+    """`--fresh-servers`: a new server process (and primer) before the trial; '' or why not."""
+    if state.arm.remote is not None:
+        return ""
+    try:
+        state.server.restart()
+    except procs.ServerFailed as exc:
+        state.fail("failed", f"restart before a trial failed: {exc.reason}")
+        return state.reason
     return _primed(state, point)
 
 

@@ -1,9 +1,12 @@
 """The change between two results documents, as ratios (pure; asv `compare`, pyperf `compare_to`).
 
 For every scenario, contender and point present in both, each headline figure is
-shown before, after and as a ratio after/before. A ratio is called a change only when
-it exceeds both runs' own spread, so noise is not reported as progress; a figure that
-was generator-bound on either side is marked, because it compares the tool.
+shown before and after (median with the min–max of its rounds) and as a ratio
+after/before. Two documents' rounds are not paired (they ran at different times), so no
+paired interval exists between them: a ratio is called a change only when the two
+ranges of rounds do not overlap (and it exceeds 2 %), so noise is not reported as
+progress. A figure that was generator-bound on either side is marked (it compares the
+tool). For verdicts with intervals, measure both versions in one bench (`--target`).
 """
 
 from __future__ import annotations
@@ -46,11 +49,14 @@ class Change:
 
     @property
     def significant(self) -> bool:
-        """Larger than the two runs' relative spreads together (and than 2 %, whatever they say)."""
+        """The ranges of rounds do not overlap, and the ratio is off 1 by more than 2 %."""
         r = self.ratio
         if r is None:
             return False
-        return abs(r - 1.0) > max(self.before.spread + self.after.spread, 0.02)
+        apart = (
+            self.after.minimum > self.before.maximum or self.after.maximum < self.before.minimum
+        )
+        return apart and abs(r - 1.0) > 0.02
 
     def verdict(self) -> str:
         """`faster`/`slower` (or `better`/`worse` for costs), `same` within noise."""
@@ -100,14 +106,17 @@ def table(found: Sequence[Change]) -> Table:
                 c.contender,
                 c.point,
                 c.metric,
-                render(c.before.median),
-                render(c.after.median),
+                _with_range(c.before, render),
+                _with_range(c.after, render),
                 ratio + (" †" if c.generator_bound else ""),
                 c.verdict(),
             )
         )
     notes = (
-        "ratio = after / before; 'same' when the change is within the runs' spread (MAD) or 2 %.",
+        (
+            "before/after: median (min–max of the rounds); ratio = after / before of the "
+            "medians; 'same' when the two ranges overlap or the ratio is within 2 %."
+        ),
         "† generator-bound in at least one run: the ratio compares the load generator.",
     )
     return Table(
@@ -116,6 +125,12 @@ def table(found: Sequence[Change]) -> Table:
         tuple(rows),
         notes,
     )
+
+
+def _with_range(summary: Summary, render: fmt.Render) -> str:
+    if summary.count < 2:
+        return render(summary.median)
+    return f"{render(summary.median)} ({render(summary.minimum)}–{render(summary.maximum)})"
 
 
 def render(before: Document, after: Document) -> str:

@@ -38,6 +38,7 @@ class ProtocolSettings:
     baseline: str | None = None
     strict: bool = False
     max_repeats: int = 2
+    fresh_servers: bool = False  # restart every local server before each trial (A/B of lifecycles)
     progress: Callable[[str], None] = print
 
 
@@ -49,6 +50,7 @@ class Ops:
     measure: Callable[[ArmState, Point, str, int, float], RunRecord]
     settle: Callable[[ArmState, RunRecord, Point], tuple[RunRecord, str]]
     repin: Callable[[ArmState, Pinning, Point], str]
+    restart: Callable[[ArmState, Point], str]
 
 
 def run_scenario(
@@ -134,6 +136,9 @@ def _trial(
     """One arm's trial of one round; with `--strict` a disturbed trial is measured again."""
     attempts = 1 + (ps.max_repeats if ps.strict else 0)
     for attempt in range(attempts):
+        if ps.fresh_servers and (problem := ops.restart(state, point)):
+            state.skip = problem
+            return
         run = ops.measure(state, point, "measured", round_index, scenario.duration_s)
         run, problem = ops.settle(state, run, point)
         repeat = run.disturbed and attempt + 1 < attempts and not problem

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from primebench.errors import UserError
-from primebench.lab import procs, report_md, target_inputs, targets
+from primebench.lab import procs, report_md, target_inputs
 from primebench.lab.bench import BenchSettings, NothingMeasured, missing_generators, run_bench
 from primebench.lab.contenders import Registry, default_root
 from primebench.lab.loadgen import Generator
@@ -100,6 +100,11 @@ def add_parser(subparsers: Any) -> None:
         "--strict",
         action="store_true",
         help="measure a disturbed trial again (at most 2 times) instead of keeping it",
+    )
+    r.add_argument(
+        "--fresh-servers",
+        action="store_true",
+        help="restart every server before each trial (to compare with the default warm servers)",
     )
     g = p.add_argument_group("scenario parameters (override every selected scenario's defaults)")
     g.add_argument("--duration", type=float, metavar="S", help="seconds per trial")
@@ -304,6 +309,7 @@ def _main(args: argparse.Namespace) -> int:
         baseline=args.baseline,
         calibrate=args.calibrate,
         strict=args.strict,
+        fresh_servers=args.fresh_servers,
         start_deadline_s=args.start_deadline,
         settle_timeout_s=args.settle_timeout,
     )
@@ -324,11 +330,8 @@ def _main(args: argparse.Namespace) -> int:
     print(report_md.render(document))
     print(f"results: {out_json}", file=sys.stderr)
     if args.check:
-        judged = [
-            targets.judge_comparison(targets.TARGETS[tid], comparison, reason)
-            for tid, (comparison, reason) in target_inputs.select(document).items()
-        ]
+        judged, status = target_inputs.check(document)
         for result in judged:
             print(target_inputs.line(result), file=sys.stderr)
-        return targets.exit_status(judged)
+        return status
     return 0
