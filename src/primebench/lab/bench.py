@@ -357,8 +357,8 @@ def _ready(
             reason = "verification failed: " + "; ".join(conformance.problems)
             state.fail("failed", reason)
             return reason
-        if not conformance.healthy_after:
-            say(f"[{scenario.name}] {state.arm.name}: restarting (the huge-n probe left it busy)")
+        if _left_busy(state, conformance.healthy_after):
+            say(f"[{scenario.name}] {state.arm.name}: restarting (verification left it busy)")
             state.server.restart()
         say(f"[{scenario.name}] {state.arm.name}: ready{stats_line(state)}")
         return _plan(state, scenario, settings)
@@ -366,6 +366,23 @@ def _ready(
         state.server_log = exc.stderr_tail
         state.fail("failed", f"did not start: {exc.reason}")
         return state.reason
+
+
+#: How long a server may take to go idle after verification before it is restarted.
+IDLE_AFTER_VERIFY_S = 3.0
+
+
+def _left_busy(state: ArmState, healthy: bool) -> bool:
+    """Did verification leave work behind (the huge-n probe still computing)?
+
+    Every arm's server stays up for the whole scenario on the same cores, so a goroutine
+    or thread still computing a huge n (go-seed answers others meanwhile, so it looks
+    healthy) would slow every other arm's trials: a local server not idle within a few
+    seconds is restarted. A target is not ours to restart.
+    """
+    if state.arm.remote is not None:
+        return False
+    return not healthy or settle(state.running, IDLE_AFTER_VERIFY_S) is None
 
 
 def _plan(state: ArmState, scenario: ScenarioSettings, settings: BenchSettings) -> str:

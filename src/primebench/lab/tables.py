@@ -191,10 +191,23 @@ def comparison_cell(found: PointComparison) -> str:
     return f"{c.ratio:.2f}{interval} {c.verdict.value}"
 
 
+def aa_cell(found: PointComparison) -> str:
+    """The A/A pair is the calibration, not a contest: say whether it contains 1."""
+    c = found.comparison
+    if c.ci_low is None or c.ci_high is None:
+        return f"{c.ratio:.2f} [no interval: < 3 rounds] A/A: no noise floor"
+    where = (
+        "contains 1"
+        if c.ci_low <= 1.0 <= c.ci_high
+        else "excludes 1: the two instances drifted apart (a disturbed machine)"
+    )
+    return f"{c.ratio:.2f} [{c.ci_low:.2f}, {c.ci_high:.2f}] A/A {where}"
+
+
 def _versus(scenario: ScenarioRecord, name: str) -> str:
     first = next((c for c in scenario.comparisons if c.comparison.contender == name), None)
     if first is not None:
-        return comparison_cell(first)
+        return aa_cell(first) if first.aa else comparison_cell(first)
     if any(c.comparison.baseline == name for c in scenario.comparisons):
         return "baseline"
     return "–"
@@ -211,7 +224,7 @@ def comparisons_table(scenario: ScenarioRecord) -> Table | None:
             c.comparison.baseline,
             c.comparison.metric,
             " ".join(f"{r:.3f}" for r in c.comparison.per_round),
-            comparison_cell(c),
+            aa_cell(c) if c.aa else comparison_cell(c),
         )
         for c in scenario.comparisons
     )
