@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from primebench.lab import protocol
@@ -91,3 +93,18 @@ def test_no_baseline_in_the_point_no_comparison() -> None:
         seed=1,
     )
     assert found == () and calibration.halfwidth is None
+
+
+def test_each_core_count_is_compared_with_one_core_paired_by_round() -> None:
+    one = replace(point(74, 75, 76), key="cores=1")
+    two = replace(point(146, 148, 150), key="cores=2")
+    (found,) = protocol.scaling_comparisons("rust-axum", [one, two], "req_per_s", seed=1)
+    c = found.comparison
+    assert (found.point, c.contender, c.baseline) == (
+        "cores=2",
+        "rust-axum @ cores=2",
+        "rust-axum @ cores=1",
+    )
+    assert c.per_round == pytest.approx((146 / 74, 148 / 75, 150 / 76))
+    assert c.verdict is Verdict.FASTER
+    assert protocol.scaling_comparisons("x", [one], "req_per_s", seed=1) == ()

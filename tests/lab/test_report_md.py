@@ -71,6 +71,12 @@ def test_comparisons_show_ratio_interval_and_verdict() -> None:
 def test_cores_table_shows_range_efficiency_and_generator_share() -> None:
     text = report_md.render(results.load(FIXTURE))
     # rust-axum: 74, 75, 76 at one core; 146, 148, 150 at two: 148 / (2 x 75) = 0.99
-    assert "| rust-axum | 75.0 (74.0–76.0) | 148.0 (146.0–150.0), eff 0.99 |" in text
+    assert (
+        "| rust-axum | 75.0 (74.0–76.0) | 148.0 (146.0–150.0), eff 0.99; "
+        "vs 1 core x1.97 [1.97, 1.97] faster |"
+    ) in text
     assert "2c shared: 7.0%!" in text  # above 5 % of a core while sharing: flagged
-    assert "| node-seed | 79.0 (78.0–80.0) | 78.0 (77.0–79.0), eff 0.49 |" in text
+    assert (
+        "| node-seed | 79.0 (78.0–80.0) | 78.0 (77.0–79.0), eff 0.49; "
+        "vs 1 core x0.99 [0.96, 1.01] indistinguishable |"
+    ) in text

@@ -29,6 +29,7 @@ __all__ = [
     "paired_values",
     "point_comparisons",
     "round_orders",
+    "scaling_comparisons",
     "twin_name",
 ]
 
@@ -166,3 +167,36 @@ def point_comparisons(
         )
         found.append(PointComparison(point, comparison, aa=False))
     return tuple(found), calibration
+
+
+def scaling_comparisons(
+    arm: str, points: Sequence[PointRecord], metric: str, *, seed: int
+) -> tuple[PointComparison, ...]:
+    """Each later point of one arm against its first (the cores scenario: N cores vs 1).
+
+    The points ran one after the other (the server is restarted on other cores between
+    them), so trials are paired by round index, not by time: the interval covers the
+    round-to-round spread of both points, while a drift between the two points is not
+    cancelled as it is between arms of one point. Reports say so.
+    """
+    ok = [p for p in points if p.status == "ok"]
+    if len(ok) < 2:
+        return ()
+    first = ok[0]
+    found = []
+    for later in ok[1:]:
+        values, base = paired_values(later.runs, first.runs, metric)
+        if not values:
+            continue
+        comparison = verdicts.compare(
+            metric,
+            f"{arm} @ {later.key}",
+            f"{arm} @ {first.key}",
+            values,
+            base,
+            higher_is_better=True,
+            noise_halfwidth=None,
+            seed=seed,
+        )
+        found.append(PointComparison(later.key, comparison, aa=False))
+    return tuple(found)

@@ -228,6 +228,11 @@ def compare_scenario(
         comparisons += found
         if calibration.halfwidth is not None:
             noise[key] = calibration.halfwidth
+    if scenario.compares_points:
+        for run in results:
+            comparisons += protocol.scaling_comparisons(
+                run.contender, run.points, metric, seed=ps.seed
+            )
     plain = [c.comparison for c in comparisons if not c.aa]
     floor = max(noise.values(), default=None)
     smallest = verdicts.smallest_resolvable(plain, floor) if plain else None

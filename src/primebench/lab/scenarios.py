@@ -123,6 +123,11 @@ class ScenarioSettings:
         return self.name is ScenarioName.SWEEP
 
     @property
+    def compares_points(self) -> bool:
+        """Each arm's later points are compared with its first (cores: N cores vs 1)."""
+        return self.name is ScenarioName.CORES
+
+    @property
     def needs_capacity(self) -> bool:
         """The offered rates are fractions of a closed-loop capacity probe (rate, no --rates)."""
         return self.name is ScenarioName.RATE and self.rates is None

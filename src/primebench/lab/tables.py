@@ -585,6 +585,7 @@ def cores_table(scenario: ScenarioRecord) -> Table:
             cells.append(
                 f"{fmt.rate(med)} ({fmt.rate(lo)}–{fmt.rate(hi)})"
                 + (f", eff {eff:.2f}" if eff is not None and n > 1 else "")
+                + _scaling_interval(scenario, run.contender, n)
             )
         rows.append((run.contender, *cells, _parallelism_cell(run), _generator_cell(run)))
     return Table(
@@ -593,7 +594,11 @@ def cores_table(scenario: ScenarioRecord) -> Table:
          "Generator CPU (max, of one core)"),
         tuple(rows),
         (
-            "eff: scaling efficiency, req/s at N cores / (N x req/s at 1 core).",
+            (
+                "eff: scaling efficiency, req/s at N cores / (N x req/s at 1 core); xR [lo, hi]: "
+                "the ratio to one core by round with its 95 % interval (the core counts ran "
+                "one after the other, so a drift between them is not cancelled)."
+            ),
             (
                 "Where the generator has no core of its own it shares the server's; a generator "
                 f"above {GENERATOR_SHARE_FLAG * 100:.0f}% of a core is flagged (!), since it "
@@ -602,6 +607,13 @@ def cores_table(scenario: ScenarioRecord) -> Table:
             *_marks_notes(scenario),
         ),
     )
+
+
+def _scaling_interval(scenario: ScenarioRecord, name: str, cores: int) -> str:
+    """`; vs 1 core x1.97 [1.90, 2.05] faster`: the paired ratio to one core and its interval."""
+    wanted = f"{name} @ cores={cores}"
+    found = next((c for c in scenario.comparisons if c.comparison.contender == wanted), None)
+    return f"; vs 1 core x{comparison_cell(found)}" if found else ""
 
 
 #: A generator sharing the server's cores above this share of one core competes with it.
