@@ -11,20 +11,15 @@ from __future__ import annotations
 
 from html import escape
 
-from primebench.lab import units as fmt
-from primebench.lab.report_md import headline_scenario
-from primebench.lab.results import Document, ScenarioRecord
-from primebench.lab.svg import Bar, Series, bar_chart, line_chart
+from primebench.lab.results import Document
 from primebench.lab.tables import (
     Table,
-    answer_counts,
     claims_table,
     contenders_table,
-    cores_scaling,
     headline_table,
-    scenario_tables,
     setup_lines,
 )
+from primebench.lab.views import claims_scenario, headline_scenario, scenario_tables, view
 
 __all__ = ["render"]
 
@@ -61,95 +56,6 @@ def _figure(svg: str) -> str:
     return f"<figure>\n{svg}\n</figure>"
 
 
-def _headline_charts(scenario: ScenarioRecord) -> list[str]:
-    rates, latencies = [], []
-    for run in scenario.results:
-        point = next((p for p in run.points if p.status == "ok"), None)
-        if point is None:
-            continue
-        if (r := point.median("req_per_s")) is not None:
-            marks = (" †" if point.generator_bound else "") + (
-                " ‡" if answer_counts(point)[1] else ""
-            )
-            rates.append(Bar(run.contender, "req/s", r, fmt.rate(r) + marks))
-        for pct in ("p50", "p90", "p99"):
-            if (v := point.median(f"latency_{pct}_ms")) is not None:
-                latencies.append(Bar(run.contender, pct, v, fmt.ms(v)))
-    charts = []
-    if rates:
-        charts.append(bar_chart(f"{scenario.name}: requests per second (median)", rates, "req/s"))
-    if latencies:
-        charts.append(
-            bar_chart(f"{scenario.name}: latency percentiles (median of runs)", latencies, "ms")
-        )
-    return charts
-
-
-def _convoy_chart(scenario: ScenarioRecord) -> list[str]:
-    bars = []
-    for run in scenario.results:
-        for key, name in (("unloaded", "light p99 alone"), ("loaded", "light p99 beside heavy")):
-            point = run.point(key)
-            if point is not None and (v := point.median("latency_p99_ms")) is not None:
-                bars.append(Bar(run.contender, name, v, fmt.ms(v)))
-    return (
-        [bar_chart("convoy: the light stream's p99, alone and beside the heavy stream", bars, "ms")]
-        if bars
-        else []
-    )
-
-
-def _curve(scenario: ScenarioRecord, x_param: str, metric: str) -> list[Series]:
-    series = []
-    for run in scenario.results:
-        pts = []
-        for point in run.points:
-            x, y = point.params.get(x_param), point.median(metric)
-            if point.status == "ok" and isinstance(x, int | float) and y is not None:
-                pts.append((float(x), y))
-        if pts:
-            series.append(Series(run.contender, tuple(sorted(pts))))
-    return series
-
-
-def _cores_chart(scenario: ScenarioRecord) -> list[str]:
-    series = [
-        Series(
-            name,
-            tuple((float(c), v[0]) for c, v in sorted(curve.items())),
-            tuple((v[1], v[2]) for _, v in sorted(curve.items())),
-        )
-        for name, curve in cores_scaling(scenario).items()
-    ]
-    title = "cores: req/s against server cores (median, bar: min–max of rounds)"
-    return [line_chart(title, series, "server cores", "req/s")] if series else []
-
-
-def _scenario_charts(scenario: ScenarioRecord) -> list[str]:
-    if scenario.name == "cores":
-        return _cores_chart(scenario)
-    if scenario.name == "convoy":
-        return _convoy_chart(scenario)
-    if scenario.name == "rate":
-        series = _curve(scenario, "rate", "latency_p99_ms")
-        return (
-            [
-                line_chart(
-                    "rate: p99 latency (coordinated-omission corrected) against offered load",
-                    series,
-                    "offered req/s",
-                    "p99 ms",
-                )
-            ]
-            if series
-            else []
-        )
-    if scenario.name == "sweep":
-        series = _curve(scenario, "n", "req_per_s")
-        return [line_chart("sweep: req/s against n", series, "n", "req/s")] if series else []
-    return _headline_charts(scenario)
-
-
 def render(doc: Document) -> str:
     """The whole report as one HTML page."""
     parts = [
@@ -163,12 +69,12 @@ def render(doc: Document) -> str:
     headline = headline_scenario(doc)
     if headline is not None:
         parts.append(_table(headline_table(doc, headline), level=2))
-    article = doc.scenario("article")
+    article = claims_scenario(doc)
     if article is not None:
         parts.append(_table(claims_table(doc, article), level=2, css="claims"))
     parts.append("<h2>Scenarios</h2>")
     for scenario in doc.scenarios:
-        parts += [_figure(svg) for svg in _scenario_charts(scenario)]
+        parts += [_figure(svg) for svg in view(scenario.name).charts(scenario)]
         parts += [_table(t) for t in scenario_tables(scenario)]
     parts.append(_table(contenders_table(doc), level=2))
     if doc.notes:

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from primebench.lab.results import Document, ScenarioRecord
+from primebench.lab.results import Document
 from primebench.lab.tables import (
     Table,
     claims_table,
     contenders_table,
     headline_table,
-    scenario_tables,
     setup_lines,
 )
+from primebench.lab.views import claims_scenario, headline_scenario, scenario_tables
 
-__all__ = ["headline_scenario", "render", "render_table"]
-
-SINGLE_POINT = ("article", "floor", "random-n")
+__all__ = ["render", "render_table"]
 
 
 def _cell(text: str) -> str:
@@ -41,14 +39,6 @@ def render_table(table: Table, level: int = 3) -> str:
     return "\n".join(lines) + "\n"
 
 
-def headline_scenario(doc: Document) -> ScenarioRecord | None:
-    """The scenario the article's table is drawn from: `article` if it ran, else a one-point scenario."""
-    for name in SINGLE_POINT:
-        if (found := doc.scenario(name)) is not None:
-            return found
-    return None
-
-
 def _bullets(lines: Sequence[str]) -> str:
     return "\n".join(f"- {line}" for line in lines) + "\n"
 
@@ -59,7 +49,7 @@ def render(doc: Document) -> str:
     headline = headline_scenario(doc)
     if headline is not None:
         parts.append(render_table(headline_table(doc, headline), level=2))
-    article = doc.scenario("article")
+    article = claims_scenario(doc)
     if article is not None:
         parts.append(render_table(claims_table(doc, article), level=2))
     parts.append("## Scenarios\n")

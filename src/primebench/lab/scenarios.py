@@ -123,6 +123,16 @@ class ScenarioSettings:
         return self.name is ScenarioName.SWEEP
 
     @property
+    def generator_choosable(self) -> bool:
+        """`--generator` applies: one closed-loop stream (article, floor, sweep, cores)."""
+        return self.name in (
+            ScenarioName.ARTICLE,
+            ScenarioName.FLOOR,
+            ScenarioName.SWEEP,
+            ScenarioName.CORES,
+        )
+
+    @property
     def compares_points(self) -> bool:
         """Each arm's later points are compared with its first (cores: N cores vs 1)."""
         return self.name is ScenarioName.CORES

@@ -26,9 +26,13 @@ __all__ = [
     "Table",
     "answer_counts",
     "claims_table",
+    "comparisons_table",
     "contenders_table",
+    "convoy_table",
+    "cores_table",
+    "grid_table",
     "headline_table",
-    "scenario_tables",
+    "single_point_table",
 ]
 
 BOUND_MARK = "†"
@@ -350,7 +354,7 @@ def claims_table(doc: Document, scenario: ScenarioRecord | None) -> Table:
     )
 
 
-def _single_point_table(scenario: ScenarioRecord) -> Table:
+def single_point_table(scenario: ScenarioRecord) -> Table:
     header = (
         "Contender",
         "req/s",
@@ -402,7 +406,7 @@ def _title(scenario: ScenarioRecord) -> str:
     )
 
 
-def _grid_table(scenario: ScenarioRecord, metric: str, render: fmt.Render, what: str) -> Table:
+def grid_table(scenario: ScenarioRecord, metric: str, render: fmt.Render, what: str) -> Table:
     keys: list[str] = []
     for run in scenario.results:
         keys += [p.key for p in run.points if p.key not in keys]
@@ -424,7 +428,7 @@ def _grid_table(scenario: ScenarioRecord, metric: str, render: fmt.Render, what:
     )
 
 
-def _convoy_table(scenario: ScenarioRecord) -> Table:
+def convoy_table(scenario: ScenarioRecord) -> Table:
     header = (
         "Contender",
         "heavy n",
@@ -464,33 +468,6 @@ def _heavy_cell(rates: list[float]) -> str:
         return "–"
     median = sorted(rates)[len(rates) // 2]
     return fmt.rate(median) if median > 0 else "none finished"
-
-
-def scenario_tables(scenario: ScenarioRecord) -> list[Table]:
-    """The detail tables of one scenario, in the shape that fits its points, then its comparisons."""
-    tables = _detail_tables(scenario)
-    compared = comparisons_table(scenario)
-    return tables + ([compared] if compared else [])
-
-
-def _detail_tables(scenario: ScenarioRecord) -> list[Table]:
-    if scenario.name == "cores":
-        return [cores_table(scenario)]
-    if scenario.name == "convoy":
-        return [_convoy_table(scenario)]
-    if scenario.name == "sweep":
-        return [
-            _grid_table(scenario, "req_per_s", fmt.rate, "req/s by n"),
-            _grid_table(scenario, "latency_p99_ms", fmt.ms, "p99 latency by n"),
-        ]
-    if scenario.name == "rate":
-        return [
-            _grid_table(
-                scenario, "latency_p99_ms", fmt.ms, "p99 latency (corrected) by offered rate"
-            ),
-            _grid_table(scenario, "req_per_s", fmt.rate, "achieved req/s by offered rate"),
-        ]
-    return [_single_point_table(scenario)]
 
 
 def contenders_table(doc: Document) -> Table:

@@ -252,11 +252,7 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     result = []
     for name in dict.fromkeys(chosen):
         settings = replace(default_settings(name), **overrides)
-        if args.generator and name in (
-            ScenarioName.ARTICLE,
-            ScenarioName.FLOOR,
-            ScenarioName.SWEEP,
-        ):
+        if args.generator and settings.generator_choosable:
             settings = replace(settings, generator=Generator(args.generator))
         result.append(settings)
     return tuple(result)
