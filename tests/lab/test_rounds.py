@@ -41,6 +41,7 @@ class Script:
     rps: dict[str, float]
     disturbed: set[tuple[str, int, int]] = field(default_factory=set)  # arm, round, attempt
     calls: list[tuple[str, str, int]] = field(default_factory=list)
+    attempts: dict[tuple[str, str, int, str], int] = field(default_factory=dict)
 
     def ops(self, scenario: ScenarioSettings) -> Ops:
         def ready(state: ArmState, sc: ScenarioSettings, first: Point | None) -> str:
@@ -49,8 +50,12 @@ class Script:
             state.points = plan(sc, state.arm.name)
             return ""
 
-        def measure(state: ArmState, point: Point, kind: str, index: int, d: float) -> RunRecord:
-            attempt = sum(1 for c in self.calls if c == (state.arm.name, kind, index))
+        def measure(
+            state: ArmState, point: Point, kind: str, index: int, d: float, attempt: int
+        ) -> RunRecord:
+            key = (state.arm.name, kind, index, point.key)
+            assert attempt == self.attempts.get(key, 0)  # the loop counts its repeats
+            self.attempts[key] = attempt + 1
             self.calls.append((state.arm.name, kind, index))
             rps = self.rps[state.arm.name]
             load = LoadResult("wrk", d, int(rps * d), rps, None, 0.0, 0, 0, 0)

@@ -319,7 +319,7 @@ def _run_scenario(
 def _ops(settings: BenchSettings) -> rounds.Ops:
     return rounds.Ops(
         ready=lambda s, sc, first: _ready(s, sc, first, settings),
-        measure=lambda s, p, kind, i, d: _trial(s, p, kind, i, d, settings),
+        measure=lambda s, p, kind, i, d, attempt: _trial(s, p, kind, i, d, settings, attempt),
         settle=lambda s, run, p: _settle_or_restart(s, run, p, settings),
         repin=lambda s, pin, p: _repin(s, pin, p, settings),
         restart=lambda s, p: _fresh(s, p),
@@ -446,6 +446,7 @@ def _trial(
     index: int,
     duration_s: float,
     settings: BenchSettings,
+    attempt: int = 0,
 ) -> RunRecord:
     pinning = state.pinning or settings.pinning
     with _lab_on(pinning.generator):
@@ -456,6 +457,7 @@ def _trial(
             kind=kind,
             index=index,
             duration_s=duration_s,
+            attempt=attempt,
         )
 
 

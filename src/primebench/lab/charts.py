@@ -32,7 +32,7 @@ def headline_charts(scenario: ScenarioRecord) -> list[str]:
         charts.append(bar_chart(f"{scenario.name}: requests per second (median)", rates, "req/s"))
     if latencies:
         charts.append(
-            bar_chart(f"{scenario.name}: latency percentiles (median of runs)", latencies, "ms")
+            bar_chart(f"{scenario.name}: latency percentiles (median of rounds)", latencies, "ms")
         )
     return charts
 

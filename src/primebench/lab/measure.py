@@ -158,14 +158,19 @@ def measure_run(
     kind: str,
     index: int,
     duration_s: float,
+    attempt: int = 0,
 ) -> RunRecord:
-    """Run `point`'s streams once for `duration_s` and record everything; never raises for a failure."""
+    """Run `point`'s streams once for `duration_s` and record everything; never raises for a failure.
+
+    `attempt` > 0 is a `--strict` repeat of the same round: its raw files get their own names.
+    """
     jobs = load_jobs(point, running.port, ctx, duration_s, index)
     observed = _observe(running, jobs, ctx)
     raw: list[str] = []
+    again = f"-attempt{attempt}" if attempt else ""
     for stream, run in zip(point.streams, observed.runs, strict=True):
         raw += _write_raw(
-            ctx, f"{_safe(point.key)}-{kind}{index}-{stream.role}-{run.generator}", run
+            ctx, f"{_safe(point.key)}-{kind}{index}{again}-{stream.role}-{run.generator}", run
         )
     return build_run_record(observed, ctx, kind=kind, index=index, duration_s=duration_s, raw=raw)
 

@@ -47,7 +47,7 @@ class Ops:
     """The process-side steps the loop calls: ready an arm, measure, settle, re-pin."""
 
     ready: Callable[[ArmState, ScenarioSettings, Point | None], str]
-    measure: Callable[[ArmState, Point, str, int, float], RunRecord]
+    measure: Callable[[ArmState, Point, str, int, float, int], RunRecord]  # ..., attempt
     settle: Callable[[ArmState, RunRecord, Point], tuple[RunRecord, str]]
     repin: Callable[[ArmState, Pinning, Point], str]
     restart: Callable[[ArmState, Point], str]
@@ -118,7 +118,7 @@ def _measure_point(
 
 
 def _warm_up(state: ArmState, point: Point, scenario: ScenarioSettings, ops: Ops) -> None:
-    run = ops.measure(state, point, "warmup", 0, scenario.warmup_s)
+    run = ops.measure(state, point, "warmup", 0, scenario.warmup_s, 0)
     state.warmup, problem = ops.settle(state, run, point)
     if problem:
         state.skip = problem
@@ -139,7 +139,7 @@ def _trial(
         if ps.fresh_servers and (problem := ops.restart(state, point)):
             state.skip = problem
             return
-        run = ops.measure(state, point, "measured", round_index, scenario.duration_s)
+        run = ops.measure(state, point, "measured", round_index, scenario.duration_s, attempt)
         run, problem = ops.settle(state, run, point)
         repeat = run.disturbed and attempt + 1 < attempts and not problem
         out.append(replace(run, kind="repeated") if repeat else run)
