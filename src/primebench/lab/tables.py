@@ -38,6 +38,7 @@ __all__ = [
 BOUND_MARK = "†"
 AA_MARK = "#aa"  # protocol.AA_SUFFIX: the A/A twin is the same program
 NON_2XX_MARK = "‡"
+ALGORITHM_MARK = "§"
 
 #: The article's table as printed (M4 MacBook Pro; not reproducible as stated), by seed contender.
 CLAIMS: dict[str, dict[str, str]] = {
@@ -371,11 +372,11 @@ def single_point_table(scenario: ScenarioRecord) -> Table:
     for run in scenario.results:
         point = _first_ok(run) if not _status_cell(run) else None
         if point is None:
-            rows.append((run.contender, _status_cell(run) or "failed", *["–"] * 8))
+            rows.append((_named(run.contender), _status_cell(run) or "failed", *["–"] * 8))
             continue
         rows.append(
             (
-                run.contender,
+                _named(run.contender),
                 _figure(point, "req_per_s", fmt.rate, spread=True),
                 *[
                     _figure(point, f"latency_{p}_ms", fmt.ms)
@@ -386,7 +387,26 @@ def single_point_table(scenario: ScenarioRecord) -> Table:
                 _figure(point, "server_peak_rss_bytes", fmt.size),
             )
         )
-    return Table(_title(scenario), header, tuple(rows), _marks_notes(scenario))
+    notes = (
+        "req/s: median (min–max of the rounds). Latency covers completed requests only; "
+        "what did not complete is counted in errors/timeouts/non-2xx (summed over rounds).",
+        *_algorithm_notes(scenario),
+        *_marks_notes(scenario),
+    )
+    return Table(_title(scenario), header, tuple(rows), notes)
+
+
+def _named(name: str) -> str:
+    """The contender's name, marked when it does not run the article's algorithm."""
+    return name + (f" {ALGORITHM_MARK}" if name.split(AA_MARK)[0] in ALGORITHMS else "")
+
+
+def _algorithm_notes(scenario: ScenarioRecord) -> list[str]:
+    return [
+        f"{ALGORITHM_MARK} {run.contender}: {ALGORITHMS[run.contender]}."
+        for run in scenario.results
+        if run.contender in ALGORITHMS
+    ]
 
 
 def _failures(point: PointRecord) -> str:
