@@ -388,8 +388,10 @@ def single_point_table(scenario: ScenarioRecord) -> Table:
             )
         )
     notes = (
-        "req/s: median (min–max of the rounds). Latency covers completed requests only; "
-        "what did not complete is counted in errors/timeouts/non-2xx (summed over rounds).",
+        (
+            "req/s: median (min–max of the rounds). Latency covers completed requests only; "
+            "what did not complete is counted in errors/timeouts/non-2xx (summed over rounds)."
+        ),
         *_algorithm_notes(scenario),
         *_marks_notes(scenario),
     )
