@@ -190,3 +190,9 @@ def test_a_missing_generator_is_refused_before_anything_runs(
     assert main(argv) == 1
     assert "nothing can be measured: wrk not installed" in capsys.readouterr().err
     assert not out.exists()  # nothing started, nothing written
+
+
+def test_a_baseline_must_be_one_of_the_arms(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["bench", "--contenders", "go-seed,primebench", "--baseline", "rust-axum"]
+    assert main(argv) == 1
+    assert "--baseline rust-axum is not among the arms measured" in capsys.readouterr().err

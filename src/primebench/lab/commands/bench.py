@@ -290,6 +290,9 @@ def _main(args: argparse.Namespace) -> int:
     registry.select(list(names))  # an unknown name fails here, before anything runs
     if not names and not remote:
         names = tuple(c.name for c in registry.contenders)  # default: every contender
+    arms = (*names, *(t.name for t in remote))
+    if args.baseline and args.baseline not in arms:
+        raise UserError(f"--baseline {args.baseline} is not among the arms measured: {arms}")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out_json = args.out / f"{stamp}-{'+'.join(s.name.value for s in scenarios)}.json"
     settings = BenchSettings(
