@@ -8,7 +8,8 @@ from __future__ import annotations
 from primebench.lab import units as fmt
 from primebench.lab.results import ScenarioRecord
 from primebench.lab.svg import Bar, Series, bar_chart, line_chart
-from primebench.lab.tables import answer_counts, cores_scaling
+from primebench.lab.tables import answer_counts
+from primebench.lab.tables_cores import cores_scaling
 
 __all__ = ["convoy_chart", "cores_chart", "headline_charts", "rate_chart", "sweep_chart"]
 

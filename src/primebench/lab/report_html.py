@@ -14,11 +14,11 @@ from html import escape
 from primebench.lab.results import Document
 from primebench.lab.tables import (
     Table,
-    claims_table,
     contenders_table,
     headline_table,
     setup_lines,
 )
+from primebench.lab.tables_claims import claims_table
 from primebench.lab.views import claims_scenario, headline_scenario, scenario_tables, view
 
 __all__ = ["render"]

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from primebench.lab.results import Document
 from primebench.lab.tables import (
     Table,
-    claims_table,
     contenders_table,
     headline_table,
     setup_lines,
 )
+from primebench.lab.tables_claims import claims_table
 from primebench.lab.views import claims_scenario, headline_scenario, scenario_tables
 
 __all__ = ["render", "render_table"]

@@ -10,29 +10,25 @@ generator-bound figure is marked, because it measured the tool.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from primebench.lab import units as fmt
-from primebench.lab.results import (
-    ContenderRun,
-    Document,
-    PointComparison,
-    PointRecord,
-    ScenarioRecord,
-)
+from primebench.lab.results import ContenderRun, Document, PointRecord, ScenarioRecord
+from primebench.lab.tables_compared import aa_cell, comparison_cell
+from primebench.lab.tables_model import Table
 
 __all__ = [
-    "CLAIMS",
     "Table",
     "answer_counts",
-    "claims_table",
-    "comparisons_table",
     "contenders_table",
     "convoy_table",
-    "cores_table",
+    "figure",
+    "first_ok",
     "grid_table",
     "headline_table",
+    "marks_notes",
     "single_point_table",
+    "status_cell",
+    "title",
 ]
 
 BOUND_MARK = "†"
@@ -40,43 +36,7 @@ AA_MARK = "#aa"  # protocol.AA_SUFFIX: the A/A twin is the same program
 NON_2XX_MARK = "‡"
 ALGORITHM_MARK = "§"
 
-#: The article's table as printed (M4 MacBook Pro; not reproducible as stated), by seed contender.
-CLAIMS: dict[str, dict[str, str]] = {
-    "node-seed": {
-        "label": "Node.js (v22)",
-        "Requests/Sec": "~1,200",
-        "Latency (Avg)": "85ms",
-        "Throughput": "1.1 MB/s",
-        "Artifact size": "N/A (Requires Runtime)",
-    },
-    "go-seed": {
-        "label": "Go (v1.24)",
-        "Requests/Sec": "~18,500",
-        "Latency (Avg)": "5ms",
-        "Throughput": "14 MB/s",
-        "Artifact size": "~12MB",
-    },
-    "rust-axum": {
-        "label": "Rust (Axum)",
-        "Requests/Sec": "~24,000",
-        "Latency (Avg)": "2ms",
-        "Throughput": "19 MB/s",
-        "Artifact size": "~4MB",
-    },
-}
-
-
-@dataclass(frozen=True)
-class Table:
-    """A titled grid of text cells, with notes printed under it."""
-
-    title: str
-    header: tuple[str, ...]
-    rows: tuple[tuple[str, ...], ...]
-    notes: tuple[str, ...] = ()
-
-
-def _figure(point: PointRecord, metric: str, render: fmt.Render, spread: bool = False) -> str:
+def figure(point: PointRecord, metric: str, render: fmt.Render, spread: bool = False) -> str:
     """The median; with `spread`, the range of the trials beside it (never a MAD of three)."""
     summary = point.summary.get(metric)
     if summary is None:
@@ -97,7 +57,7 @@ def answer_counts(point: PointRecord) -> tuple[int, int]:
     return sum(x.requests for x in loads), sum(x.non_2xx for x in loads)
 
 
-def _status_cell(run: ContenderRun | None) -> str | None:
+def status_cell(run: ContenderRun | None) -> str | None:
     """The cell for a contender without figures, or None when it has figures."""
     if run is None:
         return "not run"
@@ -108,7 +68,7 @@ def _status_cell(run: ContenderRun | None) -> str | None:
     return None
 
 
-def _first_ok(run: ContenderRun) -> PointRecord | None:
+def first_ok(run: ContenderRun) -> PointRecord | None:
     return next((p for p in run.points if p.status == "ok"), None)
 
 
@@ -129,9 +89,9 @@ def headline_table(doc: Document, scenario: ScenarioRecord) -> Table:
     for label, metric, render, spread in HEADLINE_ROWS:
         cells = []
         for run in runs:
-            status = _status_cell(run)
-            point = None if run is None or status else _first_ok(run)
-            cells.append(status or (_figure(point, metric, render, spread) if point else "failed"))
+            status = status_cell(run)
+            point = None if run is None or status else first_ok(run)
+            cells.append(status or (figure(point, metric, render, spread) if point else "failed"))
         rows.append((label, *cells))
     rows.append(("Errors/timeouts/non-2xx (all rounds)", *[_failures_cell(r) for r in runs]))
     rows.append(("Against the baseline (95 % CI)", *[_versus(scenario, n) for n in names]))
@@ -153,21 +113,21 @@ def headline_table(doc: Document, scenario: ScenarioRecord) -> Table:
     )
     memory = []
     for run in runs:
-        point = _first_ok(run) if run is not None and not _status_cell(run) else None
-        memory.append(_figure(point, "server_peak_rss_bytes", fmt.size) if point else "–")
+        point = first_ok(run) if run is not None and not status_cell(run) else None
+        memory.append(figure(point, "server_peak_rss_bytes", fmt.size) if point else "–")
     rows.append(("Memory (peak RSS)", *memory))
     return Table(
         f"{scenario.name}: {scenario.settings.get('description', '')}".strip(),
         ("Metric", *names),
         tuple(rows),
-        _marks_notes(scenario),
+        marks_notes(scenario),
     )
 
 
 def _failures_cell(run: ContenderRun | None) -> str:
-    if run is None or _status_cell(run):
+    if run is None or status_cell(run):
         return "–"
-    point = _first_ok(run)
+    point = first_ok(run)
     return _failures(point) if point else "–"
 
 
@@ -185,30 +145,6 @@ def _algorithm(name: str) -> str:
     return ALGORITHMS.get(base, "trial division, as the article")
 
 
-def comparison_cell(found: PointComparison) -> str:
-    """`0.93 [0.88, 0.99] slower`: ratio, interval, verdict."""
-    c = found.comparison
-    interval = (
-        f" [{c.ci_low:.2f}, {c.ci_high:.2f}]"
-        if c.ci_low is not None and c.ci_high is not None
-        else " [no interval: < 3 rounds]"
-    )
-    return f"{c.ratio:.2f}{interval} {c.verdict.value}"
-
-
-def aa_cell(found: PointComparison) -> str:
-    """The A/A pair is the calibration, not a contest: say whether it contains 1."""
-    c = found.comparison
-    if c.ci_low is None or c.ci_high is None:
-        return f"{c.ratio:.2f} [no interval: < 3 rounds] A/A: no noise floor"
-    where = (
-        "contains 1"
-        if c.ci_low <= 1.0 <= c.ci_high
-        else "excludes 1: the two instances drifted apart (a disturbed machine)"
-    )
-    return f"{c.ratio:.2f} [{c.ci_low:.2f}, {c.ci_high:.2f}] A/A {where}"
-
-
 def _versus(scenario: ScenarioRecord, name: str) -> str:
     first = next((c for c in scenario.comparisons if c.comparison.contender == name), None)
     if first is not None:
@@ -218,43 +154,7 @@ def _versus(scenario: ScenarioRecord, name: str) -> str:
     return "–"
 
 
-def comparisons_table(scenario: ScenarioRecord) -> Table | None:
-    """Every comparison of the scenario: point, arm, baseline, ratio with interval, verdict."""
-    if not scenario.comparisons:
-        return None
-    rows = tuple(
-        (
-            c.point,
-            c.comparison.contender + (" (A/A)" if c.aa else ""),
-            c.comparison.baseline,
-            c.comparison.metric,
-            " ".join(f"{r:.3f}" for r in c.comparison.per_round),
-            aa_cell(c) if c.aa else comparison_cell(c),
-        )
-        for c in scenario.comparisons
-    )
-    notes = [
-        (
-            "Ratio: geometric mean of the per-round paired ratios (arm / baseline), with its "
-            "95 % bootstrap interval over rounds. A difference is claimed only when the "
-            "interval excludes 1 and exceeds the A/A noise floor."
-        )
-    ]
-    for point, width in scenario.noise.items():
-        notes.append(f"{point}: A/A noise floor ±{width * 100:.1f}%.")
-    if scenario.smallest_resolvable is not None:
-        notes.append(
-            f"Smallest difference this run could resolve: {scenario.smallest_resolvable * 100:.1f}%."
-        )
-    return Table(
-        f"{scenario.name}: comparisons against the baseline",
-        ("Point", "Arm", "Baseline", "Metric", "Per-round ratios", "Ratio [95 % CI] verdict"),
-        rows,
-        tuple(notes),
-    )
-
-
-def _marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
+def marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
     notes = []
     if any(p.generator_bound for r in scenario.results for p in r.points):
         notes.append(
@@ -318,43 +218,6 @@ def _marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def claims_table(doc: Document, scenario: ScenarioRecord | None) -> Table:
-    """The article's claimed figures, marked as claims, beside what the same logic did here."""
-    header = (
-        "Metric",
-        *[f"{c['label']} (claimed)" for c in CLAIMS.values()],
-        *[f"{name} (measured)" for name in CLAIMS],
-    )
-    rows = []
-    for label, metric, render in (
-        ("Requests/Sec", "req_per_s", fmt.rate),
-        ("Latency (Avg)", "latency_avg_ms", fmt.ms),
-        ("Throughput", "throughput_bytes_per_s", fmt.bytes_per_s),
-    ):
-        measured = []
-        for name in CLAIMS:
-            run = scenario.result(name) if scenario else None
-            point = _first_ok(run) if run is not None and not _status_cell(run) else None
-            measured.append(_figure(point, metric, render) if point else (_status_cell(run) or "–"))
-        rows.append((label, *[c[label] for c in CLAIMS.values()], *measured))
-    sizes = []
-    for name in CLAIMS:
-        info = doc.contender(name)
-        sizes.append(fmt.size(float(info.artifact["bytes"])) if info and info.artifact else "–")
-    rows.append(("Artifact size", *[c["Artifact size"] for c in CLAIMS.values()], *sizes))
-    return Table(
-        "The article's claims (not measured here) beside the same logic measured here",
-        header,
-        tuple(rows),
-        (
-            (
-                "Claimed: the article's own table (M4 MacBook Pro, autocannon -c 100 -d 10, "
-                "n=20000). Measured: this run's article scenario on this machine."
-            ),
-        ),
-    )
-
-
 def single_point_table(scenario: ScenarioRecord) -> Table:
     header = (
         "Contender",
@@ -370,21 +233,21 @@ def single_point_table(scenario: ScenarioRecord) -> Table:
     )
     rows = []
     for run in scenario.results:
-        point = _first_ok(run) if not _status_cell(run) else None
+        point = first_ok(run) if not status_cell(run) else None
         if point is None:
-            rows.append((_named(run.contender), _status_cell(run) or "failed", *["–"] * 8))
+            rows.append((_named(run.contender), status_cell(run) or "failed", *["–"] * 8))
             continue
         rows.append(
             (
                 _named(run.contender),
-                _figure(point, "req_per_s", fmt.rate, spread=True),
+                figure(point, "req_per_s", fmt.rate, spread=True),
                 *[
-                    _figure(point, f"latency_{p}_ms", fmt.ms)
+                    figure(point, f"latency_{p}_ms", fmt.ms)
                     for p in ("avg", "p50", "p90", "p99", "max")
                 ],
                 _failures(point),
-                _figure(point, "cpu_s_per_request", fmt.cpu_per_request),
-                _figure(point, "server_peak_rss_bytes", fmt.size),
+                figure(point, "cpu_s_per_request", fmt.cpu_per_request),
+                figure(point, "server_peak_rss_bytes", fmt.size),
             )
         )
     notes = (
@@ -393,9 +256,9 @@ def single_point_table(scenario: ScenarioRecord) -> Table:
             "what did not complete is counted in errors/timeouts/non-2xx (summed over rounds)."
         ),
         *_algorithm_notes(scenario),
-        *_marks_notes(scenario),
+        *marks_notes(scenario),
     )
-    return Table(_title(scenario), header, tuple(rows), notes)
+    return Table(title(scenario), header, tuple(rows), notes)
 
 
 def _named(name: str) -> str:
@@ -419,7 +282,7 @@ def _failures(point: PointRecord) -> str:
     return f"{errors}/{timeouts}/{non_2xx}"
 
 
-def _title(scenario: ScenarioRecord) -> str:
+def title(scenario: ScenarioRecord) -> str:
     s = scenario.settings
     return (
         f"{scenario.name}: {s.get('description', '')} "
@@ -434,7 +297,7 @@ def grid_table(scenario: ScenarioRecord, metric: str, render: fmt.Render, what: 
         keys += [p.key for p in run.points if p.key not in keys]
     rows = []
     for run in scenario.results:
-        status = _status_cell(run)
+        status = status_cell(run)
         cells = []
         for key in keys:
             found = run.point(key)
@@ -443,10 +306,10 @@ def grid_table(scenario: ScenarioRecord, metric: str, render: fmt.Render, what: 
             elif found.status != "ok":
                 cells.append(found.status)
             else:
-                cells.append(_figure(found, metric, render))
+                cells.append(figure(found, metric, render))
         rows.append((run.contender, *cells))
     return Table(
-        f"{_title(scenario)}: {what}", ("Contender", *keys), tuple(rows), _marks_notes(scenario)
+        f"{title(scenario)}: {what}", ("Contender", *keys), tuple(rows), marks_notes(scenario)
     )
 
 
@@ -464,8 +327,8 @@ def convoy_table(scenario: ScenarioRecord) -> Table:
     rows = []
     for run in scenario.results:
         alone, loaded = run.point("unloaded"), run.point("loaded")
-        if _status_cell(run) or alone is None or loaded is None:
-            rows.append((run.contender, *[_status_cell(run) or "–"] + ["–"] * 6))
+        if status_cell(run) or alone is None or loaded is None:
+            rows.append((run.contender, *[status_cell(run) or "–"] + ["–"] * 6))
             continue
         a99, l99 = alone.median("latency_p99_ms"), loaded.median("latency_p99_ms")
         heavy = [r.background.req_per_s for r in loaded.runs if r.background is not None]
@@ -473,15 +336,15 @@ def convoy_table(scenario: ScenarioRecord) -> Table:
             (
                 run.contender,
                 str(loaded.params.get("heavy_n", "")),
-                _figure(alone, "latency_p50_ms", fmt.ms),
-                _figure(alone, "latency_p99_ms", fmt.ms),
-                _figure(loaded, "latency_p50_ms", fmt.ms),
-                _figure(loaded, "latency_p99_ms", fmt.ms),
+                figure(alone, "latency_p50_ms", fmt.ms),
+                figure(alone, "latency_p99_ms", fmt.ms),
+                figure(loaded, "latency_p50_ms", fmt.ms),
+                figure(loaded, "latency_p99_ms", fmt.ms),
                 f"{l99 / a99:.2f}x" if a99 and l99 is not None else "–",
                 _heavy_cell(heavy),
             )
         )
-    return Table(_title(scenario), header, tuple(rows), _marks_notes(scenario))
+    return Table(title(scenario), header, tuple(rows), marks_notes(scenario))
 
 
 def _heavy_cell(rates: list[float]) -> str:
@@ -544,100 +407,3 @@ def _protocol_line(doc: Document) -> str:
         + ("; disturbed trials repeated (--strict)" if p.get("strict") else "")
         + f"; servers {p.get('servers', '')}."
     )
-
-
-def cores_scaling(scenario: ScenarioRecord) -> dict[str, dict[int, tuple[float, float, float]]]:
-    """Per arm: cores -> (median, min, max) req/s, from the cores scenario's points."""
-    found: dict[str, dict[int, tuple[float, float, float]]] = {}
-    for run in scenario.results:
-        for point in run.points:
-            s = point.summary.get("req_per_s")
-            cores = point.params.get("cores")
-            if s is not None and isinstance(cores, int):
-                found.setdefault(run.contender, {})[cores] = (s.median, s.minimum, s.maximum)
-    return found
-
-
-def efficiency(curve: dict[int, tuple[float, float, float]], cores: int) -> float | None:
-    """req/s at N cores over N x req/s at 1 core (1.0: perfect scaling)."""
-    one, at = curve.get(1), curve.get(cores)
-    if one is None or at is None or one[0] <= 0:
-        return None
-    return at[0] / (cores * one[0])
-
-
-def cores_table(scenario: ScenarioRecord) -> Table:
-    """req/s (median, min–max of rounds) per server core count, scaling efficiency, generator share."""
-    counts = [int(c) for c in scenario.settings.get("server_cores", [])]
-    curves = cores_scaling(scenario)
-    rows = []
-    for run in scenario.results:
-        curve = curves.get(run.contender, {})
-        cells = []
-        for n in counts:
-            if n not in curve:
-                point = run.point(f"cores={n}")
-                cells.append(point.status if point else (_status_cell(run) or "–"))
-                continue
-            med, lo, hi = curve[n]
-            eff = efficiency(curve, n)
-            cells.append(
-                f"{fmt.rate(med)} ({fmt.rate(lo)}–{fmt.rate(hi)})"
-                + (f", eff {eff:.2f}" if eff is not None and n > 1 else "")
-                + _scaling_interval(scenario, run.contender, n)
-            )
-        rows.append((run.contender, *cells, _parallelism_cell(run), _generator_cell(run)))
-    return Table(
-        f"{_title(scenario)}: req/s by server cores",
-        ("Contender", *[f"{n} core{'s' if n > 1 else ''}" for n in counts], "Parallelism",
-         "Generator CPU (max, of one core)"),
-        tuple(rows),
-        (
-            (
-                "eff: scaling efficiency, req/s at N cores / (N x req/s at 1 core); xR [lo, hi]: "
-                "the ratio to one core by round with its 95 % interval (the core counts ran "
-                "one after the other, so a drift between them is not cancelled)."
-            ),
-            (
-                "Where the generator has no core of its own it shares the server's; a generator "
-                f"above {GENERATOR_SHARE_FLAG * 100:.0f}% of a core is flagged (!), since it "
-                "then competes with the server."
-            ),
-            *_marks_notes(scenario),
-        ),
-    )
-
-
-def _scaling_interval(scenario: ScenarioRecord, name: str, cores: int) -> str:
-    """`; vs 1 core x1.97 [1.90, 2.05] faster`: the paired ratio to one core and its interval."""
-    wanted = f"{name} @ cores={cores}"
-    found = next((c for c in scenario.comparisons if c.comparison.contender == wanted), None)
-    return f"; vs 1 core x{comparison_cell(found)}" if found else ""
-
-
-#: A generator sharing the server's cores above this share of one core competes with it.
-GENERATOR_SHARE_FLAG = 0.05
-
-
-def _parallelism_cell(run: ContenderRun) -> str:
-    parts = []
-    for point in run.points:
-        p = point.parallelism
-        if p:
-            parts.append(f"{p.get('cores')}c: {p.get('processes')}p/{p.get('threads')}t")
-    return ", ".join(parts) or "–"
-
-
-def _generator_cell(run: ContenderRun) -> str:
-    parts = []
-    for point in run.points:
-        shares = [r.generator_share for r in point.runs if r.generator_share is not None]
-        if not shares:
-            continue
-        worst = max(shares)
-        shared = any(r.cpus_overlap for r in point.runs)
-        flag = "!" if shared and worst > GENERATOR_SHARE_FLAG else ""
-        parts.append(
-            f"{point.params.get('cores')}c{' shared' if shared else ''}: {worst * 100:.1f}%{flag}"
-        )
-    return ", ".join(parts) or "–"

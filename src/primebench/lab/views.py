@@ -14,14 +14,10 @@ from dataclasses import dataclass, replace
 from primebench.lab import charts
 from primebench.lab import units as fmt
 from primebench.lab.results import Document, ScenarioRecord
-from primebench.lab.tables import (
-    Table,
-    comparisons_table,
-    convoy_table,
-    cores_table,
-    grid_table,
-    single_point_table,
-)
+from primebench.lab.tables import convoy_table, grid_table, single_point_table
+from primebench.lab.tables_compared import comparisons_table
+from primebench.lab.tables_cores import cores_table
+from primebench.lab.tables_model import Table
 
 __all__ = [
     "VIEWS",
