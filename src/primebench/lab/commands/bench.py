@@ -113,7 +113,7 @@ def add_parser(subparsers: Any) -> None:
     g.add_argument(
         "--generator",
         choices=[x.value for x in Generator],
-        help="closed-loop tool for article/floor/sweep (e.g. wrk when autocannon saturates)",
+        help="closed-loop tool for article/floor/sweep/cores (e.g. wrk when autocannon saturates)",
     )
     g.add_argument("--n", type=int, help="n for article, floor and rate")
     g.add_argument("--ns", metavar="N,N,...", help="sweep: the n values")
