@@ -41,6 +41,7 @@ class Script:
     rps: dict[str, float]
     disturbed: set[tuple[str, int, int]] = field(default_factory=set)  # arm, round, attempt
     calls: list[tuple[str, str, int]] = field(default_factory=list)
+    stuck_after_warmup: set[str] = field(default_factory=set)  # arms whose warm-up won't settle
     attempts: dict[tuple[str, str, int, str], int] = field(default_factory=dict)
 
     def ops(self, scenario: ScenarioSettings) -> Ops:
@@ -81,7 +82,11 @@ class Script:
         return Ops(
             ready=ready,
             measure=measure,
-            settle=lambda s, run, p: (run, ""),
+            settle=lambda s, run, p: (
+                (run, "restart after warm-up failed")
+                if run.kind == "warmup" and s.arm.name in self.stuck_after_warmup
+                else (run, "")
+            ),
             repin=lambda s, pin, p: "",
             restart=lambda s, p: "",
         )
@@ -180,3 +185,19 @@ def test_a_sweep_stops_a_contender_that_fell_behind() -> None:
     assert "fewer answers than connections" in slow.points[1].reason
     assert [p.status for p in fast.points] == ["ok", "ok", "ok"]
     assert sum(name == "slow" for name, _, _ in script.calls) == 1  # never loaded past n=1
+
+
+def test_an_arm_whose_warm_up_cannot_settle_is_skipped_with_the_reason() -> None:
+    script = Script({"go-seed": 100.0, "other": 50.0}, stuck_after_warmup={"other"})
+    record = run_scenario(
+        floor(2),
+        states("go-seed", "other"),
+        script.ops(floor(2)),
+        ProtocolSettings(seed=1, progress=lambda _: None),
+    )
+    other = record.result("other")
+    assert other is not None
+    (point,) = other.points
+    assert (point.status, point.reason) == ("skipped", "restart after warm-up failed")
+    assert not any(name == "other" and kind == "measured" for name, kind, _ in script.calls)
+    assert [c.comparison.contender for c in record.comparisons] == []  # nothing to pair

@@ -87,8 +87,8 @@ def _measure_point(
     active = [s for s in states if s.ok and not s.skip and index < len(s.points)]
     for state in states:
         if state.points and index < len(state.points) and state not in active:
-            reason = state.skip or state.reason
-            state.records.append(_summary(state, state.points[index], [], reason or "not run"))
+            reason = state.skip or state.reason or "not run"
+            state.records.append(_summary(state, state.points[index], [], reason, warmed=False))
     for state in active:
         pin = state.points[index].pinning
         if pin is not None:
@@ -98,8 +98,9 @@ def _measure_point(
         return []
     key = _common_key([s.points[index] for s in active], index)
     ps.progress(f"[{scenario.name}] {key}: {len(active)} arms x {scenario.rounds} rounds")
-    if scenario.warmup_s > 0:
-        for state in active:
+    for state in active:
+        state.warmup = None
+        if scenario.warmup_s > 0:
             _warm_up(state, state.points[index], scenario, ops)
     orders = protocol.round_orders([s.arm.name for s in active], scenario.rounds, ps.seed, key)
     trials: dict[str, list[RunRecord]] = {s.arm.name: [] for s in active}
@@ -110,7 +111,9 @@ def _measure_point(
             if state.ok and not state.skip:
                 _trial(state, state.points[index], order.index, scenario, ops, ps, trials[name])
     for state in active:
-        record = _summary(state, state.points[index], trials[state.arm.name])
+        done = trials[state.arm.name]
+        unmeasured = state.skip if not done else ""  # e.g. its warm-up could not settle
+        record = _summary(state, state.points[index], done, unmeasured)
         state.records.append(record)
         if scenario.skips_after_backlog and not state.skip:
             state.skip = backlog_skip(record, scenario)
@@ -173,12 +176,12 @@ def _common_key(points: Sequence[Point], index: int) -> str:
 
 
 def _summary(
-    state: ArmState, point: Point, runs: list[RunRecord], skipped: str = ""
+    state: ArmState, point: Point, runs: list[RunRecord], skipped: str = "", *, warmed: bool = True
 ) -> PointRecord:
     return summarize_point(
         point,
         runs,
-        state.warmup,
+        state.warmup if warmed else None,
         skipped,
         pinning=state.recorded_pinning(),
         parallelism=state.parallelism(),
