@@ -7,8 +7,18 @@ CPU time (user + system of the server's whole process tree, from the kernel) div
 requests answered measures the server's cost even when neighbours steal wall time.
 """
 
-import os, signal, subprocess, sys, time, socket, statistics, urllib.request, psutil, shlex
+import os
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
+
+import psutil
 
 variants = sys.argv[1:]
 
@@ -91,9 +101,10 @@ for r in range(int(os.environ.get("ROUNDS", "4"))):
             ],
             capture_output=True,
             text=True,
+            check=True,
         ).stdout
         c1 = cpu(proc)
-        reqs = int([l for l in out.splitlines() if "requests in" in l][0].split()[0])
+        reqs = int(next(line for line in out.splitlines() if "requests in" in line).split()[0])
         res[v].append((c1 - c0) / reqs * 1e6)
         rps[v].append(reqs / 3)
 for v in variants:
