@@ -28,7 +28,7 @@ import pytest
 from primebench.lab import procs, results
 from primebench.lab.bench import BenchSettings, run_bench
 from primebench.lab.contenders import Registry, default_root
-from primebench.lab.loadgen import Generator, locate
+from primebench.lab.loadgen import Generator
 from primebench.lab.measure import generator_bound
 from primebench.lab.scenarios import (
     ScenarioName,
@@ -36,6 +36,7 @@ from primebench.lab.scenarios import (
     default_settings,
     generators_used,
 )
+from tests.toolchains import require, require_under_ci
 
 SCHEMA = json.loads(resources.files("primebench.lab").joinpath("results.schema.json").read_text())
 FAKE = Path(__file__).with_name("fake_server.py")
@@ -82,8 +83,8 @@ def bench(
 @pytest.mark.parametrize("name", list(ScenarioName))
 def test_short_bench_over_every_contender(tmp_path: Path, name: ScenarioName) -> None:
     registry = Registry.load()
-    for generator in generators_used(short(name)):
-        assert locate(generator, default_root()), f"{generator} is not installed: run scripts/setup"
+    require(*generators_used(short(name)))
+    require_under_ci(*(exe for c in registry.select([]) for exe in c.requires))
     assert not children()
 
     document, settings = bench(tmp_path, registry, short(name))
@@ -117,6 +118,7 @@ def test_short_bench_over_every_contender(tmp_path: Path, name: ScenarioName) ->
 def test_contender_killed_mid_run_is_recorded_and_bench_goes_on(
     tmp_path: Path, manifest_root: Any
 ) -> None:
+    require("wrk")
     for name in ("a-victim", "b-survivor"):
         root = manifest_root(name, extra=f"order = {10 if name == 'a-victim' else 20}")
     registry = Registry.load(root)
@@ -156,6 +158,7 @@ def test_contender_killed_mid_run_is_recorded_and_bench_goes_on(
 def test_backlog_past_the_settle_deadline_restarts_the_server(
     tmp_path: Path, manifest_root: Any
 ) -> None:
+    require("wrk")
     root = manifest_root("slow", run=f'["{sys.executable}", "{SLOW}"]')
     # 16 connections of 0.1 s requests leave >= 1.6 s of work behind each 1 s run.
     article = replace(
@@ -214,6 +217,7 @@ BENCH_AS_FROM_A_TERMINAL = (
 def test_ctrl_c_leaves_no_process_and_keeps_partial_results(
     tmp_path: Path, manifest_root: Any, sig: signal.Signals
 ) -> None:
+    require("wrk")
     root = manifest_root("a-fake")
     env = {**os.environ, "PRIMEBENCH_ROOT": str(root)}
     out = tmp_path / "results"

@@ -14,6 +14,7 @@ from primebench.errors import UserError
 from primebench.lab import contenders, procs
 from primebench.lab.contenders import Contract, Registry, UnknownContender
 from primebench.lab.verify import READY_PATH, ready_check
+from tests.toolchains import require
 
 ManifestWriter = Callable[..., Path]  # the `manifest_root` fixture (tests/lab/conftest.py)
 
@@ -90,6 +91,7 @@ def test_python_artifact_counts_runtime_and_dependencies(registry: Registry) -> 
 @pytest.mark.parametrize("name", ALL)
 def test_every_contender_builds_starts_and_answers_20000(registry: Registry, name: str) -> None:
     contender = registry.get(name)
+    require(*contender.requires)
     avail = contenders.availability(contender)
     assert avail.available, str(avail)
     outcome = contenders.build(contender)
