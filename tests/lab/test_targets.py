@@ -1,4 +1,4 @@
-"""`--check`: issue 5's targets judged from a document, generator-bound ratios refused."""
+"""`--check`: the targets P1-P4 judged from a document, generator-bound ratios refused."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The performance targets of issue 5, evaluated from a results document (`bench --check`).
+"""The performance targets P1-P4 (README, "Targets"), judged from a results document (`--check`).
 
 Each target is data: an id, the scenario it needs, a threshold and a pure function
 from the document to a measured value (or the reason there is none). Adding P5/P6 is

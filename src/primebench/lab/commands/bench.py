@@ -3,7 +3,7 @@
     primebench bench                                   # the article's experiment, every contender
     primebench bench --scenario floor --contenders go-seed,primebench
     primebench bench --scenario article --scenario floor --scenario convoy \\
-        --heavy-n primebench=1000000000000 --check    # issue 5's targets, re-checked
+        --heavy-n primebench=1000000000000 --check    # targets P1-P4, re-checked
 
 Writes `results/<UTC timestamp>-<scenarios>.json` and, beside it, a folder of the same
 name with every tool's raw output, server and build logs. Progress goes to stderr, the
@@ -57,7 +57,11 @@ def add_parser(subparsers: Any) -> None:
         metavar="DIR",
         help="where results go (default: results, or $PRIMEBENCH_RESULTS)",
     )
-    p.add_argument("--check", action="store_true", help="judge issue 5's targets; exit 1 on a miss")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="judge the performance targets P1-P4 (README, 'Targets'); exit 1 on a miss",
+    )
     g = p.add_argument_group("scenario parameters (override every selected scenario's defaults)")
     g.add_argument("--duration", type=float, metavar="S", help="seconds per measured run")
     g.add_argument("--connections", type=int, metavar="N")

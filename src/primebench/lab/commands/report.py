@@ -1,7 +1,7 @@
 """`primebench report RESULTS.json [--html PATH] [--check]`: render a saved results document.
 
 Prints the Markdown report (the article's table first) to stdout; `--html` also writes
-the self-contained HTML report with charts; `--check` judges issue 5's targets on the
+the self-contained HTML report with charts; `--check` judges the targets P1-P4 on the
 document and exits 1 when one is missed or cannot be measured. Rendering never runs
 anything: the document is the only input.
 """
@@ -29,7 +29,11 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("results", type=Path, metavar="RESULTS.json")
     p.add_argument("--html", type=Path, metavar="PATH", help="also write the HTML report here")
-    p.add_argument("--check", action="store_true", help="judge issue 5's targets; exit 1 on a miss")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="judge the performance targets P1-P4 (README, 'Targets'); exit 1 on a miss",
+    )
     p.set_defaults(func=lambda args: run(args.results, html=args.html, check=args.check))
 
 
