@@ -1,4 +1,4 @@
-"""Interleaved A/B of server CPU time per request at the floor (n=1): robust to a noisy shared machine.
+"""Interleaved A/B of server CPU time per request at the floor (n=1), robust to noisy neighbours.
 
 Usage: ROUNDS=7 uv run python benchmarks/ab_cpu.py go "--task-impl rust" "--task-impl asyncio"
 Each variant is `primebench serve --workers 1 <flags>` (or `go`: the go-seed contender binary),
@@ -113,5 +113,6 @@ base = statistics.median(res[variants[0]])
 for v in variants:
     m = statistics.median(res[v])
     print(
-        f"{v:28} cpu/request {m:6.1f} us  ratio {m / base:5.2f}   req/s med {statistics.median(rps[v]):8.0f}   runs {[round(x, 1) for x in res[v]]}"
+        f"{v:28} cpu/request {m:6.1f} us  ratio {m / base:5.2f}   "
+        f"req/s med {statistics.median(rps[v]):8.0f}   runs {[round(x, 1) for x in res[v]]}"
     )

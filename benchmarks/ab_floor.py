@@ -1,7 +1,9 @@
 """Interleaved A/B of service variants at the floor (n=1) with wrk: ratios side by side, one run.
 
-Usage: uv run python benchmarks/ab_floor.py "--loop asyncio" "--loop uvloop" [--rounds 5 --seconds 4]
-Each variant is `primebench serve --workers 1 <flags>` pinned to core 0; wrk (1 thread, 50 connections)
+Usage:
+    uv run python benchmarks/ab_floor.py "--loop asyncio" "--loop uvloop" [--rounds 5 --seconds 4]
+Each variant is `primebench serve --workers 1 <flags>` pinned to core 0; wrk (1 thread,
+50 connections)
 runs pinned to core 1. Variants are measured in turns (A B A B ...) so drift hits all alike.
 """
 

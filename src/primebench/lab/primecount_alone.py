@@ -1,4 +1,4 @@
-"""`python -m primebench.lab.primecount_alone N...`: time primecount's nth_prime for each N, print JSON.
+"""`python -m primebench.lab.primecount_alone N...`: primecount's nth_prime timed per N, as JSON.
 
 The baseline of target P5: the same library call the service makes, without HTTP, the
 event loop or the pool, run as its own process on the server's cores.
