@@ -48,7 +48,8 @@ def main() -> int:
                 time.sleep(3)  # let the requests still queued finish before the other one runs
                 rates[name].append(answered / args.seconds)
     for name in names:
-        print(f"{name:12} req/s median {statistics.median(rates[name]):8.1f}  runs {[round(r, 1) for r in rates[name]]}")
+        runs = [round(r, 1) for r in rates[name]]
+        print(f"{name:12} req/s median {statistics.median(rates[name]):8.1f}  runs {runs}")
     ratio = statistics.median(rates[args.b]) / statistics.median(rates[args.a])
     print(f"{args.b} / {args.a} req/s = {ratio:.3f}")
     return 0

@@ -16,7 +16,10 @@ LOOPBACK = "127.0.0.1"
 
 
 class LoadParseError(Exception):
-    """A tool's output could not be read as a measurement: the run is recorded as failed, with why."""
+    """A tool's output could not be read as a measurement.
+
+    The run is recorded as failed with this reason, never as a zero.
+    """
 
 
 @dataclass(frozen=True)
