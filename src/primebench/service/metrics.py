@@ -157,7 +157,8 @@ class _Summed:
             ("heavy_in_flight", "Heavy computations running in the pool"),
             ("heavy_queued", "Heavy computations waiting for a pool process"),
         ):
-            yield GaugeMetricFamily(f"primebench_{name}", doc, value=sum(int(s[name]) for s in live))  # type: ignore[call-overload]
+            total = sum(int(s[name]) for s in live)  # type: ignore[call-overload]
+            yield GaugeMetricFamily(f"primebench_{name}", doc, value=total)
 
     def _latency(self) -> HistogramMetricFamily:
         family = HistogramMetricFamily("primebench_request_seconds", "Time to answer, by route", labels=["route"])
