@@ -107,7 +107,8 @@ class TargetResult:
         if self.ci_low is not None and self.ci_high is not None and self.ci_low != self.ci_high:
             value += f" [{self.ci_low:.4g}, {self.ci_high:.4g}]"
         reason = f": {self.reason}" if self.reason else ""
-        return f"{t.id} {status:<12} {t.description}{value} (target {t.op} {t.threshold:g}){reason}"
+        target = f"(target {t.op} {t.threshold:g})"
+        return f"{t.id:<6} {status:<12} {t.description}{value} {target}{reason}"
 
     def to_json(self) -> dict[str, object]:
         return {
