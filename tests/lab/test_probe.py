@@ -66,7 +66,7 @@ def test_all_pass() -> None:
     p5, empty, warm, rss = probe.judge(_document(STEADY))
     assert p5.target.id == "P5" and p5.verdict is PASS
     assert p5.ratio == pytest.approx(statistics.geometric_mean(STEADY))
-    assert p5.ci_low is not None and p5.ci_high is not None
+    assert p5.ratio is not None and p5.ci_low is not None and p5.ci_high is not None
     assert 0.98 <= p5.ci_low < p5.ratio < p5.ci_high <= 1.02
     # P6 is judged on the worst cold start, not the median.
     assert (empty.target.id, empty.verdict, empty.ratio) == ("P6", PASS, 0.45)
