@@ -93,23 +93,29 @@ def _startups(settings: ProbeSettings, root: Path, log: Path) -> list[dict[str, 
     """Empty- and warm-cache cold starts, interleaved in a seeded order."""
     rng = random.Random(f"{settings.seed}-starts")
     warm = root / "warm"
-    _cold_start(settings, warm, log)  # fills the warm cache; not measured
+    _, failure = _cold_start(settings, warm, log)  # fills the warm cache; not measured
     starts: list[dict[str, Any]] = []
+    if failure:
+        starts.append(_start_record(-1, "warm", None, f"filling the cache: {failure}", warm))
     for index in range(settings.starts):
         for cache in rng.sample(["empty", "warm"], 2):
             home = Path(tempfile.mkdtemp(dir=root, prefix="empty-")) if cache == "empty" else warm
             seconds, failure = _cold_start(settings, home, log)
-            files = sorted(p.name for p in (home / "primebench").glob("*"))
-            starts.append(
-                {
-                    "index": index,
-                    "cache": cache,
-                    "startup_s": seconds,
-                    "failure": failure,
-                    "table_cache_files_after": files,
-                }
-            )
+            starts.append(_start_record(index, cache, seconds, failure, home))
     return starts
+
+
+def _start_record(
+    index: int, cache: str, seconds: float | None, failure: str, home: Path
+) -> dict[str, Any]:
+    """One cold start; the cache's files afterwards show the table was built or mapped there."""
+    return {
+        "index": index,
+        "cache": cache,
+        "startup_s": seconds,
+        "failure": failure,
+        "table_cache_files_after": sorted(p.name for p in (home / "primebench").glob("*")),
+    }
 
 
 def _round_ns(settings: ProbeSettings) -> list[int]:
@@ -156,6 +162,16 @@ def _tree_cpu_s(running: procs.RunningServer) -> float:
     return total
 
 
+def _largest_rss(running: procs.RunningServer) -> int:
+    largest = 0
+    for p in running.tree():
+        try:
+            largest = max(largest, p.memory_info().rss)
+        except psutil.Error:
+            continue  # exited between listing and reading
+    return largest
+
+
 def _round(
     running: procs.RunningServer, settings: ProbeSettings, n: int, warmup: int, order: list[str]
 ) -> dict[str, Any]:
@@ -198,9 +214,8 @@ def _huge_n(settings: ProbeSettings, home: Path, log: Path) -> dict[str, Any]:
             for index, n in enumerate(rounds_n):
                 order = rng.sample(arms, len(arms))
                 rounds.append({"index": index, **_round(running, settings, n, warmup, order)})
-                rss = (p.memory_info().rss for p in running.tree())
-                largest_rss = max(largest_rss, *rss, 0)
-    except (procs.ServerFailed, http.ProbeFailed, RuntimeError, OSError) as exc:
+                largest_rss = max(largest_rss, _largest_rss(running))
+    except (procs.ServerFailed, http.ProbeFailed, RuntimeError, OSError, ValueError) as exc:
         failure = f"after {len(rounds)} rounds: {exc}"
     return {
         "rounds": rounds,
