@@ -165,6 +165,7 @@ def test_probe_runs_the_real_service(tmp_path: Path) -> None:
         assert sorted(r["order"]) == ["alone", "alone-aa", "served"]
         assert min(r["served_s"], r["alone_s"], r["alone_aa_s"]) > 0
         assert r["disturbance"]["cpus"] == [settings.cpu]
+        assert isinstance(r["disturbed"], bool)
     starts = document["p6"]["starts"]
     assert sorted(s["cache"] for s in starts) == ["empty", "warm"]
     for s in starts:

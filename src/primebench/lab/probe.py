@@ -190,7 +190,10 @@ def _round(
             own_s += cpu_s
     after = disturbance.sample()
     own_s += _tree_cpu_s(running) - server_before
-    record["disturbance"] = disturbance.between(before, after, settings.cpus, own_s).to_json()
+    # The lab's own client is not pinned: when it runs on this core it counts as others'.
+    seen = disturbance.between(before, after, settings.cpus, own_s)
+    record["disturbance"] = seen.to_json()
+    record["disturbed"] = seen.disturbed()
     if len(set(primes.values())) != 1:
         raise RuntimeError(f"answers for n={n} differ between arms: {primes}")
     record["prime"] = primes["alone"]
