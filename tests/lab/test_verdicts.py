@@ -10,6 +10,8 @@ import json
 import math
 import random
 import statistics
+import subprocess
+import sys
 
 import pytest
 
@@ -193,3 +195,22 @@ def test_json_round_trip() -> None:
     assert json.loads(text)["verdict"] in {v.value for v in Verdict}
     none = _compare([1.0, 2.0], [1.0, 1.0])
     assert Comparison.from_json(json.loads(json.dumps(none.to_json()))) == none
+
+
+def test_nearly_constant_rounds_give_a_finite_interval() -> None:
+    # Four identical rounds and one 1 % off: a narrow interval, no warning (pytest's
+    # filterwarnings=error would fail the test on any).
+    c = _compare([100.0, 100.0, 100.0, 100.0, 101.0], [100.0] * 5)
+    assert c.ci_low is not None and c.ci_high is not None
+    assert 1.0 <= c.ci_low <= c.ratio <= c.ci_high <= 1.01 + 1e-12
+
+
+def test_scipy_is_imported_only_when_an_interval_is_computed() -> None:
+    code = (
+        "import sys; from primebench.lab import verdicts; before = 'scipy' in sys.modules; "
+        "verdicts.compare('m', 'a', 'b', [1.0, 2.0, 3.0], [1.0, 1.0, 1.0], "
+        "higher_is_better=True, noise_halfwidth=None, seed=0); "
+        "print(before, 'scipy' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["False", "True"]
