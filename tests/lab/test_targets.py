@@ -124,13 +124,13 @@ def test_result_json_round_trip_and_line() -> None:
     result = targets.judge_comparison(TARGETS["P5"], _comparison(1.1, 1.05, 1.3), "")
     assert TargetResult.from_json(json.loads(json.dumps(result.to_json()))) == result
     assert result.line() == (
-        "P5     inconclusive "
+        "P5 inconclusive "
         "primebench /prime?n~10^12 latency / primecount alone, one core = 1.1 [1.05, 1.3] "
         "(target <= 1.2): the 95% interval [1.05, 1.3] straddles 1.2"
     )
     unmeasured = TargetResult(TARGETS["P6"], None, None, None, None, "no answer")
     assert TargetResult.from_json(json.loads(json.dumps(unmeasured.to_json()))) == unmeasured
-    assert unmeasured.line().startswith("P6     unmeasured   start to first")
+    assert unmeasured.line().startswith("P6 unmeasured   start to first")
 
 
 # --- the document-based check (a document of per-contender runs, without rounds) ---

@@ -108,7 +108,7 @@ class TargetResult:
             value += f" [{self.ci_low:.4g}, {self.ci_high:.4g}]"
         reason = f": {self.reason}" if self.reason else ""
         target = f"(target {t.op} {t.threshold:g})"
-        return f"{t.id:<6} {status:<12} {t.description}{value} {target}{reason}"
+        return f"{t.id} {status:<12} {t.description}{value} {target}{reason}"
 
     def to_json(self) -> dict[str, object]:
         return {
