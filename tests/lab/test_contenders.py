@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 
 from primebench.errors import UserError
 from primebench.lab import contenders, procs
-from primebench.lab.contenders import Contract, Registry, UnknownContender
+from primebench.lab.contenders import Contract, ManifestError, Registry, UnknownContender
 from primebench.lab.verify import READY_PATH, ready_check
 
 ManifestWriter = Callable[..., Path]  # the `manifest_root` fixture (tests/lab/conftest.py)
@@ -20,10 +22,14 @@ ManifestWriter = Callable[..., Path]  # the `manifest_root` fixture (tests/lab/c
 
 EXPECTED = [
     "node-seed",
+    "bun-seed",
+    "deno-seed",
     "node-workers",
     "go-seed",
     "rust-axum",
     "rust-axum-blocking",
+    "fastapi-seed",
+    "fastapi-threads",
     "python-seed",
     "python-jit",
     "python-pool",
@@ -58,12 +64,14 @@ def test_missing_toolchain_is_unavailable_with_a_reason(manifest_root: ManifestW
 
 
 def test_manifest_mistakes_name_the_key(manifest_root: ManifestWriter, tmp_path: Path) -> None:
+    """The registry passes parse errors on (every kind is pinned in test_manifest.py)."""
     manifest_root("odd", extra='colour = "blue"')
-    with pytest.raises(UserError, match=r"unknown keys \['colour'\]"):
+    manifest = tmp_path / "contenders" / "odd" / "contender.toml"
+    with pytest.raises(ManifestError, match=rf"^{re.escape(str(manifest))}: unknown key 'colour'"):
         Registry.load(tmp_path)
-    (tmp_path / "contenders" / "odd" / "contender.toml").unlink()
+    manifest.unlink()
     manifest_root("bad", contract="lenient")
-    with pytest.raises(UserError, match="contract must be one of seed, strict, got 'lenient'"):
+    with pytest.raises(UserError, match="'contract' must be one of seed, strict, got 'lenient'"):
         Registry.load(tmp_path)
 
 
@@ -76,6 +84,32 @@ def test_placeholders_and_environment(registry: Registry) -> None:
     assert contenders.run_argv(go, "127.0.0.1", 1)[0] == str(go.directory / "bin" / "server")
     env = contenders.run_env(go, "127.0.0.1", 4321)
     assert (env["HOST"], env["PORT"]) == ("127.0.0.1", "4321")
+    assert env["CORES"] == str(len(os.sched_getaffinity(0)))
+
+
+def test_cores_placeholder_and_env(registry: Registry) -> None:
+    fastapi = registry.get("fastapi-seed")
+    argv = contenders.run_argv(fastapi, "127.0.0.1", 4321, cores=3)
+    assert argv[argv.index("--workers") + 1] == "3"
+    default = contenders.run_argv(fastapi, "127.0.0.1", 4321)
+    assert default[default.index("--workers") + 1] == str(len(os.sched_getaffinity(0)))
+    assert contenders.run_env(fastapi, "127.0.0.1", 4321, cores=3)["CORES"] == "3"
+
+
+def test_required_path_is_looked_up_in_the_contender_dir(manifest_root: ManifestWriter) -> None:
+    root = manifest_root("local", requires='["./node_modules/.bin/rt", "primebench-no-such-rt"]')
+    local = Registry.load(root).get("local")
+    reason = (
+        f"primebench-no-such-rt not found on PATH; ./node_modules/.bin/rt not found in "
+        f"{local.directory}"
+    )
+    assert str(contenders.availability(local)) == f"unavailable: {reason}"
+    runtime = local.directory / "node_modules" / ".bin" / "rt"
+    runtime.parent.mkdir(parents=True)
+    runtime.write_text("#!/bin/sh\n", encoding="utf-8")
+    assert "./node_modules/.bin/rt" in contenders.availability(local).reason  # not executable
+    runtime.chmod(0o755)
+    assert contenders.availability(local).reason == "primebench-no-such-rt not found on PATH"
 
 
 def test_python_artifact_counts_runtime_and_dependencies(registry: Registry) -> None:
