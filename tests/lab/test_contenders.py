@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -12,6 +13,7 @@ import httpx
 import psutil
 import pytest
 
+from primebench.cli import main
 from primebench.errors import UserError
 from primebench.lab import contenders, procs
 from primebench.lab.contenders import Contract, ManifestError, Registry, UnknownContender
@@ -156,3 +158,43 @@ def _alive(pid: int) -> bool:
         return bool(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return False
+
+
+NODE_SEED_BAD_INPUT = {  # SEED-SERVERS.md: parseInt semantics, computed inline
+    "abc": '{"n":null,"prime":1}',
+    "0": '{"n":0,"prime":1}',
+    "-1": '{"n":-1,"prime":1}',
+    "1.5": '{"n":1,"prime":2}',
+    "n=5&n=7": '{"n":5,"prime":11}',
+}
+
+
+@pytest.mark.e2e
+def test_verify_records_the_new_contenders_bad_input(tmp_path: Path) -> None:
+    """fastapi-*: FastAPI's validation of `n: int`; bun-seed, deno-seed: node-seed's exactly."""
+    new = ["fastapi-seed", "fastapi-threads", "bun-seed", "deno-seed"]
+    out = tmp_path / "verify.json"
+    assert main(["verify", "--contenders", ",".join(new), "--json", str(out)]) == 0
+    by_name = {c["name"]: c for c in json.loads(out.read_text())["contenders"]}
+    assert sorted(by_name) == sorted(new)
+    cells = {
+        name: {b["case"]: (b["status"], b["body"]) for b in c["conformance"]["bad_inputs"]}
+        for name, c in by_name.items()
+    }
+    for name in ("fastapi-seed", "fastapi-threads"):
+        assert all(a["ok"] for a in by_name[name]["conformance"]["answers"])
+        for case in ("abc", "1.5"):
+            status, body = cells[name][case]
+            assert status == 422 and '"type":"int_parsing"' in body, (name, case, body)
+        assert cells[name]["0"] == (200, '{"n":0,"prime":1}')
+        assert cells[name]["-1"] == (200, '{"n":-1,"prime":1}')
+        assert cells[name]["n=5&n=7"] == (200, '{"n":7,"prime":17}')  # the last n
+        assert cells[name]["huge"][0] is None  # accepted and computed for ever
+    for name in ("bun-seed", "deno-seed"):
+        assert all(a["ok"] for a in by_name[name]["conformance"]["answers"])
+        assert {case: body for case, (_, body) in cells[name].items() if case != "huge"} == (
+            NODE_SEED_BAD_INPUT
+        )
+        assert all(status == 200 for case, (status, _) in cells[name].items() if case != "huge")
+        assert cells[name]["huge"][0] is None
+        assert by_name[name]["conformance"]["healthy_after"] is False  # one thread, stuck
