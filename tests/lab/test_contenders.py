@@ -122,6 +122,16 @@ def test_python_artifact_counts_runtime_and_dependencies(registry: Registry) -> 
     assert size.bytes > 20_000_000
 
 
+def test_fastapi_artifact_counts_its_own_closure_with_the_extra(registry: Registry) -> None:
+    size = contenders.artifact_size(registry.get("fastapi-seed"))
+    assert not size.missing
+    names = {p.split("==")[0].lower().replace("_", "-") for p in size.paths if "==" in p}
+    assert {"fastapi", "starlette", "pydantic", "uvicorn"} <= names
+    assert {"uvloop", "httptools"} <= names  # gated on uvicorn's `standard` extra
+    assert not names & {"primebench", "granian", "numba", "pytest"}
+    assert size.paths[-1] == str(registry.get("fastapi-seed").directory / "app.py")
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("name", ALL)
 def test_every_contender_builds_starts_and_answers_20000(registry: Registry, name: str) -> None:
