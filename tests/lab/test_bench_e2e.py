@@ -51,7 +51,7 @@ def short(name: ScenarioName) -> ScenarioSettings:
         connections=4,
         runs=1,
         warmup_s=0.0,
-        n=1000 if name is ScenarioName.RATE else default_settings(name).n,
+        n=1000 if name in (ScenarioName.RATE, ScenarioName.ARTICLE) else default_settings(name).n,
         sweep_ns=(1, 1000),
         heavy_connections=2,
         light_rate=20.0,
