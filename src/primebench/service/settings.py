@@ -118,7 +118,7 @@ def _choice(values: tuple[str, ...]) -> Callable[[str], str]:
 SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("host", _host, "an IP address or host name", "address to bind"),
     SettingSpec("port", _int_range(0, 65535), "an integer from 0 to 65535", "port to bind"),
-    SettingSpec("workers", _int_range(0, 512), "0 (one per core) to 512", "worker processes"),
+    SettingSpec("workers", _int_range(0, 512), "0 (one per CPU) to 512", "worker processes"),
     SettingSpec("engine", EngineName, "one of " + ", ".join(e.value for e in EngineName), "how p(n) is computed"),
     SettingSpec("offload", Offload, "one of " + ", ".join(o.value for o in Offload), "which n go to the pool"),
     SettingSpec("max_n", _int_range(1, 10**16), "an integer from 1 to 10^16", "largest n accepted"),
