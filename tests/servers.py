@@ -2,8 +2,9 @@
 
 `start_server(...)` starts it and, when the block ends, stops it the way an orchestrator
 does (SIGTERM to the main process only), then checks that it exited within its grace
-period and that no process of its process group outlived it (a pool process or
-forkserver orphaned by a dead worker would show here).
+period, that no process of its process group outlived it (a pool process or
+forkserver orphaned by a dead worker would show here), and that its log shows no
+traceback and no leaked semaphore.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import psutil
 READY_DEADLINE_S = 30.0
 DEFAULT_GRACE_S = 5.0
 ORPHAN_WAIT_S = 5.0
+# What a clean run never logs (issue 11: pool tracebacks, leaked semaphores at shutdown).
+_UNCLEAN_LOG = ("Traceback", "leaked semaphore")
 
 
 def free_port() -> int:
@@ -236,8 +239,12 @@ def _stop_and_check(server: Server) -> None:
             pass
     if server.process.poll() is None:
         server.process.wait(timeout=10)
+    log = server.log()
+    for sign in _UNCLEAN_LOG:
+        if sign in log:
+            problems.append(f"the log shows {sign!r}")
     if problems:
-        raise AssertionError("unclean stop: " + ", ".join(problems) + "\n" + server.log()[-3000:])
+        raise AssertionError("unclean stop: " + ", ".join(problems) + "\n" + log[-3000:])
 
 
 def _survivors(server: Server) -> list[str]:

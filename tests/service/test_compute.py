@@ -38,7 +38,7 @@ def _pool_pids() -> set[int]:
 
 def test_cost_model_learns_from_what_jobs_took() -> None:
     model = CostModel()
-    assert 0.05 < model.estimate(10**12) < 0.5  # the one-thread figure it starts from
+    assert 0.15 <= model.estimate(10**12) <= 0.5  # it starts from a busy-neighbour figure
     for _ in range(30):
         model.observe(10**12, 1.5)
     assert model.estimate(10**12) == pytest.approx(1.5, rel=0.01)
@@ -74,12 +74,13 @@ def test_a_runaway_is_stopped_alone() -> None:
 
 def test_admission_refuses_at_once_what_cannot_finish_within_the_deadline() -> None:
     async def scenario() -> None:
-        pool = ComputePool(trial.nth_prime, size=1, queue_depth=50, deadline_s=3.0)
+        pool = ComputePool(trial.nth_prime, size=1, queue_depth=50, deadline_s=3.75)
         pool.start()
         try:
             await _warm(pool)
             pool.cost.scale = 1.2 / float(RUNAWAY_N) ** CostModel.EXPONENT  # 1.2 s per such job
             first = asyncio.create_task(pool.run(RUNAWAY_N))
+            # admitted if wait + cost <= 0.8 x 3.75 s = 3 s
             second = asyncio.create_task(pool.run(RUNAWAY_N + 1))  # waits 1.2 s, runs 1.2 s: fits
             await asyncio.sleep(0.05)
             started = time.perf_counter()

@@ -17,6 +17,7 @@ import time
 
 import psutil
 import pytest
+import sympy
 
 from tests.service.conftest import exchange, fetch, percentile
 from tests.servers import free_port, start_server
@@ -195,3 +196,29 @@ def test_rloop_is_refused_with_a_clear_message() -> None:
     )
     assert done.returncode != 0
     assert "--loop" in done.stderr and "rloop is refused" in done.stderr
+
+
+def test_a_runaway_is_stopped_alone_while_other_heavy_requests_are_answered() -> None:
+    """The trial engine (pure Python) makes a runaway on demand: p(10^6) takes far longer
+    than the deadline. Only its pool process is stopped; the other heavy requests, running
+    or queued beside it on the other process, are answered; nothing is a 500 and the log
+    shows no traceback (checked when the server stops)."""
+    with start_server(
+        "--workers", "1", "--engine", "trial", "--pool-size", "2", "--deadline", "1",
+        "--answer-cache", "0",
+    ) as server:  # fmt: skip
+
+        async def scenario() -> tuple[list[int | None], list[tuple[int | None, bytes]]]:
+            runaways = [asyncio.ensure_future(fetch(server.port, f"/prime?n={10**6 + i}")) for i in range(1)]
+            others = []
+            for round_ in range(10):
+                others += await asyncio.gather(
+                    *(fetch(server.port, f"/prime?n={500 + round_ * 4 + i}") for i in range(4))
+                )
+            stopped = await asyncio.gather(*runaways)
+            return [r.status for r in stopped], [(r.status, r.body) for r in others]
+
+        stopped, others = asyncio.run(scenario())
+        expected = [(200, b'{"n":%d,"prime":%d}' % (n, sympy.prime(n))) for n in range(500, 540)]
+        assert sorted(others) == sorted(expected), [o for o in others if o[0] != 200][:3]
+        assert stopped == [503]

@@ -16,11 +16,11 @@ from pathlib import Path
 from time import perf_counter
 from typing import Protocol
 
-from primebench.primes import Engine
+from primebench.primes import Engine, EngineName
 from primebench.service import metrics as metrics_module
 from primebench.service import openapi
 from primebench.service.answers import AnswerCache
-from primebench.service.compute import ComputePool
+from primebench.service.compute import CALIBRATION_N, ComputePool
 from primebench.service.metrics import Metrics
 from primebench.service.params import InvalidN, n_from_path, n_from_query
 from primebench.service.problems import Problem, render
@@ -102,6 +102,7 @@ class PrimeApp:
                 queue_depth=self.settings.queue_depth,
                 deadline_s=self.settings.deadline,
                 threads=sizing.compute_threads,
+                calibration_n=CALIBRATION_N if self.engine.name is EngineName.FAST else None,
                 on_change=self.metrics.heavy,
             )
             self.pool.start()
