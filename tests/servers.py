@@ -156,9 +156,15 @@ def parse_metrics(text: str) -> dict[str, float]:
 
 @contextmanager
 def start_server(
-    *args: str, launcher: str = "python", grace_s: float = DEFAULT_GRACE_S
+    *args: str,
+    launcher: str = "python",
+    grace_s: float = DEFAULT_GRACE_S,
+    tolerated_in_log: tuple[str, ...] = (),
 ) -> Iterator[Server]:
     """Run `primebench serve ARGS` on a free port until the block ends, then stop and check it.
+
+    `tolerated_in_log`: signs of an unclean log that the test provokes on purpose (a worker
+    killed with -9 leaves its semaphores to the resource tracker, which says so).
 
     launcher "python" runs `sys.executable -m primebench serve` (the console script's
     module); "uv" runs the README's `uv run primebench serve`.
@@ -194,7 +200,7 @@ def start_server(
         yield server
     finally:
         try:
-            _stop_and_check(server)
+            _stop_and_check(server, tolerated_in_log)
         finally:
             log_path.unlink(missing_ok=True)
 
@@ -218,7 +224,7 @@ def _wait_ready(server: Server) -> None:
         time.sleep(0.02)
 
 
-def _stop_and_check(server: Server) -> None:
+def _stop_and_check(server: Server, tolerated_in_log: tuple[str, ...] = ()) -> None:
     """SIGTERM, then every member of the process group must be gone; kill and report any that is not."""
     problems = []
     if server.process.poll() is None:
@@ -241,7 +247,7 @@ def _stop_and_check(server: Server) -> None:
         server.process.wait(timeout=10)
     log = server.log()
     for sign in _UNCLEAN_LOG:
-        if sign in log:
+        if sign in log and sign not in tolerated_in_log:
             problems.append(f"the log shows {sign!r}")
     if problems:
         raise AssertionError("unclean stop: " + ", ".join(problems) + "\n" + log[-3000:])

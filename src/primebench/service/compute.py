@@ -31,7 +31,7 @@ from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from pebble import ProcessExpired, ProcessPool
+from pebble import ProcessExpired, ProcessFuture, ProcessPool
 
 from primebench.primes import beyond
 from primebench.service.lifeline import die_with_parent
@@ -121,6 +121,7 @@ class ComputePool:
         self._admitted = 0
         self._outstanding_s = 0.0  # estimated cost of every admitted job
         self._free: asyncio.Semaphore | None = None
+        self._waiting: set[asyncio.Future[ProcessFuture[tuple[int, float]]]] = set()
         self._calibrations: list[float] = []  # appended by the warm-up thread, read on the loop
         self._pool: ProcessPool | None = None
 
@@ -225,12 +226,40 @@ class ComputePool:
         if self._pool is None or remaining_s <= 0:
             raise self._deadline_problem(n)
         future = self._pool.schedule(_timed, (self._job, n), timeout=remaining_s)
+        done = await self._settled(future)
         try:
-            prime, seconds = await asyncio.wrap_future(future)
+            prime, seconds = done.result()
         except FutureTimeout:
             raise self._deadline_problem(n) from None  # pebble stopped that process alone
         self.cost.observe(n, seconds)
         return prime
+
+    def _settled(self, future: ProcessFuture[tuple[int, float]]) -> asyncio.Future[ProcessFuture[tuple[int, float]]]:
+        """An asyncio future that resolves, never fails, with `future` once it is done.
+
+        Not `asyncio.wrap_future`: with granian's rust task implementation, a coroutine into
+        which a failure was thrown (a pool process died) and that then awaits again (the
+        retry) is closed with GeneratorExit: a 500. Here the failure is raised by
+        `.result()` inline, never thrown in. The future is held until it resolves (the
+        rust task implementation keeps no reference to what a request awaits).
+        """
+        loop = asyncio.get_running_loop()
+        settled: asyncio.Future[ProcessFuture[tuple[int, float]]] = loop.create_future()
+        self._waiting.add(settled)
+        settled.add_done_callback(self._waiting.discard)
+
+        def settle() -> None:
+            if not settled.done():
+                settled.set_result(future)
+
+        def from_pool_thread(_: object) -> None:
+            try:
+                loop.call_soon_threadsafe(settle)
+            except RuntimeError:
+                pass  # the worker's loop is closed: nobody waits any more
+
+        future.add_done_callback(from_pool_thread)
+        return settled
 
     def _deadline_problem(self, n: int) -> Problem:
         return Problem(
