@@ -29,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
@@ -57,6 +58,18 @@ def _prepare_process(niceness: int, threads: int, warm: Job | None) -> None:
     beyond.set_threads(threads)
     if warm is not None:
         warm(1)  # pay imports / JIT loading before the first real job
+
+
+class _PoolError(Exception):
+    """pebble refused a job: its pool is broken (or stopped)."""
+
+
+def _stop(pool: ProcessPool) -> None:
+    pool.stop()  # type: ignore[no-untyped-call]
+    try:
+        pool.join(5.0)
+    except (TimeoutError, RuntimeError):
+        log.warning("a broken compute pool did not stop within 5 s")
 
 
 def _timed(job: Job, n: int) -> tuple[int, float]:
@@ -137,6 +150,18 @@ class ComputePool:
         )
         threading.Thread(target=self._warm, args=(self._pool,), name="pool-warm-up", daemon=True).start()
 
+    def _replace_broken(self, broken: ProcessPool) -> None:
+        """A fresh pool for one that pebble declared broken, once however many jobs noticed.
+
+        pebble gives up on its whole pool when a process dies with no job running (it may
+        have died holding the lock of the pool's shared pipe): an idle pool process killed
+        by the OOM killer, for example. The broken pool is stopped on a thread.
+        """
+        if self._pool is not broken:
+            return
+        self.start()
+        threading.Thread(target=_stop, args=(broken,), name="pool-stop", daemon=True).start()
+
     def _warm(self, pool: ProcessPool) -> None:
         """Start the processes, and time one job in each (calibrating the cost model)."""
         if self._calibration_n is None:
@@ -212,12 +237,18 @@ class ComputePool:
             raise self._deadline_problem(n) from None
         try:
             for attempt in (1, 2):
+                pool = self._pool
                 try:
                     return await self._one_try(n, deadline - loop.time())
                 except ProcessExpired:
                     if attempt == 2:
                         raise
                     log.warning("a pool process died running p(%d); retrying once", n)
+                except (BrokenProcessPool, _PoolError):
+                    if attempt == 2 or pool is None:
+                        raise
+                    log.warning("the compute pool broke (a pool process died); retrying p(%d) once", n)
+                    self._replace_broken(pool)
             raise AssertionError("unreachable")
         finally:
             self._free.release()
@@ -225,7 +256,10 @@ class ComputePool:
     async def _one_try(self, n: int, remaining_s: float) -> int:
         if self._pool is None or remaining_s <= 0:
             raise self._deadline_problem(n)
-        future = self._pool.schedule(_timed, (self._job, n), timeout=remaining_s)
+        try:
+            future = self._pool.schedule(_timed, (self._job, n), timeout=remaining_s)
+        except RuntimeError as error:  # pebble: "Unexpected error within the Pool"
+            raise _PoolError(str(error)) from None
         done = await self._settled(future)
         try:
             prime, seconds = done.result()
