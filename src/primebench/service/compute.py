@@ -21,6 +21,7 @@ here, on the event loop, so each is handed to pebble with exactly its remaining 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import math
 import multiprocessing
@@ -30,6 +31,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
 from pebble import ProcessExpired, ProcessFuture, ProcessPool
@@ -132,8 +134,8 @@ class ComputePool:
         self._on_change = on_change
         self.cost = CostModel()
         self._admitted = 0
-        self._outstanding_s = 0.0  # estimated cost of every admitted job
-        self._free: asyncio.Semaphore | None = None
+        self._running: list[int] = []  # n of the jobs holding a pool process
+        self._queue: collections.deque[_Queued] = collections.deque()
         self._waiting: set[asyncio.Future[ProcessFuture[tuple[int, float]]]] = set()
         self._calibrations: list[float] = []  # appended by the warm-up thread, read on the loop
         self._pool: ProcessPool | None = None
@@ -193,21 +195,23 @@ class ComputePool:
         return self._admitted
 
     def expected_wait(self) -> float:
-        """Seconds until a pool process is free for a job admitted now (0 if one is free)."""
-        if self._admitted < self._size:
+        """Seconds until a pool process is free for a job admitted now (0 if one is free),
+        from the current cost model: running jobs counted whole, queued ones in full."""
+        if len(self._running) < self._size:
             return 0.0
-        return self._outstanding_s / self._size
+        estimate = self.cost.estimate
+        ahead = sum(map(estimate, self._running)) + sum(estimate(q.n) for q in self._queue)
+        return ahead / self._size
 
     async def run(self, n: int) -> int:
         while self._calibrations and self._calibration_n is not None:
             self.cost.calibrate(self._calibration_n, self._calibrations.pop())
-        cost = self.cost.estimate(n)
-        self._refuse_if_full(n, cost)
-        self._admit(+1, cost)
+        self._refuse_if_full(n, self.cost.estimate(n))
+        self._admit(+1)
         try:
             return await self._run_admitted(n)
         finally:
-            self._admit(-1, cost)
+            self._admit(-1)
 
     def _refuse_if_full(self, n: int, cost: float) -> None:
         if self._admitted >= self._capacity:
@@ -219,22 +223,30 @@ class ComputePool:
             )
         wait = self.expected_wait()
         if wait + cost > self._deadline_s * ADMISSION_SHARE:
-            raise Problem(
-                "overloaded",
-                f"p({n}) would take about {cost:.2g} s after a wait of about {wait:.2g} s for a "
-                f"pool process: too close to the deadline of {self._deadline_s:g} s; retry later",
-                (("retry-after", str(max(1, math.ceil(wait)))),),
-            )
+            raise self._no_room(n, cost, wait)
+
+    def _no_room(self, n: int, cost: float, wait: float) -> Problem:
+        return Problem(
+            "overloaded",
+            f"p({n}) would take about {cost:.2g} s after a wait of about {wait:.2g} s for a "
+            f"pool process: too close to the deadline of {self._deadline_s:g} s; retry later",
+            (("retry-after", str(max(1, math.ceil(wait)))),),
+        )
 
     async def _run_admitted(self, n: int) -> int:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._deadline_s
-        if self._free is None:
-            self._free = asyncio.Semaphore(self._size)
-        try:
-            await asyncio.wait_for(self._free.acquire(), self._deadline_s)
-        except TimeoutError:
-            raise self._deadline_problem(n) from None
+        if len(self._running) >= self._size:
+            turn: asyncio.Future[bool] = loop.create_future()
+            self._queue.append(_Queued(n, deadline, turn))
+            timer = loop.call_later(self._deadline_s, _settle, turn, False)
+            go = await turn  # resolves, never fails (see _settled)
+            timer.cancel()
+            if not go:
+                wait = self.expected_wait()
+                raise self._no_room(n, self.cost.estimate(n), wait)
+        else:
+            self._running.append(n)
         try:
             for attempt in (1, 2):
                 pool = self._pool
@@ -251,7 +263,37 @@ class ComputePool:
                     self._replace_broken(pool)
             raise AssertionError("unreachable")
         finally:
-            self._free.release()
+            self._running.remove(n)
+            self._next(loop.time())
+
+    def _next(self, now: float) -> None:
+        """Hand free pool processes to queued jobs in order, and refuse at once every queued job
+        that the cost model, as it has learned since, says can no longer finish in time.
+
+        A burst is admitted before any of its jobs has finished; when the machine turns out
+        slower than the model thought, this refuses the surplus as soon as it is known, not
+        when each job's deadline runs out."""
+        estimate = self.cost.estimate
+        ahead = sum(map(estimate, self._running)) / self._size
+        kept: collections.deque[_Queued] = collections.deque()
+        for queued in self._queue:
+            if queued.turn.done():
+                continue
+            cost = estimate(queued.n)
+            if len(self._running) < self._size:
+                if now + cost <= queued.deadline:
+                    self._running.append(queued.n)
+                    queued.turn.set_result(True)
+                    ahead += cost / self._size
+                else:
+                    queued.turn.set_result(False)
+                continue
+            if now + ahead + cost > queued.deadline:
+                queued.turn.set_result(False)
+                continue
+            ahead += cost / self._size
+            kept.append(queued)
+        self._queue = kept
 
     async def _one_try(self, n: int, remaining_s: float) -> int:
         if self._pool is None or remaining_s <= 0:
@@ -302,9 +344,20 @@ class ComputePool:
             (("retry-after", str(max(1, math.ceil(self._deadline_s)))),),
         )
 
-    def _admit(self, delta: int, cost: float) -> None:
+    def _admit(self, delta: int) -> None:
         self._admitted += delta
-        self._outstanding_s = max(0.0, self._outstanding_s + delta * cost)
         if self._on_change is not None:
             running = min(self._admitted, self._size)
             self._on_change(running, self._admitted - running)
+
+
+@dataclass
+class _Queued:
+    n: int
+    deadline: float  # loop time
+    turn: asyncio.Future[bool]  # True: a pool process is free for it; False: refused
+
+
+def _settle(future: asyncio.Future[bool], value: bool) -> None:
+    if not future.done():
+        future.set_result(value)
