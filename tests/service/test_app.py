@@ -213,10 +213,10 @@ def test_sizing_gauges_and_answer_cache_in_metrics(service: Server) -> None:
     text = get(service, "/metrics").text
     for gauge in ("primebench_workers 1.0", "primebench_pool_processes 1.0"):
         assert gauge in text.splitlines()
-    assert re.search(r"^primebench_compute_threads \d+\.0$", text, re.M)
-    assert re.search(r"^primebench_cpu_limit \d+(\.\d+)?$", text, re.M)
-    assert re.search(r'^primebench_answer_cache_total\{result="hit"\} [1-9]', text, re.M)
-    assert re.search(r'^primebench_answer_cache_total\{result="miss"\} [1-9]', text, re.M)
+    assert re.search(r"^primebench_compute_threads \d+\.0$", text, re.MULTILINE)
+    assert re.search(r"^primebench_cpu_limit \d+(\.\d+)?$", text, re.MULTILINE)
+    assert re.search(r'^primebench_answer_cache_total\{result="hit"\} [1-9]', text, re.MULTILINE)
+    assert re.search(r'^primebench_answer_cache_total\{result="miss"\} [1-9]', text, re.MULTILINE)
     assert 'primebench_answers_total{path="cache"}' in text
 
 

@@ -83,7 +83,14 @@ def test_garbage_is_no_limit(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("affinity", "quota", "cpu_limit", "whole"),
-    [(2, None, 2.0, 2), (2, 1.0, 1.0, 1), (4, 1.5, 1.5, 1), (2, 0.5, 0.5, 1), (2, 8.0, 2.0, 2), (8, 2.5, 2.5, 2)],
+    [
+        (2, None, 2.0, 2),
+        (2, 1.0, 1.0, 1),
+        (4, 1.5, 1.5, 1),
+        (2, 0.5, 0.5, 1),
+        (2, 8.0, 2.0, 2),
+        (8, 2.5, 2.5, 2),
+    ],
 )
 def test_the_lower_of_affinity_and_quota_rounded_down(
     affinity: int, quota: float | None, cpu_limit: float, whole: int

@@ -150,7 +150,9 @@ class ComputePool:
             initargs=(self._niceness, self._threads, self._job),
             context=context,
         )
-        threading.Thread(target=self._warm, args=(self._pool,), name="pool-warm-up", daemon=True).start()
+        threading.Thread(
+            target=self._warm, args=(self._pool,), name="pool-warm-up", daemon=True
+        ).start()
 
     def _replace_broken(self, broken: ProcessPool) -> None:
         """A fresh pool for one that pebble declared broken, once however many jobs noticed.
@@ -170,7 +172,9 @@ class ComputePool:
             futures = [pool.schedule(int, (0,)) for _ in range(self._size)]
         else:
             timed: Callable[..., Any] = _timed
-            futures = [pool.schedule(timed, (self._job, self._calibration_n)) for _ in range(self._size)]
+            futures = [
+                pool.schedule(timed, (self._job, self._calibration_n)) for _ in range(self._size)
+            ]
         for future in futures:
             try:
                 result = future.result()
@@ -259,7 +263,9 @@ class ComputePool:
                 except (BrokenProcessPool, _PoolError):
                     if attempt == 2 or pool is None:
                         raise
-                    log.warning("the compute pool broke (a pool process died); retrying p(%d) once", n)
+                    log.warning(
+                        "the compute pool broke (a pool process died); retrying p(%d) once", n
+                    )
                     self._replace_broken(pool)
             raise AssertionError("unreachable")
         finally:
@@ -310,7 +316,9 @@ class ComputePool:
         self.cost.observe(n, seconds)
         return prime
 
-    def _settled(self, future: ProcessFuture[tuple[int, float]]) -> asyncio.Future[ProcessFuture[tuple[int, float]]]:
+    def _settled(
+        self, future: ProcessFuture[tuple[int, float]]
+    ) -> asyncio.Future[ProcessFuture[tuple[int, float]]]:
         """An asyncio future that resolves, never fails, with `future` once it is done.
 
         Not `asyncio.wrap_future`: with granian's rust task implementation, a coroutine into

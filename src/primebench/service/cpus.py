@@ -54,7 +54,9 @@ def read_limits(root: Path = Path("/"), affinity: int | None = None) -> Limits:
 def cpu_quota(root: Path) -> float | None:
     """The lowest CPU quota of this process's cgroup and its ancestors, in CPUs; None if none."""
     quotas = [_v2_cpu(d) for d in _cgroup_dirs(root, "")] or []
-    quotas += [_v1_cpu(d) for controller in ("cpu", "cpu,cpuacct") for d in _cgroup_dirs(root, controller)]
+    quotas += [
+        _v1_cpu(d) for controller in ("cpu", "cpu,cpuacct") for d in _cgroup_dirs(root, controller)
+    ]
     found = [q for q in quotas if q is not None]
     return min(found) if found else None
 

@@ -22,7 +22,9 @@ __all__ = ["die_with_parent"]
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(expected_parent: int | None = None, sig: signal.Signals = signal.SIGKILL) -> bool:
+def die_with_parent(
+    expected_parent: int | None = None, sig: signal.Signals = signal.SIGKILL
+) -> bool:
     """Ask the kernel to send `sig` to this process when its parent dies; False if it cannot.
 
     Exits at once if the parent is already gone: re-parented before the call took effect
