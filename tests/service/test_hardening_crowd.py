@@ -148,7 +148,9 @@ def crowd_server_port() -> Iterator[int]:
 
 
 def test_kill_9_of_the_main_process_leaves_no_orphan_and_the_port_rebinds() -> None:
-    with start_server("--workers", "2") as server:
+    # The workers are killed (SIGKILL, parent-death signal): their resource trackers then
+    # clean up the pools' semaphores and say so. That is the tracker working, not a leak.
+    with start_server("--workers", "2", tolerated_in_log=("leaked semaphore",)) as server:
         assert (
             exchange(server.port, b"GET /prime?n=1000000000000 HTTP/1.1\r\nHost: t\r\n\r\n").status
             == 200
