@@ -265,3 +265,9 @@ def test_busy_port_is_refused_with_a_clear_message(service: Server) -> None:
     assert result.returncode == 1
     assert f"cannot listen on --host 127.0.0.1 --port {service.port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sizes_are_logged_once_at_start(service: Server) -> None:
+    lines = [line for line in service.log().splitlines() if line.startswith("primebench: sizing:")]
+    assert len(lines) == 1
+    assert "1 workers x 1 pool processes" in lines[0] and "connections per worker" in lines[0]
