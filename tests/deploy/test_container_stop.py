@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 import pytest
@@ -140,7 +141,7 @@ def test_podman_stop_under_load_loses_no_accepted_request(primebench_image: Buil
     assert figures["unclean_around"] == [], figures
 
 
-def _figures(load: Load, expected: dict[int, int], stop_s: float) -> dict[str, object]:
+def _figures(load: Load, expected: dict[int, int], stop_s: float) -> dict[str, Any]:
     assert load.stop_at is not None
     relative = [
         Outcome(o.sent_s - load.stop_at, o.done_s - load.stop_at, o.n, o.status, o.body, o.error)
