@@ -146,19 +146,20 @@ class Container:
 
 @contextmanager
 def run_container(
-    image: str, *podman_run_args: str, serve_args: tuple[str, ...] = ()
+    image: str, *podman_run_args: str, tmpfs: str = "/tmp", serve_args: tuple[str, ...] = ()
 ) -> Iterator[Container]:
     """Run the image detached on 127.0.0.1:<free port> until the block ends, then remove it.
 
     podman_run_args go to `podman run` (e.g. "--cpus", "1"); serve_args are appended after
     the image name, so they reach `primebench serve`. The container always runs with a
-    read-only root file system and a tmpfs /tmp, as the Kubernetes manifests run it.
+    read-only root file system and a tmpfs (`tmpfs`, e.g. "/tmp:size=64m"), as the
+    Kubernetes manifests run it.
     """
     port = free_port()
     name = f"primebench-test-{uuid.uuid4().hex[:10]}"
     podman(
         "run", "--detach", "--name", name,
-        "--read-only", "--tmpfs", "/tmp",
+        "--read-only", "--tmpfs", tmpfs,
         *LIMITS,
         "--publish", f"127.0.0.1:{port}:{CONTAINER_PORT}",
         *podman_run_args,

@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.container, pytest.mark.e2e, pytest.mark.timeout(900)]
 GRACE_S = 10.0  # the service's --grace (its default)
 STOP_TIMEOUT_S = 30.0  # podman stop's SIGKILL deadline, far past the grace
 ANSWERED_BEFORE_STOP = 40  # the stop begins once this many answers came back (the load runs)
+MIN_ANSWERED_EARLY = 20  # of which at least these were sent before the race window
 LOAD_DEADLINE_S = 30.0  # ... or after this long, on a machine too busy to get there
 RACE_WINDOW_S = 0.05  # requests sent this close to the stop may meet the closing accept loop
 CLIENT_DEADLINE_S = GRACE_S + 10  # a client thread ends by then after the stop, whatever happens
@@ -134,7 +135,7 @@ def test_podman_stop_under_load_loses_no_accepted_request(primebench_image: Buil
     print("podman stop figures:", figures)
     assert state["ExitCode"] == 0, logs[-3000:]
     assert stop_s < GRACE_S + 2, figures  # stopped by itself: podman did not need SIGKILL
-    assert figures["answered_before"] >= ANSWERED_BEFORE_STOP, figures  # the load really ran
+    assert figures["answered_before"] >= MIN_ANSWERED_EARLY, figures  # the load really ran
     assert figures["lost_before"] == [], figures
     assert figures["straddling_answered"] >= 1, figures  # in flight across the stop, finished
     assert figures["heavy_answered"] >= 1, figures

@@ -258,10 +258,10 @@ def pod_in_podman(
         "--security-opt", "no-new-privileges",
         "--cpus", str(limits["cpu"]),
         "--memory", str(limits["memory"]).replace("Mi", "m"),
-        "--tmpfs", f"/tmp:size={tmp['emptyDir']['sizeLimit'].replace('Mi', 'm')}",
         *(f"--env={name}={value}" for name, value in _env(container).items()),
     ]  # fmt: skip
-    with run_container(primebench_image.tag, *flags) as running:
+    size = tmp["emptyDir"]["sizeLimit"].replace("Mi", "m")
+    with run_container(primebench_image.tag, *flags, tmpfs=f"/tmp:size={size}") as running:
         yield running
 
 
