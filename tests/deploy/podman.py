@@ -123,9 +123,12 @@ class Container:
         assert isinstance(state, dict)
         return state
 
-    def logs(self) -> str:
+    def logs(self, timestamps: bool = False) -> str:
+        """stdout and stderr of the container (each line prefixed with its RFC 3339 time)."""
         try:
-            return podman("logs", self.name, timeout_s=30)
+            return podman(
+                "logs", *(["--timestamps"] if timestamps else []), self.name, timeout_s=30
+            )
         except PodmanError as exc:
             return str(exc)
 
