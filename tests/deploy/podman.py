@@ -31,6 +31,8 @@ HOST_CA = Path(
 )  # downloads during a build go through a TLS proxy
 GLOBAL_FLAGS = ("--runtime", "runc", "--cgroup-manager", "cgroupfs")
 LIMITS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000")
+BUILD_STAGE_LABEL = "io.primebench.stage=build"  # set in the Containerfile's build stage
+BUILD_CACHE_KEEP = "72h"
 BUILD_TIMEOUT_S = 900.0  # a cold build (every wheel downloaded) took ~70 s here
 READY_DEADLINE_S = 60.0
 CONTAINER_PORT = 8000
@@ -92,8 +94,16 @@ def build_image() -> BuiltImage:
 
 
 def remove_image(tag: str) -> None:
-    """Remove a test image (the build stage's layers stay behind as podman's build cache)."""
+    """Remove a test image. The build stage's layers stay behind as podman's build cache
+    (a warm build takes seconds, a cold one over a minute), except those older than
+    BUILD_CACHE_KEEP that no image uses any more."""
     podman("rmi", "--force", tag, timeout_s=120)
+    podman(
+        "image", "prune", "--force",
+        "--filter", f"label={BUILD_STAGE_LABEL}",
+        "--filter", f"until={BUILD_CACHE_KEEP}",
+        timeout_s=120,
+    )  # fmt: skip
 
 
 def image_config(tag: str) -> dict[str, object]:

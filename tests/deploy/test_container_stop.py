@@ -42,7 +42,10 @@ CLIENT_DEADLINE_S = GRACE_S + 10  # a client thread ends by then after the stop,
 SERVICE_ENV = ("--env", "PRIMEBENCH_LOG_LEVEL=info", "--env", "PRIMEBENCH_ANSWER_CACHE=0")
 SHUTDOWN_LINE = re.compile(r"^(\S+) \[INFO\] Shutting down granian", re.MULTILINE)
 CHEAP_CLIENTS = 6
-HEAVY_CLIENTS = 2
+HEAVY_CLIENTS = 3
+# Heavy clients start this far apart, so they do not run in lockstep: at any instant one of
+# them has a request in flight that was sent well before (p(10^12) takes ~0.3 s here).
+HEAVY_STAGGER_S = 0.12
 CHEAP_N = (1, 2, 10, 100, 1000, 10_000, 20_000, 99_991)
 P_10_12 = 29_996_224_275_833  # p(10^12), published (OEIS A006988); far past what sympy does here
 
@@ -72,9 +75,12 @@ class Load:
         self.outcomes: list[Outcome] = []
         self._lock = threading.Lock()
         self._threads = [
-            threading.Thread(target=self._client, args=(list(CHEAP_N[i:] + CHEAP_N[:i]),))
+            threading.Thread(target=self._client, args=(list(CHEAP_N[i:] + CHEAP_N[:i]), 0.0))
             for i in range(CHEAP_CLIENTS)
-        ] + [threading.Thread(target=self._client, args=([10**12],)) for _ in range(HEAVY_CLIENTS)]
+        ] + [
+            threading.Thread(target=self._client, args=([10**12], i * HEAVY_STAGGER_S))
+            for i in range(HEAVY_CLIENTS)
+        ]
 
     def start(self) -> None:
         for thread in self._threads:
@@ -96,7 +102,8 @@ class Load:
     def _over(self) -> bool:
         return self.stop_at is not None and time.time() > self.stop_at + CLIENT_DEADLINE_S
 
-    def _client(self, ns: list[int]) -> None:
+    def _client(self, ns: list[int], delay_s: float) -> None:
+        time.sleep(delay_s)
         timeout = httpx.Timeout(GRACE_S + 5, connect=2.0)
         with httpx.Client(base_url=self.url, timeout=timeout) as client:
             index = 0
@@ -179,6 +186,11 @@ def _figures(outcomes: list[Outcome], expected: dict[int, int], term_at: float) 
         "heavy_straddling_answered": sum(
             o.n == 10**12 and o.answered(expected) and o.done_s > 0 for o in before
         ),
+        "heavy_near_sigterm": [
+            (round(o.sent_s, 3), round(o.done_s, 3), o.status, o.error)
+            for o in relative
+            if o.n == 10**12 and -2 < o.sent_s < 2
+        ],
         "answered_around": sum(o.answered(expected) for o in around),
         "failed_around": {e: sum(o.error == e for o in around) for e in clean_failures},
         "unclean_around": [
