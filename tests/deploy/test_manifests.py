@@ -80,11 +80,14 @@ def test_an_invalid_manifest_is_refused() -> None:
 
 
 def _kustomize() -> str:
+    """kustomize on PATH, or where scripts/setup-container's `go install` put it."""
     found = shutil.which("kustomize")
     if found is None and shutil.which("go"):
-        gopath = subprocess.run(["go", "env", "GOPATH"], capture_output=True, text=True, check=True)
-        candidate = Path(gopath.stdout.strip()) / "bin" / "kustomize"
-        found = str(candidate) if candidate.exists() else None
+        env = subprocess.run(
+            ["go", "env", "GOBIN", "GOPATH"], capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+        gobin = Path(env[0]) if env[0] else Path(env[1]) / "bin"
+        found = str(gobin / "kustomize") if (gobin / "kustomize").exists() else None
     assert found, "kustomize is not installed: run scripts/setup (scripts/setup-container)"
     return found
 
