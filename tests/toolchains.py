@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import pytest
 
-from primebench.lab.contenders import default_root
+from primebench.lab.contenders import Contender, availability, default_root
 from primebench.lab.loadgen import Generator, locate
 
 __all__ = ["Decision", "decide", "in_ci", "missing", "require", "require_under_ci"]
@@ -82,5 +82,19 @@ def require_under_ci(*tools: str) -> None:
     under CI it would hide a broken install.
     """
     decision = decide(missing(tools), os.environ)
+    if decision is not None and decision.action == "fail":
+        pytest.fail(decision.reason, pytrace=False)
+
+
+
+def require_contenders_under_ci(contenders: Sequence[Contender]) -> None:
+    """Fail under CI unless every contender is available; elsewhere do nothing.
+
+    Availability is the lab's own rule (`contenders.availability`): a toolchain on PATH,
+    or a runtime file under the contender's directory (bun-seed's `./node_modules/.bin/bun`),
+    so this cannot disagree with what the bench records as `unavailable`.
+    """
+    absent = [f"{c.name} ({why})" for c in contenders if not (why := availability(c)).available]
+    decision = decide(absent, os.environ)
     if decision is not None and decision.action == "fail":
         pytest.fail(decision.reason, pytrace=False)

@@ -36,7 +36,7 @@ from primebench.lab.scenarios import (
     default_settings,
     generators_used,
 )
-from tests.toolchains import require, require_under_ci
+from tests.toolchains import require, require_contenders_under_ci
 
 SCHEMA = json.loads(resources.files("primebench.lab").joinpath("results.schema.json").read_text())
 FAKE = Path(__file__).with_name("fake_server.py")
@@ -84,7 +84,7 @@ def bench(
 def test_short_bench_over_every_contender(tmp_path: Path, name: ScenarioName) -> None:
     registry = Registry.load()
     require(*generators_used(short(name)))
-    require_under_ci(*(exe for c in registry.select([]) for exe in c.requires))
+    require_contenders_under_ci(registry.select([]))
     assert not children()
 
     document, settings = bench(tmp_path, registry, short(name))
