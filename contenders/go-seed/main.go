@@ -1,4 +1,4 @@
-// The article's Go server, as SEED-SERVERS.md describes it: net/http with the
+// The article's Go server, as docs/ARTICLE-SERVERS.md describes it: net/http with the
 // default mux, strconv.Atoi with a fall-back to 10000 on any error, int (64-bit)
 // arithmetic, and json.NewEncoder(w).Encode of a map (sorted keys, trailing
 // newline). Every request runs in its own goroutine. Only HOST/PORT come from the

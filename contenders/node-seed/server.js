@@ -1,4 +1,4 @@
-// The article's Node.js server, as SEED-SERVERS.md describes it: the `http`
+// The article's Node.js server, as docs/ARTICLE-SERVERS.md describes it: the `http`
 // module, legacy `url.parse`, `parseInt(query.n || '10000')` and the
 // trial-division loop inline in the handler. It blocks the event loop: that is
 // the point of this contender. Only HOST/PORT come from the environment.

@@ -1,4 +1,4 @@
-// The article's trial division, unchanged (SEED-SERVERS.md), shared by the
+// The article's trial division, unchanged (docs/ARTICLE-SERVERS.md), shared by the
 // worker threads.
 'use strict';
 

@@ -23,10 +23,12 @@ COMMAND_MODULES = {
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """All subcommands, or just `only`: `serve` must not pay for importing the lab (start-up time)."""
+    """All subcommands, or just `only`: `serve` must not pay for importing the lab at start-up."""
     parser = argparse.ArgumentParser(
         prog="primebench",
-        description="The N-th prime as a service, and a lab that benchmarks it against Node, Go and Rust.",
+        description=(
+            "The N-th prime as a service, and a lab that benchmarks it against Node, Go and Rust."
+        ),
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command, module in COMMAND_MODULES.items():

@@ -6,4 +6,4 @@ __all__ = ["UserError"]
 
 
 class UserError(Exception):
-    """A bad setting, an unknown name or an unreadable file: exit 1 with this message, no traceback."""
+    """A bad setting, an unknown name or an unreadable file: exit 1 with this message only."""

@@ -43,21 +43,3 @@ def manifest_root(tmp_path: Path) -> ManifestWriter:
         return tmp_path
 
     return write
-
-
-def _install_standins() -> None:
-    """Until the verdicts branch is merged, its modules are stood in for (tests/lab/standins)."""
-    import importlib
-
-    for name in ("verdicts", "disturbance"):
-        try:
-            importlib.import_module(f"primebench.lab.{name}")
-        except ModuleNotFoundError:
-            module = importlib.import_module(f"tests.lab.standins.{name}")
-            sys.modules[f"primebench.lab.{name}"] = module
-            import primebench.lab
-
-            setattr(primebench.lab, name, module)
-
-
-_install_standins()

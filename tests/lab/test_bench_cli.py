@@ -137,11 +137,16 @@ def test_report_of_a_missing_file_is_exit_1(
 
 
 def test_protocol_flags_reach_the_settings() -> None:
-    parsed = args("--rounds", "7", "--seed", "3", "--baseline", "go-seed", "--calibrate", "--strict")
+    parsed = args(
+        "--rounds", "7", "--seed", "3", "--baseline", "go-seed", "--calibrate", "--strict"
+    )
     (article,) = bench.scenario_settings(parsed)
     assert article.rounds == 7
     assert (parsed.seed, parsed.baseline, parsed.calibrate, parsed.strict) == (
-        3, "go-seed", True, True,
+        3,
+        "go-seed",
+        True,
+        True,
     )
 
 

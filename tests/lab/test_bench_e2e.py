@@ -28,7 +28,7 @@ import pytest
 from primebench.lab import procs, results
 from primebench.lab.bench import BenchSettings, run_bench
 from primebench.lab.contenders import Registry, default_root
-from primebench.lab.loadgen import Generator, locate
+from primebench.lab.loadgen import Generator
 from primebench.lab.measure import generator_bound
 from primebench.lab.scenarios import (
     ScenarioName,
@@ -36,6 +36,7 @@ from primebench.lab.scenarios import (
     default_settings,
     generators_used,
 )
+from tests.toolchains import require, require_contenders_under_ci
 
 SCHEMA = json.loads(resources.files("primebench.lab").joinpath("results.schema.json").read_text())
 FAKE = Path(__file__).with_name("fake_server.py")
@@ -50,7 +51,7 @@ def short(name: ScenarioName) -> ScenarioSettings:
         connections=4,
         rounds=2,
         warmup_s=0.0,
-        n=1000 if name is ScenarioName.RATE else default_settings(name).n,
+        n=1000 if name in (ScenarioName.RATE, ScenarioName.ARTICLE) else default_settings(name).n,
         sweep_ns=(1, 1000),
         server_cores=(1, 2),
         heavy_connections=2,
@@ -88,8 +89,8 @@ def bench(
 @pytest.mark.parametrize("name", list(ScenarioName))
 def test_short_bench_over_every_contender(tmp_path: Path, name: ScenarioName) -> None:
     registry = Registry.load()
-    for generator in generators_used(short(name)):
-        assert locate(generator, default_root()), f"{generator} is not installed: run scripts/setup"
+    require(*generators_used(short(name)))
+    require_contenders_under_ci(registry.select([]))
     assert not children()
 
     document, settings = bench(tmp_path, registry, short(name))
@@ -123,6 +124,7 @@ def test_short_bench_over_every_contender(tmp_path: Path, name: ScenarioName) ->
 def test_contender_killed_mid_run_is_recorded_and_bench_goes_on(
     tmp_path: Path, manifest_root: Any
 ) -> None:
+    require("wrk")
     for name in ("a-victim", "b-survivor"):
         root = manifest_root(name, extra=f"order = {10 if name == 'a-victim' else 20}")
     registry = Registry.load(root)
@@ -162,6 +164,7 @@ def test_contender_killed_mid_run_is_recorded_and_bench_goes_on(
 def test_backlog_past_the_settle_deadline_restarts_the_server(
     tmp_path: Path, manifest_root: Any
 ) -> None:
+    require("wrk")
     root = manifest_root("slow", run=f'["{sys.executable}", "{SLOW}"]')
     # 16 connections of 0.1 s requests leave >= 1.6 s of work behind each 1 s run.
     article = replace(
@@ -220,6 +223,7 @@ BENCH_AS_FROM_A_TERMINAL = (
 def test_ctrl_c_leaves_no_process_and_keeps_partial_results(
     tmp_path: Path, manifest_root: Any, sig: signal.Signals
 ) -> None:
+    require("wrk")
     root = manifest_root("a-fake")
     env = {**os.environ, "PRIMEBENCH_ROOT": str(root)}
     out = tmp_path / "results"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -68,7 +70,10 @@ def test_free_port_is_bindable() -> None:
 
 
 def test_run_tool_reports_output_returncode_and_cpu() -> None:
-    code = "import sys,time\nend=time.process_time()+0.2\nwhile time.process_time()<end: pass\nprint('out'); sys.exit(4)"
+    code = (
+        "import sys,time\nend=time.process_time()+0.2\n"
+        "while time.process_time()<end: pass\nprint('out'); sys.exit(4)"
+    )
     run = procs.run_tool([sys.executable, "-c", code], cpus=None, timeout_s=30)
     assert (run.returncode, run.stdout.strip(), run.timed_out, run.ok) == (4, "out", False, False)
     assert run.cpu_s >= 0.15
@@ -148,6 +153,120 @@ def test_server_missing_its_deadline_fails_and_is_killed() -> None:
     ):
         pass
     assert time.monotonic() - started < 10
+
+
+# --- the pieces: pinning, the reaper, the shutdown helper ------------------------
+
+# Says "ready" on stdout once its handlers are in place, then sleeps. `--stubborn`: it
+# ignores SIGTERM. `--grandchild` / `--escaped`: it first starts a grandchild that ignores
+# SIGTERM, in its own group / in a new session (out of the group), and prints its pid.
+CHILD = """
+import signal, subprocess, sys, time
+if "--stubborn" in sys.argv:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+if "--grandchild" in sys.argv or "--escaped" in sys.argv:
+    code = ("import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(600)")
+    g = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                         start_new_session="--escaped" in sys.argv)
+    g.stdout.readline()
+    print(g.pid, flush=True)
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def spawn_child(*flags: str) -> tuple[subprocess.Popen[str], list[int]]:
+    """A group leader (new session) that is ready to be signalled, and its grandchildren."""
+    popen = subprocess.Popen(
+        [sys.executable, "-c", CHILD, *flags],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert popen.stdout is not None
+    lines = [popen.stdout.readline().strip()]
+    while lines[-1] != "ready":
+        lines.append(popen.stdout.readline().strip())
+    popen.stdout.close()  # it prints nothing after "ready"
+    return popen, [int(line) for line in lines[:-1]]
+
+
+def waiter(popen: subprocess.Popen[str]) -> Callable[[float | None], bool]:
+    def wait(timeout_s: float | None) -> bool:
+        try:
+            popen.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    return wait
+
+
+def test_pinning_is_a_taskset_prefix() -> None:
+    assert procs._pinned(["tool", "-x"], None) == ["tool", "-x"]
+    assert procs._pinned(["tool"], frozenset()) == ["tool"]
+    assert procs._pinned(["tool"], frozenset({3, 0, 1})) == ["taskset", "-c", "0,1,3", "tool"]
+
+
+def test_reaper_gives_exit_code_and_cpu_time() -> None:
+    code = (
+        "import time,sys\nend=time.process_time()+0.2\n"
+        "while time.process_time()<end: pass\nsys.exit(3)"
+    )
+    popen = subprocess.Popen([sys.executable, "-c", code])
+    reaper = procs.Reaper(popen.pid)
+    assert reaper.wait(30)
+    popen.returncode = reaper.reaped.returncode  # reaped by wait4, not by Popen
+    assert reaper.reaped.returncode == 3
+    assert 0.15 <= reaper.reaped.cpu_s < 5
+
+
+def test_reaper_result_only_after_the_child_is_reaped() -> None:
+    popen, _ = spawn_child()
+    reaper = procs.Reaper(popen.pid)
+    assert not reaper.wait(0.05)
+    with pytest.raises(RuntimeError, match="not been reaped"):
+        _ = reaper.reaped
+    os.kill(popen.pid, signal.SIGKILL)
+    assert reaper.wait(10)
+    popen.returncode = reaper.reaped.returncode
+    assert reaper.reaped == procs.Reaped(returncode=-signal.SIGKILL, cpu_s=reaper.reaped.cpu_s)
+
+
+def test_terminate_group_is_quick_when_sigterm_is_obeyed() -> None:
+    popen, _ = spawn_child()
+    started = time.monotonic()
+    procs.terminate_group(popen.pid, waiter(popen), grace_s=5.0)
+    assert time.monotonic() - started < 2.5
+    assert popen.returncode == -signal.SIGTERM
+
+
+def test_terminate_group_kills_what_ignores_sigterm_after_the_grace() -> None:
+    popen, (grandchild,) = spawn_child("--stubborn", "--escaped")
+    assert os.getpgid(grandchild) != popen.pid  # left the group: found as a descendant
+    started = time.monotonic()
+    procs.terminate_group(popen.pid, waiter(popen), grace_s=0.5)
+    assert 0.5 <= time.monotonic() - started < 5
+    assert popen.returncode == -signal.SIGKILL
+    assert gone([popen.pid, grandchild])
+
+
+def test_terminate_group_after_the_leader_died_takes_the_orphans_in_its_group() -> None:
+    popen, (grandchild,) = spawn_child("--grandchild")
+    os.kill(popen.pid, signal.SIGKILL)
+    popen.wait(10)
+    assert not gone([grandchild]) and os.getpgid(grandchild) == popen.pid
+    procs.terminate_group(popen.pid, waiter(popen), grace_s=0.5)
+    assert gone([grandchild])
+
+
+def test_run_tool_kills_a_tool_that_ignores_sigterm() -> None:
+    code = "import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"
+    started = time.monotonic()
+    run = procs.run_tool([sys.executable, "-c", code], cpus=None, timeout_s=0.5)
+    assert run.timed_out and run.returncode == -signal.SIGKILL
+    assert time.monotonic() - started < 0.5 + procs.STOP_GRACE_S + 3
 
 
 @pytest.fixture(autouse=True)

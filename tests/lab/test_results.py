@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from primebench.errors import UserError
-from primebench.lab import results
+from primebench.lab import results, stats
+from primebench.lab.measure import summarize_point
+from primebench.lab.scenarios import Point
 from tests.lab.golden_util import FIXTURE
 
 
@@ -80,13 +82,22 @@ def test_failures_are_recorded_as_data_not_zeros() -> None:
 
 
 def test_point_summary_is_the_median_of_runs() -> None:
+    # The lab's own summary (measure.summarize_point) of the fixture's three go-seed runs,
+    # against figures worked out by hand from the runs (not the fixture's stored summary).
     article = results.load(FIXTURE).scenario("article")
     assert article is not None
     run = article.result("go-seed")
     assert run is not None
-    point = run.points[0]
-    assert point.median("req_per_s") == 50.0  # runs were 46, 50, 62
-    assert (point.summary["req_per_s"].minimum, point.summary["req_per_s"].maximum) == (46, 62)
+    runs = list(run.points[0].runs)
+    assert [r.metric("req_per_s") for r in runs] == [46.0, 50.0, 62.0]
+    point = summarize_point(Point("n=20000", "n=20000", {"n": 20000}, ()), runs, None)
+    # median 50; |x - 50| = 4, 0, 12 -> MAD 4; spread 4 / 50 = 0.08 > 0.05: high
+    assert point.summary["req_per_s"] == stats.Summary(50.0, 4.0, 0.08, 46.0, 62.0, 3, True)
+    # peak RSS 50_000_000 + 1000 i for i = 0, 1, 2 -> median 50_001_000
+    assert point.median("server_peak_rss_bytes") == 50_001_000.0
+    assert point.median("cpu_s_per_request") == pytest.approx(9.5 / 500)  # 9.5 s / (50 * 10)
+    # the stored summary the renderer tests read agrees with the lab's
+    assert run.points[0].summary["req_per_s"] == point.summary["req_per_s"]
 
 
 def test_rounds_comparisons_and_calibration_round_trip() -> None:
@@ -95,7 +106,9 @@ def test_rounds_comparisons_and_calibration_round_trip() -> None:
     assert [r.order[0] for r in article.rounds] == ["primebench", "node-seed", "go-seed"]
     aa = next(c for c in article.comparisons if c.aa)
     assert (aa.comparison.contender, aa.comparison.ci_low, aa.comparison.ci_high) == (
-        "go-seed#aa", 0.98, 1.022,
+        "go-seed#aa",
+        0.98,
+        1.022,
     )
     assert article.noise == {"n=20000": 0.022}
     twin = article.result("go-seed#aa")

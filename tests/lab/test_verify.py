@@ -14,6 +14,7 @@ from primebench.lab.commands import verify as command
 from primebench.lab.contenders import Registry
 from primebench.lab.http import HttpAnswer
 from primebench.lab.verify import BadInput, _check_answer, check, ready_check
+from tests.toolchains import require
 
 ManifestWriter = Callable[..., Path]  # the `manifest_root` fixture (tests/lab/conftest.py)
 
@@ -96,6 +97,7 @@ def test_cli_unknown_contender_exits_1(capsys: pytest.CaptureFixture[str]) -> No
 def test_verify_records_each_stack_s_bad_input_behaviour(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    require("node", "go", "cargo")
     out = tmp_path / "verify.json"
     names = ["node-seed", "go-seed", "rust-axum", "primebench"]
     assert main(["verify", *names, "--json", str(out)]) == 0

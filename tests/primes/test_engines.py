@@ -78,7 +78,7 @@ def test_engines_agree_for_every_n_up_to_10_000(fast) -> None:  # type: ignore[n
 
 
 def test_trial_engines_agree_with_the_table_for_every_n_up_to_1000(fast) -> None:  # type: ignore[no-untyped-def]
-    # Every n <= 1000 for both trial engines (O(n^1.5) each, so the full 10^4 range is sampled below).
+    # Every n <= 1000 for both trial engines (O(n^1.5) each: the 10^4 range is sampled below).
     for n in range(1, 1001):
         expected = fast.inline(n)
         assert trial.nth_prime(n) == expected, n

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ def service() -> Iterator[Server]:
     with start_server("--workers", "1", "--pool-size", "1", "--queue-depth", "8") as running:
         yield running
 
-MAX_N = 10**12
+MAX_N = 10**14  # the default
 
 
 def get(service: Server, path: str) -> httpx.Response:
@@ -172,18 +173,69 @@ def test_queue_full_is_503_with_retry_after() -> None:
         statuses = sorted(r.status_code for r in responses)
         assert statuses.count(200) >= 2 and statuses.count(503) >= 1
         refused = next(r for r in responses if r.status_code == 503)
-        assert refused.headers["retry-after"] == "1"
+        assert int(refused.headers["retry-after"]) >= 1
         assert refused.json()["type"] == "urn:primebench:problem:overloaded"
         assert 'primebench_rejections_total{reason="overloaded"}' in httpx.get(running.url + "/metrics").text
 
 
-def test_deadline_is_a_problem_not_a_hung_connection() -> None:
+def test_a_deadline_too_short_for_n_is_refused_at_once_not_after_it() -> None:
     with start_server("--workers", "1", "--deadline", "0.02") as running:
+        started = time.perf_counter()
         response = httpx.get(running.url + f"/prime?n={10**12}", timeout=30)
-        assert response.status_code == 503
-        assert response.json()["type"] == "urn:primebench:problem:deadline-exceeded"
+        assert time.perf_counter() - started < 0.5
+        assert response.status_code == 503 and int(response.headers["retry-after"]) >= 1
+        assert response.json()["type"] == "urn:primebench:problem:overloaded"
         assert httpx.get(running.url + "/prime?n=10").json() == {"n": 10, "prime": 29}
         assert httpx.get(running.url + f"/prime?n={10**8}", timeout=30).status_code in (200, 503)
+
+
+def test_max_n_reaches_the_nth_prime_page_range_and_the_deadline_still_holds() -> None:
+    top = 26 * 10**14  # The Nth Prime Page answers n <= 2.6e15
+    with start_server("--workers", "1", "--max-n", str(top)) as running:
+        spec = httpx.get(running.url + "/openapi.json").json()
+        assert spec["paths"]["/prime"]["get"]["parameters"][0]["schema"]["maximum"] == top
+        assert httpx.get(running.url + f"/prime?n={top + 1}").status_code == 400
+        # p(2.6e15) takes ~20 s on one core: past the default 10 s deadline, refused at once
+        started = time.perf_counter()
+        response = httpx.get(running.url + f"/prime?n={top}", timeout=30)
+        assert response.status_code == 503 and time.perf_counter() - started < 0.5
+        assert response.json()["type"] == "urn:primebench:problem:overloaded"
+
+
+def test_p_10_13_matches_the_published_value(service: Server) -> None:
+    assert get(service, f"/prime?n={10**13}").json() == {"n": 10**13, "prime": 323_780_508_946_331}
+
+
+def test_sizing_gauges_and_answer_cache_in_metrics(service: Server) -> None:
+    n = 10**11 + 7  # heavy, and asked twice: the second answer comes from the cache
+    first, second = get(service, f"/prime?n={n}"), get(service, f"/prime?n={n}")
+    assert first.content == second.content and first.status_code == 200
+    text = get(service, "/metrics").text
+    for gauge in ("primebench_workers 1.0", "primebench_pool_processes 1.0"):
+        assert gauge in text.splitlines()
+    assert re.search(r"^primebench_compute_threads \d+\.0$", text, re.MULTILINE)
+    assert re.search(r"^primebench_cpu_limit \d+(\.\d+)?$", text, re.MULTILINE)
+    assert re.search(r'^primebench_answer_cache_total\{result="hit"\} [1-9]', text, re.MULTILINE)
+    assert re.search(r'^primebench_answer_cache_total\{result="miss"\} [1-9]', text, re.MULTILINE)
+    assert 'primebench_answers_total{path="cache"}' in text
+
+
+def test_answer_cache_off_computes_every_time() -> None:
+    with start_server("--workers", "1", "--answer-cache", "0") as running:
+        for _ in range(2):
+            assert httpx.get(running.url + "/prime?n=100000000007", timeout=30).status_code == 200
+        text = httpx.get(running.url + "/metrics").text
+        assert 'primebench_answers_total{path="pool"} 2.0' in text
+        assert 'path="cache"' not in text
+
+
+def test_openapi_documents_head_405_and_host() -> None:
+    from primebench.service.openapi import document
+
+    for path, item in document(10**14)["paths"].items():
+        assert set(item) == {"get", "head"}, path
+        assert {"400", "405"} <= set(item["get"]["responses"]), path
+    assert "503" in document(10**14)["paths"]["/prime"]["get"]["responses"]
 
 
 def test_max_n_is_configurable() -> None:
@@ -213,3 +265,9 @@ def test_busy_port_is_refused_with_a_clear_message(service: Server) -> None:
     assert result.returncode == 1
     assert f"cannot listen on --host 127.0.0.1 --port {service.port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_sizes_are_logged_once_at_start(service: Server) -> None:
+    lines = [line for line in service.log().splitlines() if line.startswith("primebench: sizing:")]
+    assert len(lines) == 1
+    assert "1 workers x 1 pool processes" in lines[0] and "connections per worker" in lines[0]

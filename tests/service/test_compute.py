@@ -1,54 +1,95 @@
-"""The process pool on its own: deadlines, capacity, and replacing a pool more than once."""
+"""The process pool on its own: a runaway stopped alone, deadline-aware admission, a crash retried."""
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import os
+import signal
 import time
 
+import psutil
 import pytest
 
 from primebench.primes import trial
-from primebench.service.compute import ComputePool, _processes_of
+from primebench.service.compute import ComputePool, CostModel
 from primebench.service.problems import Problem
 
 pytestmark = pytest.mark.e2e  # starts real pool processes
 
+RUNAWAY_N = 10**7  # pure-Python trial division of p(10^7) takes minutes
+
 
 async def _warm(pool: ComputePool) -> None:
-    """Wait until the pool's processes are up (deadline kills only apply to warmed pools)."""
-    for _ in range(200):
-        try:
-            if await pool.run(10) == 29 and pool._warmed:
-                return
-        except Problem:
-            pass  # the deadline is shorter than the pool's start-up: wait for it
+    for _ in range(400):
+        if await pool.run(10) == 29 and len(_pool_pids()) >= pool._size:
+            return
         await asyncio.sleep(0.05)
     raise AssertionError("pool never warmed up")
 
 
-def test_processes_of_a_shut_down_executor_is_empty() -> None:
-    executor = concurrent.futures.ProcessPoolExecutor(max_workers=1)
-    executor.submit(int, 0).result(timeout=30)
-    assert len(_processes_of(executor)) == 1
-    executor.shutdown(wait=True)
-    assert _processes_of(executor) == []
+def _pool_pids() -> set[int]:
+    """Pool processes: grandchildren of this process (children of its forkserver)."""
+    found = set()
+    for child in psutil.Process().children():
+        if "forkserver" in " ".join(child.cmdline()):
+            found.update(p.pid for p in child.children())
+    return found
 
 
-def test_concurrent_deadlines_replace_the_pool_and_it_still_answers() -> None:
+def test_cost_model_learns_from_what_jobs_took() -> None:
+    model = CostModel()
+    assert 0.15 <= model.estimate(10**12) <= 0.5  # it starts from a busy-neighbour figure
+    for _ in range(30):
+        model.observe(10**12, 1.5)
+    assert model.estimate(10**12) == pytest.approx(1.5, rel=0.01)
+    assert model.estimate(10**13) > 3 * model.estimate(10**12)
+
+
+def test_a_runaway_is_stopped_alone() -> None:
     async def scenario() -> None:
-        pool = ComputePool(trial.nth_prime, size=2, queue_depth=4, deadline_s=0.3)
+        pool = ComputePool(trial.nth_prime, size=2, queue_depth=8, deadline_s=1.0)
         pool.start()
         try:
             await _warm(pool)
+            before = _pool_pids()
+            runaway = asyncio.create_task(pool.run(RUNAWAY_N))
+            await asyncio.sleep(0.1)
             started = time.perf_counter()
-            # Two runaway jobs (pure-Python trial division of p(10^7) takes minutes) time out together.
-            results = await asyncio.gather(*(pool.run(10**7 + i) for i in range(2)), return_exceptions=True)
-            assert time.perf_counter() - started < 5
-            for result in results:
-                assert isinstance(result, Problem) and result.slug == "deadline-exceeded"
-            assert await pool.run(100) == 541  # a fresh pool answers
+            # the other process keeps answering while the runaway runs, and after it is stopped
+            answers = [await pool.run(1000 + i) for i in range(40)]
+            with pytest.raises(Problem) as stopped:
+                await runaway
+            assert stopped.value.slug == "deadline-exceeded"
+            assert time.perf_counter() - started < 3
+            assert answers[0] == 7919 and all(isinstance(a, int) for a in answers)
+            after = _pool_pids()
+            assert len(before & after) == 1, "exactly the runaway's process was replaced"
+            assert await pool.run(100) == 541
             assert pool.admitted == 0
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_admission_refuses_at_once_what_cannot_finish_within_the_deadline() -> None:
+    async def scenario() -> None:
+        pool = ComputePool(trial.nth_prime, size=1, queue_depth=50, deadline_s=3.75)
+        pool.start()
+        try:
+            await _warm(pool)
+            pool.cost.scale = 1.2 / float(RUNAWAY_N) ** CostModel.EXPONENT  # 1.2 s per such job
+            first = asyncio.create_task(pool.run(RUNAWAY_N))
+            # admitted if wait + cost <= 0.8 x 3.75 s = 3 s
+            second = asyncio.create_task(pool.run(RUNAWAY_N + 1))  # waits 1.2 s, runs 1.2 s: fits
+            await asyncio.sleep(0.05)
+            started = time.perf_counter()
+            with pytest.raises(Problem) as refused:
+                await pool.run(RUNAWAY_N + 2)  # would wait 2.4 s, then run 1.2 s: past 3 s
+            assert time.perf_counter() - started < 0.1
+            assert refused.value.slug == "overloaded"
+            assert ("retry-after", "3") in refused.value.headers  # ceil(2.4 s of expected wait)
+            await asyncio.gather(first, second, return_exceptions=True)
         finally:
             pool.close()
 
@@ -61,13 +102,30 @@ def test_capacity_refuses_at_once_with_retry_after() -> None:
         pool.start()
         try:
             await _warm(pool)
-            slow = [asyncio.create_task(pool.run(10**7 + i)) for i in range(2)]
+            slow = [asyncio.create_task(pool.run(RUNAWAY_N + i)) for i in range(2)]
             await asyncio.sleep(0.05)
             with pytest.raises(Problem) as refused:
                 await pool.run(5)
             assert refused.value.slug == "overloaded"
-            assert ("retry-after", "1") in refused.value.headers
+            assert any(name == "retry-after" for name, _ in refused.value.headers)
             await asyncio.gather(*slow, return_exceptions=True)
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_pool_process_killed_mid_job_fails_only_that_try() -> None:
+    async def scenario() -> None:
+        pool = ComputePool(trial.nth_prime, size=1, queue_depth=4, deadline_s=20.0)
+        pool.start()
+        try:
+            await _warm(pool)
+            job = asyncio.create_task(pool.run(30_000))  # ~1 s in pure Python
+            await asyncio.sleep(0.3)
+            for pid in _pool_pids():
+                os.kill(pid, signal.SIGKILL)
+            assert await job == 350_377  # retried on the replacement process
         finally:
             pool.close()
 

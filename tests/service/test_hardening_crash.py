@@ -84,7 +84,10 @@ def _wait_for(condition: Any, timeout_s: float) -> bool:
 
 
 def test_kill_9_of_a_worker_loses_only_its_in_flight_requests(launch: Any) -> None:
-    with launch("--workers", "2", "--pool-size", "1", "--queue-depth", "8") as server:
+    with launch(
+        "--workers", "2", "--pool-size", "1", "--queue-depth", "8",
+        tolerated_in_log=("leaked semaphore",),  # the killed worker's, cleaned up by its tracker
+    ) as server:  # fmt: skip
         assert _wait_for(lambda: all(server.pool_processes(w) for w in server.workers()), 10)
         victim = server.workers()[0]
         victim_tree = [victim, *victim.children(recursive=True)]
@@ -160,7 +163,7 @@ def test_kill_9_of_a_pool_process_loses_nothing(launch: Any) -> None:
         assert _wait_for(
             lambda: [p.pid for p in server.pool_processes(worker)] not in ([], victims), 10
         )
-        assert "compute pool broke (a pool process died); retrying" in server.log()
+        assert "a pool process died running p(" in server.log()
 
 
 def test_kill_9_of_an_idle_pool_process_is_noticed_at_the_next_request(launch: Any) -> None:

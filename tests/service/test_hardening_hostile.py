@@ -81,9 +81,9 @@ OUT_OF_CONTRACT = {
     "lone-surrogate-percent-encoded": b"/prime?n=%ED%A0%80",
     "overlong-utf8-of-digit": b"/prime?n=%C0%B1",
     "60000-digit-n": b"/prime/" + b"9" * 60_000,
-    "n-past-max-by-one": b"/prime?n=1000000000001",
+    "n-past-max-by-one": b"/prime?n=100000000000001",  # default max_n 10^14
     "n-past-64-bits": b"/prime?n=18446744073709551617",
-    "leading-zeros-then-too-big": b"/prime?n=" + b"0" * 1000 + b"1000000000001",
+    "leading-zeros-then-too-big": b"/prime?n=" + b"0" * 1000 + b"100000000000001",
 }
 
 

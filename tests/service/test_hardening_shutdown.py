@@ -1,12 +1,15 @@
 """Shutdown: SIGTERM under load.
 
-Requests already sent complete (correct body, nothing reset or cut), new connections are
-refused cleanly (ECONNREFUSED, not a reset), the server exits with 0 within its grace
-period, and no process of it is left behind (checked by the `launch` fixture).
+SIGTERM starts a drain (`--drain`, 1 s by default): readiness turns 503, every answer
+carries `Connection: close`, and the listener keeps accepting, so every request sent
+before the signal (the listen backlog included) is answered, with a correct body, nothing
+reset or cut. Then the listener closes: new connections are refused cleanly
+(ECONNREFUSED), the server exits with 0 within its grace period, and no process of it is
+left behind (checked by the `launch` fixture).
 
-One race is allowed, and only for requests sent within RACE_WINDOW_S of the signal: a
-connection accepted in the instant of the shutdown whose request granian has not read yet
-is closed without a byte of answer (a client may retry it; see docs/RELIABILITY.md).
+One race is left, and only for requests sent after the drain, within RACE_WINDOW_S of
+the listener closing: a connection accepted in that instant whose request granian has
+not read yet is closed without a byte of answer (a client may retry it).
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import signal
+import socket
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.service.conftest import KNOWN_PRIMES, P_10_12, Reply, fetch
+from tests.service.conftest import KNOWN_PRIMES, P_10_12, Reply, exchange, fetch
 
 if TYPE_CHECKING:
     from tests.service.conftest import Server
@@ -28,8 +32,9 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.e2e
 
 GRACE_S = 8.0
+DRAIN_S = 1.0
 HEAVY_IN_FLIGHT = 4
-RACE_WINDOW_S = 0.05  # requests sent this close to SIGTERM may meet the stopping accept loop
+RACE_WINDOW_S = 0.05  # requests sent this close to the listener closing may meet it closing
 CHEAP_CLIENTS = 8
 
 
@@ -102,19 +107,22 @@ async def _load(server: Server, sigterm_after_s: float) -> tuple[list[Outcome], 
     return relative, loop.time() - term_at[0], code
 
 
-def test_sigterm_under_load_completes_accepted_requests_and_refuses_new_ones(launch: Any) -> None:
+def test_sigterm_under_load_answers_every_request_sent_before_it_then_refuses(launch: Any) -> None:
     with launch(
-        "--workers", "2", "--pool-size", "1", "--queue-depth", "8", grace_s=GRACE_S
+        "--workers", "2", "--pool-size", "1", "--queue-depth", "8", "--answer-cache", "0",
+        "--drain", f"{DRAIN_S:g}", grace_s=GRACE_S,
     ) as server:  # fmt: skip
         outcomes, exit_s, code = asyncio.run(_load(server, sigterm_after_s=0.3))
 
-    early = [o for o in outcomes if o.sent_s < -RACE_WINDOW_S]
-    around = [o for o in outcomes if o.sent_s >= -RACE_WINDOW_S]
+    # Sent before the signal, or during the drain well before the listener closes.
+    early = [o for o in outcomes if o.sent_s < DRAIN_S - RACE_WINDOW_S]
+    around = [o for o in outcomes if o.sent_s >= DRAIN_S - RACE_WINDOW_S]
     lost = [o for o in early if not o.answered]
     unclean = [o for o in around if not (o.answered or o.refused or o.closed_unanswered)]
     figures = {
         "sent_before_sigterm": sum(o.sent_s < 0 for o in outcomes),
-        "sent_after": sum(o.sent_s >= 0 for o in outcomes),
+        "sent_during_drain": sum(0 <= o.sent_s < DRAIN_S for o in outcomes),
+        "sent_after": sum(o.sent_s >= DRAIN_S for o in outcomes),
         "lost_sent_early": len(lost),
         "answered_around": sum(o.answered for o in around),
         "refused_around": sum(o.refused for o in around),
@@ -125,17 +133,37 @@ def test_sigterm_under_load_completes_accepted_requests_and_refuses_new_ones(lau
     print("shutdown figures:", figures)
     assert code == 0
     assert exit_s < GRACE_S, figures
-    # Every request sent before the shutdown began was answered, the heavy ones included.
+    # Every request sent before the listener closed was answered, the heavy ones included.
     assert not lost, [(o.target, o.reply) for o in lost[:5]]
     assert (
         sum(o.target.endswith("1000000000000") and o.answered for o in outcomes) == HEAVY_IN_FLIGHT
     )
-    # Around and after SIGTERM: answered, refused, or closed before any byte of an answer
-    # (granian stops a connection whose request it has not read yet: a client may retry it).
+    assert figures["sent_during_drain"] >= 1, figures  # the drain kept accepting
+    # After the drain: answered, refused, or closed before any byte of an answer (granian
+    # stops a connection whose request it has not read yet: a client may retry it).
     # Never a response cut mid-way, never a 5xx.
     assert not unclean, [(round(o.sent_s, 3), o.reply) for o in unclean[:5]]
     assert figures["closed_unanswered_around"] <= CHEAP_CLIENTS, figures
     assert figures["refused_around"] >= 1  # new connections were refused, not left hanging
+
+
+def test_drain_turns_readiness_503_and_closes_kept_alive_connections(launch: Any) -> None:
+    with launch("--workers", "1", "--drain", "3", grace_s=GRACE_S) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as kept:
+            kept.sendall(b"GET /prime?n=7 HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert b"connection: close" not in kept.recv(4096).lower()
+            server.process.send_signal(signal.SIGTERM)
+            time.sleep(0.3)  # the workers poll the drain flag every 50 ms
+            assert exchange(server.port, b"GET /readyz HTTP/1.1\r\nHost: t\r\n\r\n").status == 503
+            assert exchange(server.port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n").status == 200
+            kept.sendall(b"GET /prime?n=8 HTTP/1.1\r\nHost: t\r\n\r\n")
+            answer = b""
+            while chunk := kept.recv(4096):  # the server closes after this answer
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200") and b"connection: close" in answer.lower()
+            assert answer.endswith(b'{"n":8,"prime":19}')
+        code = server.process.wait(timeout=GRACE_S + 5)
+    assert code == 0
 
 
 def test_sigterm_through_uv_run_the_readme_form(launch: Any) -> None:

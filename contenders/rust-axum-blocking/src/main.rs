@@ -1,5 +1,5 @@
 //! The article's Rust server with the article's own advice applied. As
-//! SEED-SERVERS.md describes it: Axum 0.7 on the multi-threaded Tokio runtime,
+//! docs/ARTICLE-SERVERS.md describes it: Axum 0.7 on the multi-threaded Tokio runtime,
 //! `Query<PrimeParams>` with `n: Option<u32>` (anything that is not a valid u32
 //! gets Axum's 400 rejection), u32 arithmetic; but the computation runs in
 //! `spawn_blocking`, the careful choice the article mentions but did not make.

@@ -1,4 +1,4 @@
-//! The article's Rust server, as SEED-SERVERS.md describes it: Axum 0.7 on the
+//! The article's Rust server, as docs/ARTICLE-SERVERS.md describes it: Axum 0.7 on the
 //! multi-threaded Tokio runtime, `Query<PrimeParams>` with `n: Option<u32>`
 //! (anything that is not a valid u32 gets Axum's 400 rejection), u32 arithmetic,
 //! and the computation directly inside the async handler, as the article did.

@@ -111,7 +111,8 @@ def _ready(
             reason = "verification failed: " + "; ".join(conformance.problems)
             state.fail("failed", reason)
             return reason
-        if _left_busy(state, conformance.healthy_after):
+        unanswered = any(b.status is None for b in conformance.bad_inputs)
+        if _left_busy(state, conformance.healthy_after and not unanswered):
             say(f"[{scenario.name}] {state.arm.name}: restarting (verification left it busy)")
             state.server.restart()
         say(f"[{scenario.name}] {state.arm.name}: ready{stats_line(state)}")
@@ -128,6 +129,9 @@ IDLE_AFTER_VERIFY_S = 3.0
 
 def _left_busy(state: ArmState, healthy: bool) -> bool:
     """Did verification leave work behind (the huge-n probe still computing)?
+
+    `healthy` is False also when a bad input went unanswered: a server with several
+    workers still answers n=1 while one of them is stuck on the huge n.
 
     Every arm's server stays up for the whole scenario on the same cores, so a goroutine
     or thread still computing a huge n (go-seed answers others meanwhile, so it looks

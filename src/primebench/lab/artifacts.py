@@ -9,7 +9,10 @@ dependencies. Paths in a manifest may be placeholders:
   standard library (without its site-packages);
 - `{python-env}`: the installed files of `primebench` and its runtime dependency
   closure (from importlib.metadata), *not* the whole virtualenv, which also holds
-  the dev tools (mypy, pytest, sympy...) that a deployment would not ship.
+  the dev tools (mypy, pytest, sympy...) that a deployment would not ship;
+- `{python-env:DIST,DIST[EXTRA],...}`: the same closure for other distributions (a
+  contender that is not primebench, e.g. `fastapi,uvicorn[standard]`); an extra adds
+  the requirements it gates (those installed here; other markers are not evaluated).
 
 Python trees are pruned the way the official `python:3.11-slim` image prunes its
 own (no `test`/`tests`/`idle_test` directories, no `*.pyc`/`*.pyo`, no static
@@ -31,8 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["ArtifactSize", "measure"]
-
-_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 @dataclass(frozen=True)
@@ -99,15 +100,27 @@ def _python_runtime() -> list[tuple[str, Iterable[Path]]]:
     return parts
 
 
-def _requirement_names(dist: md.Distribution) -> list[str]:
-    """Runtime requirements only: those gated on an `extra` are what a plain install skips."""
+_EXTRA = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
+_SPEC = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
+
+
+def _with_extras(spec: str) -> tuple[str, frozenset[str]] | None:
+    """`uvicorn[standard]` -> ("uvicorn", {"standard"}); version and markers are ignored."""
+    match = _SPEC.match(spec)
+    if match is None:
+        return None
+    extras = frozenset(e.strip() for e in (match.group(2) or "").split(",") if e.strip())
+    return match.group(1), extras
+
+
+def _requirement_names(dist: md.Distribution, extras: frozenset[str] = frozenset()) -> list[str]:
+    """Runtime requirements: those gated on an `extra` only when that extra was asked for."""
     names = []
     for req in dist.requires or []:
-        if "extra ==" in req.replace("extra==", "extra =="):
+        gate = _EXTRA.search(req)
+        if gate is not None and gate.group(1) not in extras:
             continue
-        match = _NAME.match(req)
-        if match:
-            names.append(match.group(1))
+        names.append(req.split(";")[0].strip())
     return names
 
 
@@ -123,21 +136,32 @@ def _dist_files(dist: md.Distribution) -> Iterator[Path]:
                         yield from _files(target, python=True)
 
 
-def _python_env(root_dist: str = "primebench") -> list[tuple[str, Iterable[Path]]]:
+def _python_env(roots: Sequence[str] = ("primebench",)) -> list[tuple[str, Iterable[Path]]]:
+    """The installed closure of `roots` (each `name` or `name[extra,...]`)."""
     seen: dict[str, md.Distribution] = {}
-    todo = [root_dist]
+    done: set[tuple[str, frozenset[str]]] = set()
+    todo = list(roots)
     while todo:
-        name = todo.pop()
-        key = re.sub(r"[-_.]+", "-", name).lower()
-        if key in seen:
+        parsed = _with_extras(todo.pop())
+        if parsed is None:
             continue
+        name, extras = parsed
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if (key, extras) in done:
+            continue
+        done.add((key, extras))
         try:
-            dist = md.distribution(name)
+            dist = seen.get(key) or md.distribution(name)
         except md.PackageNotFoundError:
             continue
         seen[key] = dist
-        todo.extend(_requirement_names(dist))
+        todo.extend(_requirement_names(dist, extras))
     return [(f"{d.metadata['Name']}=={d.version}", _dist_files(d)) for _, d in sorted(seen.items())]
+
+
+def _split_dists(text: str) -> list[str]:
+    """`fastapi,uvicorn[standard,x]`: commas inside brackets belong to the extras."""
+    return [m.group(0).strip() for m in re.finditer(r"[^,\[]+(?:\[[^\]]*\])?", text)]
 
 
 def _expand(spec: str, directory: Path) -> list[tuple[str, Iterable[Path]]] | None:
@@ -145,6 +169,8 @@ def _expand(spec: str, directory: Path) -> list[tuple[str, Iterable[Path]]] | No
         return _python_runtime()
     if spec == "{python-env}":
         return _python_env()
+    if spec.startswith("{python-env:") and spec.endswith("}"):
+        return _python_env(_split_dists(spec[len("{python-env:") : -1]))
     if spec.startswith("{which:") and spec.endswith("}"):
         found = shutil.which(spec[len("{which:") : -1])
         return None if found is None else [(os.path.realpath(found), _files(Path(found)))]

@@ -53,9 +53,7 @@ class Change:
         r = self.ratio
         if r is None:
             return False
-        apart = (
-            self.after.minimum > self.before.maximum or self.after.maximum < self.before.minimum
-        )
+        apart = self.after.minimum > self.before.maximum or self.after.maximum < self.before.minimum
         return apart and abs(r - 1.0) > 0.02
 
     def verdict(self) -> str:

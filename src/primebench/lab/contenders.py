@@ -13,15 +13,21 @@ import os
 import shutil
 import sys
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 from primebench.errors import UserError
 from primebench.lab import artifacts, procs
+from primebench.lab.manifest import (
+    MANIFEST,
+    ArtifactKind,
+    ArtifactSpec,
+    Contender,
+    Contract,
+    ManifestError,
+    parse,
+)
 
 __all__ = [
     "ArtifactKind",
@@ -31,63 +37,33 @@ __all__ = [
     "BuildOutcome",
     "Contender",
     "Contract",
+    "ManifestError",
     "Registry",
     "UnknownContender",
     "artifact_size",
     "availability",
     "build",
+    "default_cores",
     "default_root",
     "run_argv",
     "run_env",
+    "search_dirs",
     "version",
 ]
 
-MANIFEST = "contender.toml"
 BUILD_TIMEOUT_S = 1800.0
 VERSION_TIMEOUT_S = 60.0
+# Extra contender directories, searched after the built-in `contenders/` (os.pathsep-separated).
+CONTENDERS_DIR_ENV = "PRIMEBENCH_CONTENDERS_DIR"
+CONTENDERS_DIR_HELP = (
+    "a directory holding contenders of your own (DIR/<name>/contender.toml), searched after "
+    f"the built-in ones; repeatable; also ${CONTENDERS_DIR_ENV} (os.pathsep-separated)"
+)
 ArtifactSize = artifacts.ArtifactSize
-
-
-class Contract(StrEnum):
-    """Which input contract conformance checks: the article's servers only record bad input."""
-
-    SEED = "seed"
-    STRICT = "strict"
-
-
-class ArtifactKind(StrEnum):
-    BINARY = "binary"
-    RUNTIME_DEPS = "runtime+deps"
 
 
 class UnknownContender(UserError):
     """A contender name that no manifest declares; the message lists the valid names."""
-
-
-@dataclass(frozen=True)
-class ArtifactSpec:
-    kind: ArtifactKind
-    paths: tuple[str, ...]
-    label: str
-
-
-@dataclass(frozen=True)
-class Contender:
-    """One manifest, validated. `directory` is absolute; argv may hold placeholders."""
-
-    name: str
-    order: int
-    language: str
-    description: str
-    differs_from_article: str
-    contract: Contract
-    directory: Path
-    requires: tuple[str, ...]
-    build: tuple[tuple[str, ...], ...]
-    run: tuple[str, ...]
-    version: tuple[str, ...]
-    env: Mapping[str, str]
-    artifact: ArtifactSpec
 
 
 @dataclass(frozen=True)
@@ -106,66 +82,6 @@ class BuildOutcome:
     reason: str  # "" when ok
 
 
-_REQUIRED = {"name", "language", "description", "run", "version", "artifact"}
-_OPTIONAL = {"order", "differs_from_article", "contract", "requires", "build", "env"}
-
-
-def _argv(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
-        raise UserError(f"{where} must be a non-empty list of non-empty strings, got {value!r}")
-    return tuple(value)
-
-
-def _choice(value: Any, enum: type[StrEnum], where: str) -> Any:
-    try:
-        return enum(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum)
-        raise UserError(f"{where} must be one of {allowed}, got {value!r}") from None
-
-
-def _parse(path: Path) -> Contender:
-    """Read and check one manifest; every complaint names the file and the key."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"{path}: cannot read manifest: {exc}") from exc
-    missing = sorted(_REQUIRED - data.keys())
-    unknown = sorted(data.keys() - _REQUIRED - _OPTIONAL)
-    if missing or unknown:
-        raise UserError(f"{path}: missing keys {missing}, unknown keys {unknown}")
-    if data["name"] != path.parent.name:
-        raise UserError(
-            f"{path}: name {data['name']!r} must equal the directory name {path.parent.name!r}"
-        )
-    art = data["artifact"]
-    if not isinstance(art, dict) or set(art) != {"kind", "paths", "label"}:
-        raise UserError(f"{path}: [artifact] needs exactly kind, paths, label")
-    env = data.get("env", {})
-    if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
-        raise UserError(f"{path}: [env] values must be strings")
-    requires = data.get("requires", [])
-    return Contender(
-        name=data["name"],
-        order=int(data.get("order", 1000)),
-        language=str(data["language"]),
-        description=str(data["description"]),
-        differs_from_article=str(data.get("differs_from_article", "")),
-        contract=_choice(data.get("contract", "seed"), Contract, f"{path}: contract"),
-        directory=path.parent.resolve(),
-        requires=_argv(requires, f"{path}: requires") if requires else (),
-        build=tuple(_argv(step, f"{path}: build step") for step in data.get("build", [])),
-        run=_argv(data["run"], f"{path}: run"),
-        version=_argv(data["version"], f"{path}: version"),
-        env=dict(env),
-        artifact=ArtifactSpec(
-            kind=_choice(art["kind"], ArtifactKind, f"{path}: artifact.kind"),
-            paths=_argv(art["paths"], f"{path}: artifact.paths"),
-            label=str(art["label"]),
-        ),
-    )
-
-
 def default_root() -> Path:
     """The repository root holding `contenders/`: $PRIMEBENCH_ROOT, the source checkout, or the cwd."""
     candidates = [Path(p) for p in (os.environ.get("PRIMEBENCH_ROOT"),) if p]
@@ -178,18 +94,70 @@ def default_root() -> Path:
     )
 
 
+def search_dirs(
+    flag_dirs: Sequence[Path] = (), environ: Mapping[str, str] | None = None
+) -> tuple[Path, ...]:
+    """Where contenders of one's own are looked for: the flag's dirs, then the env var's."""
+    value = (os.environ if environ is None else environ).get(CONTENDERS_DIR_ENV, "")
+    return (*flag_dirs, *(Path(p) for p in value.split(os.pathsep) if p))
+
+
+def _scan(directory: Path, root: Path, *, builtin: bool) -> list[Contender]:
+    return [parse(p, root=root, builtin=builtin) for p in sorted(directory.glob(f"*/{MANIFEST}"))]
+
+
+def _extra_dir(directory: Path) -> Path:
+    """An extra contenders directory, checked: it holds contender directories, not a manifest."""
+    if not directory.is_dir():
+        raise UserError(f"contenders directory {directory} does not exist or is not a directory")
+    if (directory / MANIFEST).is_file():
+        raise UserError(
+            f"{directory / MANIFEST}: a contenders directory holds one directory per contender "
+            f"(DIR/<name>/{MANIFEST}); pass its parent, {directory.resolve().parent}"
+        )
+    return directory.resolve()
+
+
+def _refuse_clash(new: Contender, first: Contender) -> None:
+    if first.builtin:
+        raise ManifestError(
+            f"{new.manifest}: key 'name' {new.name!r} is taken by the built-in contender "
+            f"{first.manifest}; rename the directory and its name"
+        )
+    raise ManifestError(
+        f"{new.manifest}: key 'name' {new.name!r} is taken by {first.manifest}, found earlier "
+        "in the search order (--contenders-dir in order, then $"
+        f"{CONTENDERS_DIR_ENV}); rename one of them"
+    )
+
+
 @dataclass(frozen=True)
 class Registry:
-    """All manifests under `<root>/contenders`, in table order (manifest `order`, then name)."""
+    """All manifests, in table order (manifest `order`, then name).
+
+    Searched in order: `<root>/contenders` (the built-in ones), then each extra
+    directory (`--contenders-dir` values, then $PRIMEBENCH_CONTENDERS_DIR). A name
+    found twice is refused, naming both manifests.
+    """
 
     root: Path
     contenders: tuple[Contender, ...]
 
     @classmethod
-    def load(cls, root: Path | None = None) -> Registry:
+    def load(cls, root: Path | None = None, dirs: Sequence[Path] = ()) -> Registry:
         root = (root or default_root()).resolve()
-        found = [_parse(p) for p in sorted((root / "contenders").glob(f"*/{MANIFEST}"))]
-        return cls(root, tuple(sorted(found, key=lambda c: (c.order, c.name))))
+        builtin_dir = (root / "contenders").resolve()
+        found = {c.name: c for c in _scan(builtin_dir, root, builtin=True)}
+        seen = {builtin_dir}
+        for directory in map(_extra_dir, dirs):
+            if directory in seen:
+                continue
+            seen.add(directory)
+            for c in _scan(directory, root, builtin=False):
+                if c.name in found:
+                    _refuse_clash(c, found[c.name])
+                found[c.name] = c
+        return cls(root, tuple(sorted(found.values(), key=lambda c: (c.order, c.name))))
 
     def names(self) -> list[str]:
         return [c.name for c in self.contenders]
@@ -206,12 +174,18 @@ class Registry:
         return [self.get(n) for n in names] if names else list(self.contenders)
 
 
-def _expand(arg: str, c: Contender, host: str, port: int) -> str:
+def default_cores() -> int:
+    """The CPUs this process may run on: what a server started from here would get."""
+    return len(os.sched_getaffinity(0))
+
+
+def _expand(arg: str, c: Contender, host: str, port: int, cores: int) -> str:
     for key, value in (
         ("{port}", str(port)),
         ("{host}", host),
+        ("{cores}", str(cores)),
         ("{python}", sys.executable),
-        ("{root}", str(c.directory.parent.parent)),
+        ("{root}", str(c.root)),
     ):
         arg = arg.replace(key, value)
     return arg
@@ -224,25 +198,45 @@ def _absolute_program(argv: list[str], c: Contender) -> list[str]:
     return argv
 
 
-def run_argv(c: Contender, host: str, port: int) -> list[str]:
-    return _absolute_program([_expand(a, c, host, port) for a in c.run], c)
+def _tool_argv(step: Sequence[str], c: Contender) -> list[str]:
+    """A build or version argv: no server yet, so no port; cores are this process's."""
+    return _absolute_program([_expand(a, c, "127.0.0.1", 0, default_cores()) for a in step], c)
 
 
-def run_env(c: Contender, host: str, port: int) -> dict[str, str]:
-    """The lab's environment plus the manifest's `[env]`, with HOST and PORT always set."""
+def run_argv(c: Contender, host: str, port: int, *, cores: int | None = None) -> list[str]:
+    """The server's argv, placeholders expanded; `cores` defaults to this process's CPUs."""
+    cores = default_cores() if cores is None else cores
+    return _absolute_program([_expand(a, c, host, port, cores) for a in c.run], c)
+
+
+def run_env(c: Contender, host: str, port: int, *, cores: int | None = None) -> dict[str, str]:
+    """The lab's environment plus the manifest's `[env]`, with HOST, PORT and CORES always set."""
     env = dict(os.environ)
     env.update(c.env)
     env["HOST"] = host
     env["PORT"] = str(port)
+    env["CORES"] = str(default_cores() if cores is None else cores)
     return env
 
 
+def _present(requirement: str, c: Contender) -> bool:
+    """An executable on PATH, or (`./x`, `dir/x`) an executable file under the contender dir."""
+    if "/" not in requirement:
+        return shutil.which(requirement) is not None
+    path = c.directory / requirement
+    return path.is_file() and os.access(path, os.X_OK)
+
+
 def availability(c: Contender) -> Availability:
-    """Available when every required executable is on PATH (builds are checked by `build`)."""
-    missing = [exe for exe in c.requires if shutil.which(exe) is None]
-    if missing:
-        return Availability(False, f"{', '.join(missing)} not found on PATH")
-    return Availability(True, "")
+    """Available when every required executable is there (builds are checked by `build`)."""
+    on_path = [r for r in c.requires if "/" not in r and not _present(r, c)]
+    local = [r for r in c.requires if "/" in r and not _present(r, c)]
+    reasons = []
+    if on_path:
+        reasons.append(f"{', '.join(on_path)} not found on PATH")
+    if local:
+        reasons.append(f"{', '.join(local)} not found in {c.directory}")
+    return Availability(not reasons, "; ".join(reasons))
 
 
 def build(c: Contender, log: Path | None = None) -> BuildOutcome:
@@ -253,7 +247,7 @@ def build(c: Contender, log: Path | None = None) -> BuildOutcome:
     """
     started = time.monotonic()
     for step in c.build:
-        argv = [_expand(a, c, "127.0.0.1", 0) for a in step]
+        argv = _tool_argv(step, c)
         try:
             run = procs.run_tool(argv, cpus=None, timeout_s=BUILD_TIMEOUT_S, cwd=c.directory)
         except OSError as exc:
@@ -279,7 +273,7 @@ def build(c: Contender, log: Path | None = None) -> BuildOutcome:
 
 def version(c: Contender) -> str:
     """What the version argv prints (first non-empty line); `unknown: <reason>` on failure."""
-    argv = [_expand(a, c, "127.0.0.1", 0) for a in c.version]
+    argv = _tool_argv(c.version, c)
     try:
         run = procs.run_tool(argv, cpus=None, timeout_s=VERSION_TIMEOUT_S, cwd=c.directory)
     except OSError as exc:

@@ -42,7 +42,7 @@ class HttpAnswer:
 
     @property
     def content_type(self) -> str:
-        """The media type without parameters (`application/json; charset=utf-8` -> `application/json`)."""
+        """The media type without parameters (`text/plain; charset=utf-8` -> `text/plain`)."""
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     def json(self) -> Any:

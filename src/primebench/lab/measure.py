@@ -343,8 +343,18 @@ def summarize_point(
     generator_cpus = tuple(sorted(pinning.generator)) if pinning else ()
     if skipped:
         return PointRecord(
-            point.key, point.label, dict(point.params), "skipped", skipped, tuple(runs), {},
-            False, warmup, server_cpus, generator_cpus, parallelism,
+            point.key,
+            point.label,
+            dict(point.params),
+            "skipped",
+            skipped,
+            tuple(runs),
+            {},
+            False,
+            warmup,
+            server_cpus,
+            generator_cpus,
+            parallelism,
         )
     kept = [r for r in runs if r.kind == "measured"]
     ok = [r for r in kept if r.status == "ok"]

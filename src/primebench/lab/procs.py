@@ -38,6 +38,8 @@ from primebench.lab.resources import (
 
 __all__ = [
     "Pinning",
+    "Reaped",
+    "Reaper",
     "ResourceMeter",
     "ResourceUsage",
     "RunningServer",
@@ -48,6 +50,7 @@ __all__ = [
     "interrupt_on_sigterm",
     "run_tool",
     "server",
+    "terminate_group",
 ]
 
 STOP_GRACE_S = 5.0
@@ -134,7 +137,7 @@ def _tail(path: Path) -> str:
 
 
 def _running(proc: psutil.Process) -> bool:
-    """Alive and not a zombie: an orphan's zombie waits for init to reap it, which can take seconds."""
+    """Alive and not a zombie (an orphan's zombie waits for init to reap it, maybe for seconds)."""
     try:
         return bool(proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE)
     except psutil.Error:
@@ -153,10 +156,10 @@ def _group_members(pgid: int) -> list[psutil.Process]:
     return members
 
 
-def _ours(popen: subprocess.Popen[bytes]) -> list[psutil.Process]:
-    """The server's descendants plus its group's members, each once."""
-    found = {p.pid: p for p in process_tree(popen.pid)}
-    for proc in _group_members(popen.pid):
+def _ours(pgid: int) -> list[psutil.Process]:
+    """The leader's descendants plus its group's members, each once."""
+    found = {p.pid: p for p in process_tree(pgid)}
+    for proc in _group_members(pgid):
         found.setdefault(proc.pid, proc)
     return list(found.values())
 
@@ -179,27 +182,68 @@ def _signal_all(pgid: int, procs: Sequence[psutil.Process], sig: signal.Signals)
             proc.send_signal(sig)
 
 
-def _take_down(popen: subprocess.Popen[bytes], grace_s: float = STOP_GRACE_S) -> None:
-    """SIGTERM the group and every descendant, wait, then SIGKILL whatever is left.
+def terminate_group(
+    pgid: int, wait_leader: Callable[[float | None], bool], grace_s: float = STOP_GRACE_S
+) -> None:
+    """SIGTERM the group and every descendant, wait up to `grace_s`, SIGKILL what is left.
 
-    Safe to call on a process that already exited: its group may still hold
-    children (a server whose master crashed leaves its workers behind).
+    `pgid` is the leader's pid (children start with `start_new_session=True`).
+    `wait_leader(timeout)` waits for the leader to be reaped (None: without limit) and
+    says whether it was: `Popen.wait` for a server, the wait4 reaper for a tool; the one
+    that started the leader must reap it. Safe on a leader that already exited: its group
+    may still hold children (a server whose master crashed leaves its workers behind).
     """
-    pgid = popen.pid  # start_new_session=True: the leader's pid is the group id
-    procs = _ours(popen)
+    procs = _ours(pgid)
     _signal_all(pgid, procs, signal.SIGTERM)
     deadline = time.monotonic() + grace_s
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        popen.wait(timeout=grace_s)
-    others = [p for p in procs if p.pid != popen.pid]
+    leader_gone = wait_leader(grace_s)
+    others = [p for p in procs if p.pid != pgid]
     survivors = _wait_gone(others, max(0.0, deadline - time.monotonic()))
-    if popen.poll() is None or survivors:
-        late = [p for p in _ours(popen) if p.pid != popen.pid]
+    if not leader_gone or survivors:
+        late = [p for p in _ours(pgid) if p.pid != pgid]
         _signal_all(pgid, survivors + late, signal.SIGKILL)
-        popen.wait()
+        wait_leader(None)
         _wait_gone(survivors + late, grace_s)
+    _kill_stragglers(pgid)
+
+
+def _kill_stragglers(pgid: int) -> None:
+    """SIGKILL anything born in the group after the last look (or left by a finished tool)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signal.SIGKILL)  # anything born in the group after the last look
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _popen_waiter(popen: subprocess.Popen[bytes]) -> Callable[[float | None], bool]:
+    """`terminate_group`'s leader waiter for a process started with Popen."""
+
+    def wait(timeout_s: float | None) -> bool:
+        try:
+            popen.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    return wait
+
+
+def _spawn(
+    argv: Sequence[str],
+    cpus: frozenset[int] | None,
+    cwd: Path | None,
+    env: Mapping[str, str] | None,
+    stdout: IO[bytes],
+    stderr: IO[bytes] | int,
+) -> subprocess.Popen[bytes]:
+    """Start argv (pinned, no shell, stdin closed) as the leader of a new session and group."""
+    return subprocess.Popen(
+        _pinned(argv, cpus),
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=stdout,
+        stderr=stderr,
+        start_new_session=True,
+    )
 
 
 class RunningServer:
@@ -296,21 +340,85 @@ def server(
         log.parent.mkdir(parents=True, exist_ok=True)
         out: IO[bytes] = stack.enter_context(log.open("wb"))
         started = time.monotonic()
-        popen = subprocess.Popen(
-            _pinned(argv, cpus),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        popen = _spawn(argv, cpus, cwd, env, out, subprocess.STDOUT)
         try:
             running = RunningServer(popen, host, port, log)
             _await_ready(running, popen, ready_path, ready_check, deadline_s, started)
             yield running
         finally:
-            _take_down(popen)
+            terminate_group(popen.pid, _popen_waiter(popen))
+
+
+@dataclass(frozen=True)
+class Reaped:
+    """How a tool ended, from wait4(): its exit code and its rusage CPU time."""
+
+    returncode: int
+    """As `Popen.returncode`: the exit status, or -N when killed by signal N."""
+    cpu_s: float
+    """User + system time of the tool and the descendants it waited for."""
+
+
+class Reaper:
+    """Waits for a child in a thread with wait4(), the one call that also gives its rusage.
+
+    A thread (not polling) so `wait(timeout)` returns the moment the child exits. The
+    creator must not reap the child any other way (no `Popen.wait`).
+    """
+
+    def __init__(self, pid: int) -> None:
+        self._pid = pid
+        self._reaped: Reaped | None = None
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._reap, name=f"reap-{pid}", daemon=True)
+        self._thread.start()
+
+    def _reap(self) -> None:
+        try:
+            _, status, usage = os.wait4(self._pid, 0)
+        except OSError as exc:  # recorded, raised by `reaped` in the caller's thread
+            self._error = exc
+            return
+        cpu_s = usage.ru_utime + usage.ru_stime
+        self._reaped = Reaped(os.waitstatus_to_exitcode(status), cpu_s)
+
+    def wait(self, timeout_s: float | None) -> bool:
+        """Wait up to `timeout_s` (None: without limit); True once the child is reaped."""
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
+
+    @property
+    def reaped(self) -> Reaped:
+        """The result; only after `wait` returned True."""
+        if self._thread.is_alive():
+            raise RuntimeError(f"process {self._pid} has not been reaped yet")
+        if self._reaped is None:
+            raise RuntimeError(f"wait4({self._pid}) failed") from self._error
+        return self._reaped
+
+
+def _read_spool(spool: IO[bytes]) -> str:
+    spool.seek(0)
+    return spool.read().decode("utf-8", "replace")
+
+
+def _wait_or_stop(popen: subprocess.Popen[bytes], timeout_s: float) -> tuple[Reaped, bool]:
+    """Reap the tool, taking its group down after `timeout_s` (or on any exception).
+
+    Returns how it ended and whether it timed out. The group is killed even after a
+    clean exit: a tool's stragglers must not outlive it.
+    """
+    reaper = Reaper(popen.pid)
+    try:
+        timed_out = not reaper.wait(timeout_s)
+    finally:
+        if reaper.wait(0):
+            _kill_stragglers(popen.pid)
+        else:
+            terminate_group(popen.pid, reaper.wait)
+    reaped = reaper.reaped
+    popen.returncode = reaped.returncode  # reaped by wait4: tell Popen
+    return reaped, timed_out
 
 
 def run_tool(
@@ -329,56 +437,14 @@ def run_tool(
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
-        popen = subprocess.Popen(
-            _pinned(argv, cpus),
-            cwd=cwd,
-            env=None if env is None else dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            start_new_session=True,
-        )
-        waited: dict[str, object] = {}
-
-        def reap() -> None:
-            _, status, usage = os.wait4(popen.pid, 0)
-            waited["status"] = status
-            waited["cpu"] = usage.ru_utime + usage.ru_stime
-
-        reaper = threading.Thread(target=reap, name=f"reap-{popen.pid}", daemon=True)
-        reaper.start()
-        timed_out = False
-        try:
-            reaper.join(timeout_s)
-            timed_out = reaper.is_alive()
-        finally:
-            if reaper.is_alive():
-                pgid = popen.pid
-                procs = _ours(popen)
-                _signal_all(pgid, procs, signal.SIGTERM)
-                deadline = time.monotonic() + STOP_GRACE_S
-                reaper.join(STOP_GRACE_S)
-                others = [p for p in procs if p.pid != popen.pid]
-                survivors = _wait_gone(others, max(0.0, deadline - time.monotonic()))
-                if reaper.is_alive() or survivors:
-                    _signal_all(pgid, procs, signal.SIGKILL)
-                    reaper.join()
-                    _wait_gone(survivors, STOP_GRACE_S)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(popen.pid, signal.SIGKILL)  # stragglers the tool left in its group
-        status = waited["status"]
-        assert isinstance(status, int)
-        popen.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, tell Popen
-        cpu = waited["cpu"]
-        assert isinstance(cpu, float)
-        out.seek(0)
-        err.seek(0)
+        popen = _spawn(argv, cpus, cwd, env, out, err)
+        reaped, timed_out = _wait_or_stop(popen, timeout_s)
         return ToolRun(
             argv=tuple(argv),
-            returncode=popen.returncode,
-            stdout=out.read().decode("utf-8", "replace"),
-            stderr=err.read().decode("utf-8", "replace"),
+            returncode=reaped.returncode,
+            stdout=_read_spool(out),
+            stderr=_read_spool(err),
             wall_s=time.monotonic() - started,
-            cpu_s=cpu,
+            cpu_s=reaped.cpu_s,
             timed_out=timed_out,
         )

@@ -36,6 +36,7 @@ AA_MARK = "#aa"  # protocol.AA_SUFFIX: the A/A twin is the same program
 NON_2XX_MARK = "‡"
 ALGORITHM_MARK = "§"
 
+
 def figure(point: PointRecord, metric: str, render: fmt.Render, spread: bool = False) -> str:
     """The median; with `spread`, the range of the trials beside it (never a MAD of three)."""
     summary = point.summary.get(metric)

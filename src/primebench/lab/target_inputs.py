@@ -29,9 +29,7 @@ THROUGHPUT = {
 }
 
 
-def _paired(
-    doc: Document, scenario: str, contender: str, baseline: str, metric: str
-) -> Choice:
+def _paired(doc: Document, scenario: str, contender: str, baseline: str, metric: str) -> Choice:
     """The comparison the bench recorded, else the same one computed from the rounds' trials.
 
     The bench compares every arm with one baseline per point; a target may name another

@@ -31,7 +31,10 @@ TRIAL_JIT_CHEAP_MAX_N = 1_000  # numba u32: ~0.02 ms at n=1000, 18 ms at n=20000
 
 @dataclass(frozen=True)
 class Engine:
-    """A prepared engine: `inline` answers on the caller's thread, `offloaded` is picklable by reference."""
+    """A prepared engine: `inline` answers on the caller's thread.
+
+    `offloaded` is picklable by reference (it runs in the pool's processes).
+    """
 
     name: EngineName
     max_n: int

@@ -12,7 +12,7 @@ __all__ = ["is_prime", "nth_prime"]
 
 
 def is_prime(num: int) -> bool:
-    """The article's test: divide by every i in 2..=floor(sqrt(num)) (sqrt through floating point)."""
+    """The article's test: divide by every i in 2..=floor(sqrt(num)), sqrt in floating point."""
     limit = int(math.sqrt(num))
     for i in range(2, limit + 1):
         if num % i == 0:

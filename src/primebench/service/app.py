@@ -16,14 +16,16 @@ from pathlib import Path
 from time import perf_counter
 from typing import Protocol
 
-from primebench.primes import Engine
+from primebench.primes import Engine, EngineName
 from primebench.service import metrics as metrics_module
 from primebench.service import openapi
-from primebench.service.compute import ComputePool
+from primebench.service.answers import AnswerCache
+from primebench.service.compute import CALIBRATION_N, ComputePool
 from primebench.service.metrics import Metrics
 from primebench.service.params import InvalidN, n_from_path, n_from_query
 from primebench.service.problems import Problem, render
 from primebench.service.settings import Offload, Settings
+from primebench.service.sizing import Sizing
 
 __all__ = ["PrimeApp"]
 
@@ -33,16 +35,26 @@ Headers = list[tuple[str, str]]
 Answer = tuple[int, Headers, bytes]  # status, headers, body
 
 _JSON = [("content-type", "application/json")]
+_CLOSE = ("connection", "close")
+_DRAIN_POLL_S = 0.05
 _ALLOW = (("allow", "GET, HEAD"),)
 _STATUS_OK = b'{"status":"ok"}'
 _METHODS = frozenset(("GET", "HEAD"))
 
 
+class RequestHeaders(Protocol):
+    def get_all(self, key: str) -> list[str]: ...
+
+
 class Scope(Protocol):
     proto: str
+    http_version: str
     method: str
     path: str
     query_string: str
+
+    @property
+    def headers(self) -> RequestHeaders: ...
 
 
 class HTTPProtocol(Protocol):
@@ -52,9 +64,12 @@ class HTTPProtocol(Protocol):
 class PrimeApp:
     """One per worker process. The engine is prepared before the worker starts (shared by fork)."""
 
-    def __init__(self, settings: Settings, engine: Engine) -> None:
+    def __init__(self, settings: Settings, engine: Engine, sizing: Sizing) -> None:
         self.settings = settings
         self.engine = engine
+        self.sizing = sizing
+        self.cache = AnswerCache(settings.answer_cache) if settings.answer_cache else None
+        self.draining = False
         self.max_n = min(settings.max_n, engine.max_n)
         self.metrics: Metrics | None = None
         self.pool: ComputePool | None = None
@@ -70,22 +85,47 @@ class PrimeApp:
     # RSGI lifecycle: called by granian in the worker process, on its event loop.
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
         directory = os.environ.get(metrics_module.DIR_ENV)
-        self.metrics = Metrics(Path(directory) if directory else None)
+        sizing = self.sizing
+        self.metrics = Metrics(
+            Path(directory) if directory else None,
+            {
+                "workers": sizing.workers,
+                "pool_processes": sizing.pool_processes,
+                "compute_threads": sizing.compute_threads,
+                "cpu_limit": sizing.cpu_limit,
+            },
+        )
         if self._inline_max_n < self.max_n:
             self.pool = ComputePool(
                 self.engine.offloaded,
-                size=self.settings.effective_pool_size(),
+                size=sizing.pool_processes,
                 queue_depth=self.settings.queue_depth,
                 deadline_s=self.settings.deadline,
+                threads=sizing.compute_threads,
+                calibration_n=CALIBRATION_N if self.engine.name is EngineName.FAST else None,
                 on_change=self.metrics.heavy,
             )
             self.pool.start()
         self.metrics.start_publishing(loop)
+        if directory:
+            self._watch_for_drain(loop, Path(directory) / metrics_module.DRAIN_FILE)
         # Everything allocated so far lives as long as the worker: keep the cyclic GC from
         # re-scanning it, and let young collections run less often (requests make no cycles).
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
         self.ready = True
+
+    def _watch_for_drain(self, loop: asyncio.AbstractEventLoop, flag: Path) -> None:
+        """Poll for the main process's drain flag (set at SIGTERM; see server.py)."""
+
+        def check() -> None:
+            if flag.exists():
+                self.draining = True
+                self.ready = False
+            else:
+                loop.call_later(_DRAIN_POLL_S, check)
+
+        loop.call_later(_DRAIN_POLL_S, check)
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.ready = False
@@ -101,6 +141,8 @@ class PrimeApp:
         path = scope.path
         route = path
         try:
+            if scope.http_version == "1.1":
+                _check_host(scope.headers.get_all("host"))
             if path == "/prime":
                 n = _parse(scope.method, n_from_query, scope.query_string, self.max_n)
             elif path.startswith("/prime/") and "/" not in path[7:]:
@@ -122,6 +164,8 @@ class PrimeApp:
             log.exception("unexpected error answering %s", path[:200])
             route = _route_of(path)
             status, headers, body = render(Problem("internal-error", "unexpected error; it was logged"), path)
+        if self.draining:
+            headers = [*headers, _CLOSE]  # clients reconnect, to another instance behind a balancer
         proto.response_bytes(status, headers, body)
         if self.metrics is not None:
             self.metrics.observe(route, status, perf_counter() - started)
@@ -133,10 +177,19 @@ class PrimeApp:
         return b'{"n":%d,"prime":%d}' % (n, prime)
 
     async def _pooled(self, n: int) -> bytes:
-        assert self.pool is not None
+        assert self.pool is not None and self.metrics is not None
+        cache = self.cache
+        if cache is not None:
+            remembered = cache.get(n)
+            if remembered is not None:
+                self.metrics.cache_hits += 1
+                self.metrics.answered_by("cache")
+                return b'{"n":%d,"prime":%d}' % (n, remembered)
+            self.metrics.cache_misses += 1
         prime = await self.pool.run(n)
-        if self.metrics is not None:
-            self.metrics.answered_by("pool")
+        if cache is not None:
+            cache.put(n, prime)
+        self.metrics.answered_by("pool")
         return b'{"n":%d,"prime":%d}' % (n, prime)
 
     def _operational(self, method: str, path: str) -> Answer:
@@ -164,6 +217,12 @@ def _parse(method: str, parser: Callable[[str, int], int], text: str, max_n: int
         return parser(text, max_n)
     except InvalidN as exc:
         raise Problem("invalid-n", str(exc)) from None
+
+
+def _check_host(hosts: list[str]) -> None:
+    """RFC 9112 section 3.2: an HTTP/1.1 request carries exactly one Host header, else 400."""
+    if len(hosts) != 1:
+        raise Problem("bad-host", f"an HTTP/1.1 request needs exactly one Host header; it had {len(hosts)}")
 
 
 def _check_method(method: str) -> None:

@@ -1,69 +1,112 @@
 """The bounded process pool for heavy computations: the cure for the article's convoy effect.
 
 Heavy answers (more than about a millisecond) run here, never on the event loop, so one
-expensive request cannot stall cheap ones. Admission is bounded (pool size + queue
-depth); past that a request is refused at once (503 + Retry-After) instead of waiting
-unboundedly. Pool processes run at a lower CPU priority (nice) so that, on a machine
-where they share cores with the event loop, the loop still preempts them.
+expensive request cannot stall cheap ones. Pool processes run at a lower CPU priority
+(nice) so that, on a machine where they share cores with the event loop, the loop still
+preempts them.
 
-A pool process that dies (OOM killer, kill -9) breaks a ProcessPoolExecutor; the jobs
-it failed are retried once on a fresh pool, so a crash loses nothing that can be redone.
-A job past its deadline gets a 503 problem; if it is still running its pool is recycled,
-so a runaway computation cannot hold a slot forever.
+Admission knows the deadline: each admitted job carries an estimate of its cost (a
+per-worker model of primecount's time, refined by every job it sees), and a request whose
+estimated wait for a pool process plus its own cost exceeds the deadline is refused at
+once, with a Retry-After from that wait, instead of waiting out the deadline and then
+being refused. Past `size + queue_depth` jobs everything is refused too.
+
+The pool is pebble's ProcessPool: a per-task timeout stops only the process that ran
+over, and a pool process that dies (OOM killer, kill -9) fails only its own job, which
+is retried once. (concurrent.futures' pool, used before, can only be replaced whole,
+which broke every other job in it: 500s under floods.) Jobs wait for a free process
+here, on the event loop, so each is handed to pebble with exactly its remaining time.
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import collections
 import logging
 import math
 import multiprocessing
 import os
-import select
 import threading
 import time
-import weakref
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
 
+from pebble import ProcessExpired, ProcessFuture, ProcessPool
+
+from primebench.primes import beyond
+from primebench.service.lifeline import die_with_parent
 from primebench.service.problems import Problem
 
-__all__ = ["ComputePool"]
+__all__ = ["CALIBRATION_N", "ComputePool", "CostModel"]
 
 log = logging.getLogger("primebench.compute")
 
 Job = Callable[[int], int]
+# Admit a job only if its expected wait and cost fit in this share of the deadline: the
+# estimate is a mean, and a job that finishes past the deadline has wasted its process.
+ADMISSION_SHARE = 0.7
+# For primecount: timed in each pool process as it starts, so the cost model begins from
+# this machine's speed (p(10^11): ~0.04 s on one quiet core) rather than from a constant.
+CALIBRATION_N = 10**11
 
 
-def _lower_priority(niceness: int, warm: Job | None, owner_pid: int | None = None) -> None:
+def _prepare_process(niceness: int, threads: int, warm: Job | None) -> None:
+    """Runs once in each pool process before its first job."""
+    die_with_parent()  # the forkserver exits when its worker dies, and takes us along
     os.nice(niceness)
-    if owner_pid is not None:
-        _exit_with(owner_pid)
+    beyond.set_threads(threads)
     if warm is not None:
         warm(1)  # pay imports / JIT loading before the first real job
 
 
-def _exit_with(owner_pid: int) -> None:
-    """End this pool process when the worker that owns it dies (kill -9, OOM killer).
+class _PoolError(Exception):
+    """pebble refused a job: its pool is broken (or stopped)."""
 
-    A pool process is a child of the forkserver, not of the worker, and holds both ends of
-    its own job queue, so nothing else would ever tell it that its worker is gone: it and
-    the forkserver would live on as orphans. A daemon thread waits on a pidfd of the worker
-    (no polling). While a job holds the GIL (primecount does) the exit waits for that job.
-    """
+
+def _stop(pool: ProcessPool) -> None:
+    pool.stop()  # type: ignore[no-untyped-call]
     try:
-        pidfd = os.pidfd_open(owner_pid)
-    except ProcessLookupError:
-        os._exit(1)
-    except OSError:
-        return  # no pidfd (kernel < 5.3): the orphan risk stays, as before
+        pool.join(5.0)
+    except (TimeoutError, RuntimeError):
+        log.warning("a broken compute pool did not stop within 5 s")
 
-    def wait_then_exit() -> None:
-        select.select([pidfd], [], [])
-        os._exit(1)
 
-    threading.Thread(target=wait_then_exit, name="exit-with-worker", daemon=True).start()
+def _timed(job: Job, n: int) -> tuple[int, float]:
+    """The answer and the seconds it took in the pool process (queueing excluded)."""
+    started = time.perf_counter()
+    return job(n), time.perf_counter() - started
+
+
+class CostModel:
+    """Seconds one job is expected to take: `scale * n ** EXPONENT`, scale learned per job.
+
+    primecount's nth_prime grows close to n^0.6 (measured on one thread: 0.15 s at 10^12,
+    0.54 s at 10^13, 2.0 s at 10^14, 8.6 s at 10^15); the scale absorbs the machine, the
+    threads and a busy neighbour, as an exponentially weighted mean of what jobs took.
+    """
+
+    EXPONENT = 0.6
+    WEIGHT = 0.3  # of the newest observation
+    # Until jobs have been seen: 0.3 s at 10^12, twice the one-thread figure, as measured
+    # with the neighbour core busy (a burst arrives before any of its jobs has finished).
+    INITIAL_SCALE = 0.3 / 10 ** (12 * 0.6)
+
+    def __init__(self, initial_scale: float = INITIAL_SCALE) -> None:
+        self.scale = initial_scale
+
+    def estimate(self, n: int) -> float:
+        return float(self.scale * float(n) ** self.EXPONENT)
+
+    def calibrate(self, n: int, seconds: float) -> None:
+        """A start-up measurement: trusted at once, but never lowers the estimate."""
+        self.scale = max(self.scale, float(seconds / float(n) ** self.EXPONENT))
+
+    def observe(self, n: int, seconds: float) -> None:
+        observed = float(seconds / float(n) ** self.EXPONENT)
+        self.scale += self.WEIGHT * (observed - self.scale)
 
 
 class ComputePool:
@@ -76,6 +119,8 @@ class ComputePool:
         size: int,
         queue_depth: int,
         deadline_s: float,
+        threads: int = 1,
+        calibration_n: int | None = None,
         niceness: int = 10,
         on_change: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -83,119 +128,229 @@ class ComputePool:
         self._size = size
         self._capacity = size + queue_depth
         self._deadline_s = deadline_s
+        self._threads = threads
+        self._calibration_n = calibration_n
         self._niceness = niceness
         self._on_change = on_change
+        self.cost = CostModel()
         self._admitted = 0
-        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
-        # Pools whose processes have started. Only these are killed at a deadline: a job that
-        # timed out while its pool was still starting was waiting, not running away, and
-        # killing that pool would restart the wait for the next job, forever when the
-        # deadline is shorter than a pool's start-up.
-        self._warmed: weakref.WeakSet[concurrent.futures.ProcessPoolExecutor] = weakref.WeakSet()
+        self._running: list[int] = []  # n of the jobs holding a pool process
+        self._queue: collections.deque[_Queued] = collections.deque()
+        self._waiting: set[asyncio.Future[ProcessFuture[tuple[int, float]]]] = set()
+        self._calibrations: list[float] = []  # appended by the warm-up thread, read on the loop
+        self._pool: ProcessPool | None = None
 
     def start(self) -> None:
-        """Create the pool; its processes start on a background thread, so no request waits for them."""
-        self._executor = self._new_executor()
+        """Create the pool; its processes start on a background thread, so no request waits."""
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["primebench.primes", "primebench.service.compute"])
+        self._pool = ProcessPool(
+            max_workers=self._size,
+            initializer=_prepare_process,
+            initargs=(self._niceness, self._threads, self._job),
+            context=context,
+        )
+        threading.Thread(
+            target=self._warm, args=(self._pool,), name="pool-warm-up", daemon=True
+        ).start()
 
-    def _warm(self, executor: concurrent.futures.ProcessPoolExecutor) -> None:
-        try:
-            futures = [executor.submit(int, 0) for _ in range(self._size)]
-            concurrent.futures.wait(futures)
-        except RuntimeError:
-            return  # shut down before it warmed up
-        self._warmed.add(executor)
+    def _replace_broken(self, broken: ProcessPool) -> None:
+        """A fresh pool for one that pebble declared broken, once however many jobs noticed.
+
+        pebble gives up on its whole pool when a process dies with no job running (it may
+        have died holding the lock of the pool's shared pipe): an idle pool process killed
+        by the OOM killer, for example. The broken pool is stopped on a thread.
+        """
+        if self._pool is not broken:
+            return
+        self.start()
+        threading.Thread(target=_stop, args=(broken,), name="pool-stop", daemon=True).start()
+
+    def _warm(self, pool: ProcessPool) -> None:
+        """Start the processes, and time one job in each (calibrating the cost model)."""
+        if self._calibration_n is None:
+            futures = [pool.schedule(int, (0,)) for _ in range(self._size)]
+        else:
+            timed: Callable[..., Any] = _timed
+            futures = [
+                pool.schedule(timed, (self._job, self._calibration_n)) for _ in range(self._size)
+            ]
+        for future in futures:
+            try:
+                result = future.result()
+            except Exception:  # noqa: BLE001 - stopped before it started: nothing to learn
+                return
+            if isinstance(result, tuple):
+                self._calibrations.append(result[1])
 
     def close(self, timeout_s: float = 2.0) -> None:
-        """Stop the pool processes before returning; any still alive after `timeout_s` are killed.
-
-        Waiting matters: granian's worker is a multiprocessing child, and when it returns,
-        multiprocessing's exit hook stops the job queue's feeder thread and then joins every
-        child process. Had the pool not been stopped by then, its processes would never get
-        their stop sentinel: the worker would hang until granian killed it at the end of the
-        grace period, leaving the pool and its forkserver behind as orphans.
-        """
-        executor, self._executor = self._executor, None
-        if executor is None:
+        """Stop the pool processes (running jobs are abandoned) and wait for them."""
+        pool, self._pool = self._pool, None
+        if pool is None:
             return
-        processes = _processes_of(executor)
-        executor.shutdown(wait=False, cancel_futures=True)
-        ends = time.monotonic() + timeout_s
-        for process in processes:
-            process.join(max(0.0, ends - time.monotonic()))
-            if process.is_alive():
-                process.kill()
-                process.join(1.0)
+        pool.stop()  # type: ignore[no-untyped-call]
+        try:
+            pool.join(timeout_s)
+        except (TimeoutError, RuntimeError):
+            log.warning("compute pool did not stop within %.1f s", timeout_s)
 
     @property
     def admitted(self) -> int:
         return self._admitted
 
+    def expected_wait(self) -> float:
+        """Seconds until a pool process is free for a job admitted now (0 if one is free),
+        from the current cost model: running jobs counted whole, queued ones in full."""
+        if len(self._running) < self._size:
+            return 0.0
+        estimate = self.cost.estimate
+        ahead = sum(map(estimate, self._running)) + sum(estimate(q.n) for q in self._queue)
+        return ahead / self._size
+
     async def run(self, n: int) -> int:
-        if self._admitted >= self._capacity:
-            raise Problem(
-                "overloaded",
-                f"all {self._size} pool processes are busy and {self._capacity - self._size} computations "
-                "are queued; retry later",
-                (("retry-after", "1"),),
-            )
+        while self._calibrations and self._calibration_n is not None:
+            self.cost.calibrate(self._calibration_n, self._calibrations.pop())
+        self._refuse_if_full(n, self.cost.estimate(n))
         self._admit(+1)
         try:
             return await self._run_admitted(n)
         finally:
             self._admit(-1)
 
+    def _refuse_if_full(self, n: int, cost: float) -> None:
+        if self._admitted >= self._capacity:
+            raise Problem(
+                "overloaded",
+                f"all {self._size} pool processes are busy and {self._capacity - self._size} "
+                "computations are queued; retry later",
+                (("retry-after", str(max(1, math.ceil(self.expected_wait())))),),
+            )
+        wait = self.expected_wait()
+        if wait + cost > self._deadline_s * ADMISSION_SHARE:
+            raise self._no_room(n, cost, wait)
+
+    def _no_room(self, n: int, cost: float, wait: float) -> Problem:
+        return Problem(
+            "overloaded",
+            f"p({n}) would take about {cost:.2g} s after a wait of about {wait:.2g} s for a "
+            f"pool process: too close to the deadline of {self._deadline_s:g} s; retry later",
+            (("retry-after", str(max(1, math.ceil(wait)))),),
+        )
+
     async def _run_admitted(self, n: int) -> int:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._deadline_s
-        for attempt in (1, 2):
-            executor = self._current_executor()
+        if len(self._running) >= self._size:
+            turn: asyncio.Future[bool] = loop.create_future()
+            self._queue.append(_Queued(n, deadline, turn))
+            timer = loop.call_later(self._deadline_s, _settle, turn, False)
+            go = await turn  # resolves, never fails (see _settled)
+            timer.cancel()
+            if not go:
+                wait = self.expected_wait()
+                raise self._no_room(n, self.cost.estimate(n), wait)
+        else:
+            self._running.append(n)
+        try:
+            for attempt in (1, 2):
+                pool = self._pool
+                try:
+                    return await self._one_try(n, deadline - loop.time())
+                except ProcessExpired:
+                    if attempt == 2:
+                        raise
+                    log.warning("a pool process died running p(%d); retrying once", n)
+                except (BrokenProcessPool, _PoolError):
+                    if attempt == 2 or pool is None:
+                        raise
+                    log.warning(
+                        "the compute pool broke (a pool process died); retrying p(%d) once", n
+                    )
+                    self._replace_broken(pool)
+            raise AssertionError("unreachable")
+        finally:
+            self._running.remove(n)
+            self._next(loop.time())
+
+    def _next(self, now: float) -> None:
+        """Hand free pool processes to queued jobs in order, and refuse at once every queued job
+        that the cost model, as it has learned since, says can no longer finish in time.
+
+        A burst is admitted before any of its jobs has finished; when the machine turns out
+        slower than the model thought, this refuses the surplus as soon as it is known, not
+        when each job's deadline runs out."""
+        estimate = self.cost.estimate
+        ahead = sum(map(estimate, self._running)) / self._size
+        kept: collections.deque[_Queued] = collections.deque()
+        for queued in self._queue:
+            if queued.turn.done():
+                continue
+            cost = estimate(queued.n)
+            if len(self._running) < self._size:
+                if now + cost <= queued.deadline:
+                    self._running.append(queued.n)
+                    queued.turn.set_result(True)
+                    ahead += cost / self._size
+                else:
+                    queued.turn.set_result(False)
+                continue
+            if now + ahead + cost > queued.deadline:
+                queued.turn.set_result(False)
+                continue
+            ahead += cost / self._size
+            kept.append(queued)
+        self._queue = kept
+
+    async def _one_try(self, n: int, remaining_s: float) -> int:
+        if self._pool is None or remaining_s <= 0:
+            raise self._deadline_problem(n)
+        try:
+            future = self._pool.schedule(_timed, (self._job, n), timeout=remaining_s)
+        except RuntimeError as error:  # pebble: "Unexpected error within the Pool"
+            raise _PoolError(str(error)) from None
+        done = await self._settled(future)
+        try:
+            prime, seconds = done.result()
+        except FutureTimeout:
+            raise self._deadline_problem(n) from None  # pebble stopped that process alone
+        self.cost.observe(n, seconds)
+        return prime
+
+    def _settled(
+        self, future: ProcessFuture[tuple[int, float]]
+    ) -> asyncio.Future[ProcessFuture[tuple[int, float]]]:
+        """An asyncio future that resolves, never fails, with `future` once it is done.
+
+        Not `asyncio.wrap_future`: with granian's rust task implementation, a coroutine into
+        which a failure was thrown (a pool process died) and that then awaits again (the
+        retry) is closed with GeneratorExit: a 500. Here the failure is raised by
+        `.result()` inline, never thrown in. The future is held until it resolves (the
+        rust task implementation keeps no reference to what a request awaits).
+        """
+        loop = asyncio.get_running_loop()
+        settled: asyncio.Future[ProcessFuture[tuple[int, float]]] = loop.create_future()
+        self._waiting.add(settled)
+        settled.add_done_callback(self._waiting.discard)
+
+        def settle() -> None:
+            if not settled.done():
+                settled.set_result(future)
+
+        def from_pool_thread(_: object) -> None:
             try:
-                # submit() itself raises BrokenProcessPool when a pool process died while the
-                # pool was idle (no job was there to notice): replace the pool here too.
-                future = executor.submit(self._job, n)
-                return await asyncio.wait_for(asyncio.wrap_future(future), deadline - loop.time())
-            except BrokenProcessPool:
-                self._replace(executor)
-                if attempt == 2:
-                    raise
-                log.warning("compute pool broke (a pool process died); retrying n=%d once", n)
-            except TimeoutError:
-                if future.running() and executor in self._warmed:
-                    self._replace(executor, kill=True)
-                raise Problem(
-                    "deadline-exceeded",
-                    f"computing p({n}) took longer than the deadline of {self._deadline_s:g} s",
-                    (("retry-after", str(max(1, math.ceil(self._deadline_s)))),),
-                ) from None
-        raise AssertionError("unreachable")
+                loop.call_soon_threadsafe(settle)
+            except RuntimeError:
+                pass  # the worker's loop is closed: nobody waits any more
 
-    def _current_executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        if self._executor is None:
-            self._executor = self._new_executor()
-        return self._executor
+        future.add_done_callback(from_pool_thread)
+        return settled
 
-    def _new_executor(self) -> concurrent.futures.ProcessPoolExecutor:
-        """A new pool, warmed on a background thread (no request waits for its processes to start)."""
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["primebench.primes"])
-        executor = concurrent.futures.ProcessPoolExecutor(
-            max_workers=self._size,
-            mp_context=context,
-            initializer=_lower_priority,
-            initargs=(self._niceness, self._job, os.getpid()),
+    def _deadline_problem(self, n: int) -> Problem:
+        return Problem(
+            "deadline-exceeded",
+            f"computing p({n}) took longer than the deadline of {self._deadline_s:g} s",
+            (("retry-after", str(max(1, math.ceil(self._deadline_s)))),),
         )
-        threading.Thread(target=self._warm, args=(executor,), name="pool-warm-up", daemon=True).start()
-        return executor
-
-    def _replace(self, broken: concurrent.futures.ProcessPoolExecutor, *, kill: bool = False) -> None:
-        """Swap in a fresh pool once, however many jobs noticed the breakage."""
-        if kill:
-            # ProcessPoolExecutor cannot stop a running job before Python 3.14's terminate_workers().
-            for process in _processes_of(broken):
-                process.kill()
-        if self._executor is broken:
-            self._executor = self._new_executor()
-            broken.shutdown(wait=False, cancel_futures=False)
 
     def _admit(self, delta: int) -> None:
         self._admitted += delta
@@ -204,6 +359,13 @@ class ComputePool:
             self._on_change(running, self._admitted - running)
 
 
-def _processes_of(executor: concurrent.futures.ProcessPoolExecutor) -> list[multiprocessing.process.BaseProcess]:
-    """The pool's live processes (a private attribute: None once the executor has shut down)."""
-    return list((getattr(executor, "_processes", None) or {}).values())
+@dataclass
+class _Queued:
+    n: int
+    deadline: float  # loop time
+    turn: asyncio.Future[bool]  # True: a pool process is free for it; False: refused
+
+
+def _settle(future: asyncio.Future[bool], value: bool) -> None:
+    if not future.done():
+        future.set_result(value)

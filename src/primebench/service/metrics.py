@@ -27,10 +27,19 @@ from prometheus_client.core import (
     Metric,
 )
 
-__all__ = ["CONTENT_TYPE", "DIR_ENV", "ROUTES", "Metrics", "render_all"]
+__all__ = ["CONTENT_TYPE", "DIR_ENV", "DRAIN_FILE", "ROUTES", "SIZING_GAUGES", "Metrics", "render_all"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DIR_ENV = "PRIMEBENCH_METRICS_DIR"
+DRAIN_FILE = "draining"  # created in DIR_ENV by the main process at SIGTERM
+# The sizes chosen at start (service/sizing.py): name -> help. The deployment's container
+# test reads `primebench_workers 1.0` under `--cpus 1`: these names are a contract.
+SIZING_GAUGES = {
+    "workers": "Worker processes",
+    "pool_processes": "Compute-pool processes per worker",
+    "compute_threads": "primecount threads per computation",
+    "cpu_limit": "CPUs this service may use (affinity mask and cgroup quota)",
+}
 ROUTES = ("/prime", "/prime/{n}", "/healthz", "/readyz", "/metrics", "/openapi.json", "other")
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 PUBLISH_EVERY_S = 1.0
@@ -39,8 +48,11 @@ PUBLISH_EVERY_S = 1.0
 class Metrics:
     """One worker's counts. Not thread-safe: used from the worker's event loop only."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, sizing: dict[str, float] | None = None) -> None:
         self.directory = directory
+        self.sizing = sizing or {}
+        self.cache_hits = 0
+        self.cache_misses = 0
         self.requests: dict[tuple[str, int], int] = {}
         self.latency: dict[str, list[float]] = {}  # route -> per-bucket counts (+Inf last), then the sum
         self.answers: dict[str, int] = {}
@@ -97,6 +109,7 @@ class Metrics:
             "rejections": self.rejections,
             "heavy_in_flight": self.heavy_in_flight,
             "heavy_queued": self.heavy_queued,
+            "cache": {"hit": self.cache_hits, "miss": self.cache_misses},
         }
 
     def publish(self) -> None:
@@ -122,13 +135,14 @@ def render_all(own: Metrics) -> bytes:
                 except (OSError, ValueError):
                     continue  # replaced between glob and read
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Summed(snapshots))
+    registry.register(_Summed(snapshots, own.sizing))
     return generate_latest(registry)
 
 
 class _Summed:
-    def __init__(self, snapshots: list[dict[str, object]]) -> None:
+    def __init__(self, snapshots: list[dict[str, object]], sizing: dict[str, float]) -> None:
         self.snapshots = snapshots
+        self.sizing = sizing
 
     def _sum(self, field: str) -> dict[str, int]:
         total: dict[str, int] = {}
@@ -147,6 +161,7 @@ class _Summed:
         for name, field, doc, label in (
             ("primebench_answers", "answers", "Primes answered, by where they were computed", "path"),
             ("primebench_rejections", "rejections", "Requests refused, by reason", "reason"),
+            ("primebench_answer_cache", "cache", "Heavy answers looked up in the answer cache", "result"),
         ):
             family = CounterMetricFamily(name, doc, labels=[label])
             for key, count in sorted(self._sum(field).items()):
@@ -157,7 +172,11 @@ class _Summed:
             ("heavy_in_flight", "Heavy computations running in the pool"),
             ("heavy_queued", "Heavy computations waiting for a pool process"),
         ):
-            yield GaugeMetricFamily(f"primebench_{name}", doc, value=sum(int(s[name]) for s in live))  # type: ignore[call-overload]
+            total = sum(int(s[name]) for s in live)  # type: ignore[call-overload]
+            yield GaugeMetricFamily(f"primebench_{name}", doc, value=total)
+        for name, doc in SIZING_GAUGES.items():
+            if name in self.sizing:
+                yield GaugeMetricFamily(f"primebench_{name}", doc, value=self.sizing[name])
 
     def _latency(self) -> HistogramMetricFamily:
         family = HistogramMetricFamily("primebench_request_seconds", "Time to answer, by route", labels=["route"])

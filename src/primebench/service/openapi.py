@@ -29,8 +29,13 @@ def _prime_operation(summary: str, parameter: dict[str, Any]) -> dict[str, Any]:
                 "description": "The n-th prime",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Prime"}}},
             },
-            "400": _problem_response("n is not an integer from 1 to max_n in ASCII digits, or is repeated"),
-            "503": _problem_response("heavy computations at capacity, or past the deadline", retry_after=True),
+            "400": _problem_response(
+                "n is not an integer from 1 to max_n in ASCII digits, or is repeated; "
+                "or a missing or repeated Host header"
+            ),
+            "503": _problem_response(
+                "heavy computations at capacity, or could not finish within the deadline", retry_after=True
+            ),
         },
     }
 
@@ -39,6 +44,20 @@ def _plain(summary: str, media: str, schema: dict[str, Any], extra: dict[str, An
     responses: dict[str, Any] = {"200": {"description": summary, "content": {media: {"schema": schema}}}}
     responses.update(extra or {})
     return {"get": {"summary": summary, "responses": responses}}
+
+
+def _complete(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every path: 400 for a missing or repeated Host, 405 for other methods, and HEAD as GET."""
+    for item in paths.values():
+        get = item["get"]
+        responses = get["responses"]
+        responses.setdefault("400", _problem_response("a missing or repeated Host header (HTTP/1.1)"))
+        responses["405"] = {
+            **_problem_response("a method other than GET or HEAD"),
+            "headers": {"Allow": {"schema": {"type": "string", "const": "GET, HEAD"}}},
+        }
+        item["head"] = {**get, "summary": get["summary"] + " (headers only, no body)"}
+    return paths
 
 
 def document(max_n: int) -> dict[str, Any]:
@@ -51,9 +70,12 @@ def document(max_n: int) -> dict[str, Any]:
         "info": {
             "title": "primebench",
             "version": __version__,
-            "description": "The n-th prime (p(1) = 2). n missing means 10000, as in the article.",
+            "description": (
+                "The n-th prime (p(1) = 2). n missing means 10000, as in the article. Any other "
+                "path is answered 404 with a problem+json body (urn:primebench:problem:not-found)."
+            ),
         },
-        "paths": {
+        "paths": _complete({
             "/prime": {"get": _prime_operation("The n-th prime, n from the query", query_n)},
             "/prime/{n}": {"get": _prime_operation("The n-th prime, n from the path", path_n)},
             "/healthz": _plain("The process is alive", "application/json", status),
@@ -65,7 +87,7 @@ def document(max_n: int) -> dict[str, Any]:
             ),
             "/metrics": _plain("Prometheus metrics", "text/plain", {"type": "string"}),
             "/openapi.json": _plain("This document", "application/json", {"type": "object"}),
-        },
+        }),
         "components": {
             "schemas": {
                 "Prime": {

@@ -11,6 +11,7 @@ Headers = list[tuple[str, str]]
 # type slug -> (status, title). The type URI is "urn:primebench:problem:<slug>".
 PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "invalid-n": (400, "Invalid parameter n"),
+    "bad-host": (400, "Missing or repeated Host header"),
     "not-found": (404, "Not Found"),
     "method-not-allowed": (405, "Method Not Allowed"),
     "overloaded": (503, "Heavy computations are at capacity"),

@@ -1,24 +1,36 @@
-"""Start-up: prepare the engine once, then hand the app to granian's worker processes.
+"""Start-up: size the service, prepare the engine once, then hand the app to granian's workers.
 
 The engine (prime table, compiled kernels) is prepared in the parent before granian
 forks its workers, so workers start with it ready and share its memory pages. A worker
 started another way (spawn) prepares it from PRIMEBENCH_* variables instead.
 The app (and prometheus_client) is imported lazily: `serve --help` need not pay for it.
+
+SIGTERM to the main process (what Docker and Kubernetes send) starts a drain: the workers
+turn readiness to 503 and answer with `Connection: close` while still accepting for
+`--drain` seconds, so requests already in the listen backlog are answered; then granian's
+own graceful stop closes the listener and finishes what is in flight.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import resource
 import shutil
 import socket
+import sys
 import tempfile
-from typing import TYPE_CHECKING
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from primebench.errors import UserError
 from primebench.primes import prepare
-from primebench.service.metrics import DIR_ENV
+from primebench.service.cpus import read_limits
+from primebench.service.lifeline import die_with_parent
+from primebench.service.metrics import DIR_ENV, DRAIN_FILE
 from primebench.service.settings import Settings, resolve
+from primebench.service.sizing import Sizing, size
 
 if TYPE_CHECKING:
     from primebench.service.app import PrimeApp
@@ -26,61 +38,129 @@ if TYPE_CHECKING:
 __all__ = ["load_app", "serve"]
 
 _prepared: PrimeApp | None = None
+MAIN_PID_ENV = "PRIMEBENCH_MAIN_PID"
+# Open files a worker needs beside its connections (listener, pipes, pool, metrics files).
+_SPARE_FDS = 64
 
 
 def load_app(*_: object) -> PrimeApp:
     """granian's target loader, run in each worker: the app prepared before the fork, if any."""
     global _prepared
+    main_pid = os.environ.get(MAIN_PID_ENV)
+    die_with_parent(int(main_pid) if main_pid else None)
     if _prepared is None:
-        _prepared = _build(resolve({}, os.environ))
+        settings = resolve({}, os.environ)
+        _prepared = _build(settings, size(settings, read_limits()))
     return _prepared
 
 
-def _build(settings: Settings) -> PrimeApp:
+def _build(settings: Settings, sizing: Sizing) -> PrimeApp:
     from primebench.service.app import PrimeApp
 
-    return PrimeApp(settings, prepare(settings.engine, settings.table_size))
+    return PrimeApp(settings, prepare(settings.engine, settings.table_size), sizing)
+
+
+def raise_open_files_limit() -> tuple[int, int]:
+    """Raise this process's soft RLIMIT_NOFILE to its hard limit (workers inherit it).
+
+    Every held connection is an open file; the usual soft limit of 1,024 would cap a worker
+    far below `--max-connections`. Returns (old soft, new soft).
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        return soft, hard
+    return soft, soft
+
+
+def _connections_per_worker(settings: Settings, open_files: int) -> int:
+    if open_files == resource.RLIM_INFINITY:
+        return settings.max_connections
+    return max(16, min(settings.max_connections, open_files - _SPARE_FDS))
 
 
 def serve(settings: Settings) -> int:
     """Run until SIGTERM/SIGINT; in-flight requests get `settings.grace` seconds to finish."""
     global _prepared
     _check_bindable(settings.host, settings.port)
+    sizing = size(settings, read_limits())
+    old_soft, open_files = raise_open_files_limit()
+    connections = _connections_per_worker(settings, open_files)
+    _announce(sizing, old_soft, open_files, connections, settings.max_connections)
     metrics_dir = tempfile.mkdtemp(prefix="primebench-metrics-")
     os.environ[DIR_ENV] = metrics_dir
+    os.environ[MAIN_PID_ENV] = str(os.getpid())
     os.environ.update(settings.to_env())
     try:
         from granian.constants import HTTPModes, Interfaces, Loops, TaskImpl
         from granian.http import HTTP1Settings
         from granian.log import LogLevels
-        from granian.server import Server
 
-        _prepared = _build(settings)
-        server = Server(
+        _prepared = _build(settings, sizing)
+        server = _draining_server_class()(
             "primebench.service.server:load_app",
             address=settings.host,
             port=settings.port,
             interface=Interfaces.RSGI,
-            workers=settings.effective_workers(),
+            workers=sizing.workers,
             http=HTTPModes.http1,
             websockets=False,
             loop=Loops(settings.loop),
             task_impl=TaskImpl(settings.task_impl),
             backlog=settings.backlog,
+            backpressure=connections,  # granian: open connections per worker
             http1_settings=HTTP1Settings(
                 max_buffer_size=settings.max_header_bytes,
+                # hyper starts this timer whenever it waits for a request head, so it also
+                # closes an idle keep-alive connection (docs/RELIABILITY.md)
                 header_read_timeout=round(settings.header_timeout * 1000),  # milliseconds
+                keep_alive=settings.keep_alive,
             ),
             log_level=LogLevels(settings.log_level),
             respawn_failed_workers=True,
             respawn_interval=0.5,
             workers_kill_timeout=max(1, round(settings.grace)),
         )
+        server.drain_s = settings.drain
+        server.drain_file = Path(metrics_dir) / DRAIN_FILE
         server.serve(target_loader=load_app, wrap_loader=False)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
         logging.shutdown()
     return 0
+
+
+def _announce(sizing: Sizing, old_soft: int, open_files: int, connections: int, wanted: int) -> None:
+    """One line at start: the sizes chosen and the open-files limit (shown at any log level)."""
+    files = f"open files {open_files}" + (f" (soft limit raised from {old_soft})" if old_soft != open_files else "")
+    capped = f" (capped from {wanted} by open files)" if connections < wanted else ""
+    print(
+        f"primebench: {sizing.describe()}; {files}; {connections} connections per worker{capped}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def _draining_server_class() -> Any:
+    """granian's server, with SIGTERM/SIGINT starting a drain of `drain_s` seconds first."""
+    from granian.server import Server
+
+    class DrainingServer(Server):  # type: ignore[misc, valid-type]
+        drain_s: float = 0.0
+        drain_file: Path | None = None
+        _draining = False
+
+        def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+            if self._draining or self.drain_s <= 0 or self.drain_file is None:
+                super().signal_handler_interrupt(*args, **kwargs)
+                return
+            self._draining = True
+            self.drain_file.touch()  # the workers poll it: readiness 503, Connection: close
+            stop = threading.Timer(self.drain_s, super().signal_handler_interrupt)
+            stop.daemon = True
+            stop.start()
+
+    return DrainingServer
 
 
 def _check_bindable(host: str, port: int) -> None:

@@ -6,7 +6,6 @@ start with a message naming the flag, the variable and the allowed values.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from enum import StrEnum
@@ -15,7 +14,7 @@ from typing import Any
 from primebench.errors import UserError
 from primebench.primes import EngineName
 
-__all__ = ["ENV_PREFIX", "SPECS", "Offload", "SettingSpec", "Settings", "available_cpus", "resolve"]
+__all__ = ["ENV_PREFIX", "SPECS", "Offload", "SettingSpec", "Settings", "resolve"]
 
 ENV_PREFIX = "PRIMEBENCH_"
 
@@ -26,36 +25,30 @@ class Offload(StrEnum):
     ALWAYS = "always"  # everything in the pool
 
 
-def available_cpus() -> int:
-    """Cores this process may run on (its affinity mask), which is what a pinned server gets."""
-    return len(os.sched_getaffinity(0))
-
-
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
-    workers: int = 0  # 0: one per available core
+    workers: int = 0  # 0: one per CPU this process may use (affinity mask and cgroup quota)
     engine: EngineName = EngineName.FAST
     offload: Offload = Offload.AUTO
-    max_n: int = 10**12
+    max_n: int = 10**14  # p(10^14): 2.0 s on one thread, a fifth of the default deadline
     table_size: int = 1_000_000
-    pool_size: int = 0  # 0: available cores / workers, at least 1
+    pool_size: int = 0  # 0: CPUs / workers, at least 1 (and what the memory limit allows)
+    compute_threads: int = 0  # 0: CPUs / all pool processes, at least 1
+    answer_cache: int = 10_000  # heavy answers remembered per worker; 0: none
     queue_depth: int = 64
     deadline: float = 10.0
     grace: float = 10.0
     max_header_bytes: int = 65_536
     header_timeout: float = 30.0  # a request head must arrive within this (slow clients, slowloris)
-    backlog: int = 1024
+    keep_alive: bool = True
+    max_connections: int = 16_384  # open connections per worker; more wait in the backlog
+    backlog: int = 4096
+    drain: float = 1.0  # after SIGTERM: readiness 503, still accepting (Connection: close)
     loop: str = "auto"
     task_impl: str = "rust"
     log_level: str = "warning"
-
-    def effective_workers(self) -> int:
-        return self.workers or available_cpus()
-
-    def effective_pool_size(self) -> int:
-        return self.pool_size or max(1, available_cpus() // self.effective_workers())
 
     def to_env(self) -> dict[str, str]:
         """The same settings as environment variables (how a spawned worker would receive them)."""
@@ -104,6 +97,15 @@ def _host(text: str) -> str:
     return text
 
 
+def _boolean(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise ValueError
+
+
 def _choice(values: tuple[str, ...]) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text not in values:
@@ -116,12 +118,19 @@ def _choice(values: tuple[str, ...]) -> Callable[[str], str]:
 SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("host", _host, "an IP address or host name", "address to bind"),
     SettingSpec("port", _int_range(0, 65535), "an integer from 0 to 65535", "port to bind"),
-    SettingSpec("workers", _int_range(0, 512), "0 (one per core) to 512", "worker processes"),
+    SettingSpec("workers", _int_range(0, 512), "0 (one per CPU) to 512", "worker processes"),
     SettingSpec("engine", EngineName, "one of " + ", ".join(e.value for e in EngineName), "how p(n) is computed"),
     SettingSpec("offload", Offload, "one of " + ", ".join(o.value for o in Offload), "which n go to the pool"),
-    SettingSpec("max_n", _int_range(1, 10**15), "an integer from 1 to 10^15", "largest n accepted"),
+    SettingSpec("max_n", _int_range(1, 10**16), "an integer from 1 to 10^16", "largest n accepted"),
     SettingSpec("table_size", _int_range(1, 50_000_000), "1 to 50000000", "primes in the start-up table"),
-    SettingSpec("pool_size", _int_range(0, 256), "0 (cores / workers) to 256", "pool processes per worker"),
+    SettingSpec("pool_size", _int_range(0, 256), "0 (CPUs / workers) to 256", "pool processes per worker"),
+    SettingSpec(
+        "compute_threads",
+        _int_range(0, 256),
+        "0 (CPUs / all pool processes) to 256",
+        "primecount threads per computation",
+    ),
+    SettingSpec("answer_cache", _int_range(0, 10_000_000), "0 (off) to 10000000", "heavy answers remembered per worker"),
     SettingSpec("queue_depth", _int_range(0, 100_000), "0 to 100000", "heavy computations waiting per worker"),
     SettingSpec("deadline", _float_range(0.01, 3600), "seconds from 0.01 to 3600", "limit per heavy computation"),
     SettingSpec("grace", _float_range(1, 1800), "seconds from 1 to 1800", "shutdown grace period"),
@@ -129,11 +138,21 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec(
         "header_timeout", _float_range(0.1, 600), "seconds from 0.1 to 600", "time limit to receive a request head"
     ),
+    SettingSpec("keep_alive", _boolean, "true or false", "keep connections open between requests"),
+    SettingSpec(
+        "max_connections", _int_range(16, 1_000_000), "16 to 1000000", "open connections per worker"
+    ),
     SettingSpec("backlog", _int_range(128, 65535), "128 to 65535", "listen backlog"),
     SettingSpec(
+        "drain",
+        _float_range(0, 60),
+        "seconds from 0 to 60",
+        "after SIGTERM, keep answering (readiness 503, Connection: close) this long before closing",
+    ),
+    SettingSpec(
         "loop",
-        _choice(("auto", "asyncio", "uvloop", "rloop")),
-        "one of auto, asyncio, uvloop, rloop",
+        _choice(("auto", "asyncio", "uvloop")),
+        "one of auto, asyncio, uvloop (rloop is refused: granian's RSGI worker crashes on it)",
         "event loop of each worker (auto: granian's pick among those installed)",
     ),
     SettingSpec(

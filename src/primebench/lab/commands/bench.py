@@ -34,7 +34,7 @@ from typing import Any
 from primebench.errors import UserError
 from primebench.lab import procs, report_md, target_inputs
 from primebench.lab.bench import BenchSettings, NothingMeasured, missing_generators, run_bench
-from primebench.lab.contenders import Registry, default_root
+from primebench.lab.contenders import CONTENDERS_DIR_HELP, Registry, default_root, search_dirs
 from primebench.lab.loadgen import Generator
 from primebench.lab.remote import RemoteServer, parse_target
 from primebench.lab.scenarios import ScenarioName, ScenarioSettings, default_settings
@@ -59,6 +59,14 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument(
         "--contenders", default="", metavar="A,B", help="contenders to run (default: all)"
+    )
+    p.add_argument(
+        "--contenders-dir",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help=CONTENDERS_DIR_HELP,
     )
     p.add_argument(
         "--out",
@@ -284,7 +292,7 @@ def _targets(args: argparse.Namespace, local: tuple[str, ...]) -> tuple[RemoteSe
 
 def _main(args: argparse.Namespace) -> int:
     scenarios = scenario_settings(args)
-    registry = Registry.load()
+    registry = Registry.load(dirs=search_dirs(args.contenders_dir))
     names = tuple(n.strip() for n in args.contenders.split(",") if n.strip())
     remote = _targets(args, names)
     registry.select(list(names))  # an unknown name fails here, before anything runs

@@ -1,49 +1,103 @@
-"""`primebench probe [--check]`: targets P5 (huge n vs primecount alone) and P6 (start-up, RSS) of our service.
+"""`primebench probe [--check]`: targets P5 (n~10^12 vs primecount alone) and P6 (start-up, RSS).
 
-Runs our `primebench` contender pinned to the server's default cores, writes a versioned
-JSON document, prints the verdicts; with --check, exits 1 when a target is missed.
+    primebench probe --rounds 10 --starts 5 --calibrate --check
+    primebench probe --from results/<stamp>-probe.json --check   # re-judge a document
+
+Runs our `primebench` contender and primecount alone pinned to one core, in interleaved
+rounds, writes a versioned JSON document with every raw measurement and the verdicts,
+and prints them. With --check the exit status is 0 when every target passed, 1 on a miss
+(or a target that could not be measured), 3 when the rest passed but some were
+inconclusive (the intervals could not tell).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from primebench.lab import probe, procs
+from primebench.errors import UserError
+from primebench.lab import probe, procs, targets
 from primebench.lab.contenders import Registry
 
 __all__ = ["add_parser"]
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def add_parser(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "probe",
-        help="measure targets P5 (n=10^12 vs primecount alone) and P6 (start-up, memory) of our service",
+        help="measure targets P5 (n=10^12 vs primecount alone) and P6 (start-up, memory)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--out", type=Path, default=None, help="results file (default results/<stamp>-probe.json)")
-    parser.add_argument("--requests", type=int, default=7, help="huge-n requests (each beside a primecount-alone run)")
-    parser.add_argument("--starts", type=int, default=5, help="cold starts timed")
-    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    add = parser.add_argument
+    add("--out", type=Path, default=None, help="results file (default results/<stamp>-probe.json)")
+    add(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        help="judge this document, measure nothing",
+    )
+    add("--rounds", type=_positive, default=10, help="P5 rounds (at least 3 for an interval)")
+    add("--starts", type=_positive, default=5, help="cold starts per table-cache state")
+    add(
+        "--seed",
+        type=int,
+        default=None,
+        help="order and n of the rounds (default: random, recorded)",
+    )
+    add(
+        "--calibrate",
+        action="store_true",
+        help="add an A/A arm (primecount alone twice): noise floor",
+    )
+    add(
+        "--cpu",
+        type=int,
+        default=None,
+        help="the core to pin to (default: the server's first core)",
+    )
+    add("--check", action="store_true", help="exit 1 on a miss, 3 when inconclusive")
     parser.set_defaults(func=_main)
 
 
-def _main(args: argparse.Namespace) -> int:
+def _measure(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or Path("results") / f"{stamp}-probe.json"
-    pinning = procs.cpu_split()
+    cpu = min(procs.cpu_split().server) if args.cpu is None else args.cpu
+    if cpu not in os.sched_getaffinity(0):
+        raise UserError(f"--cpu {cpu} is not a core this process may use")
     settings = probe.ProbeSettings(
-        Registry.load().get("primebench"), pinning.server, requests=args.requests, starts=args.starts
+        Registry.load().get("primebench"),
+        cpu,
+        seed=random.SystemRandom().randrange(2**32) if args.seed is None else args.seed,
+        rounds=args.rounds,
+        starts=args.starts,
+        calibrate=args.calibrate,
     )
+    print(f"probe: primebench and primecount alone on core {cpu}, seed {settings.seed}")
     with procs.interrupt_on_sigterm():
-        document = probe.run_probe(settings, out)
-    print(f"probe: primebench on cores {sorted(pinning.server)}; document {out}")
-    print(json.dumps({k: document[k] for k in ("served_s", "alone_s", "startup_s")}))
-    verdicts = probe.judge(document)
-    for target, passed, line in verdicts:
-        print(f"{target} {'pass' if passed else 'miss':<5} {line}")
-    return 1 if args.check and not all(passed for _, passed, _ in verdicts) else 0
+        return probe.run_probe(settings, out), out
+
+
+def _main(args: argparse.Namespace) -> int:
+    if args.source is not None:
+        document, where = probe.load(args.source), args.source
+    else:
+        document, where = _measure(args)
+    results = probe.judge(document)
+    for result in results:
+        print(result.line())
+    print(f"document: {where}")
+    return targets.exit_status(results) if args.check else 0

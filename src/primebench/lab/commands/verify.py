@@ -19,7 +19,7 @@ from typing import Any
 
 from primebench.errors import UserError
 from primebench.lab import procs
-from primebench.lab.contenders import Registry
+from primebench.lab.contenders import CONTENDERS_DIR_HELP, Registry, search_dirs
 from primebench.lab.verify import BAD_INPUT_CASES, ContenderCheck, check
 
 __all__ = ["SCHEMA_VERSION", "add_parser", "render_table", "run", "to_document"]
@@ -37,6 +37,17 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("contenders", nargs="*", metavar="CONTENDER", help="default: all of them")
     parser.add_argument(
+        "--contenders", dest="contender_list", default="", metavar="A,B", help="same, as a list"
+    )
+    parser.add_argument(
+        "--contenders-dir",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help=CONTENDERS_DIR_HELP,
+    )
+    parser.add_argument(
         "--json", dest="json_path", type=Path, metavar="PATH", help="also write the results here"
     )
     parser.add_argument("--no-build", action="store_true", help="use what is built already")
@@ -47,8 +58,13 @@ def add_parser(subparsers: Any) -> None:
 
 
 def _main(args: argparse.Namespace) -> int:
+    names = [*args.contenders, *(n.strip() for n in args.contender_list.split(",") if n.strip())]
     return run(
-        args.contenders, json_path=args.json_path, build_first=not args.no_build, log_dir=args.logs
+        names,
+        json_path=args.json_path,
+        build_first=not args.no_build,
+        log_dir=args.logs,
+        dirs=search_dirs(args.contenders_dir),
     )
 
 
@@ -59,9 +75,10 @@ def run(
     build_first: bool = True,
     log_dir: Path | None = None,
     root: Path | None = None,
+    dirs: Sequence[Path] = (),
 ) -> int:
     """Check the named contenders (all when empty), print the table, return the exit code."""
-    registry = Registry.load(root)
+    registry = Registry.load(root, dirs)
     selected = registry.select(names)
     if not selected:
         raise UserError(f"no contenders found under {registry.root / 'contenders'}")

@@ -44,7 +44,7 @@ def locate(root: Path) -> Path | None:
 
 
 def digits_regex(hi: int) -> str:
-    """A regex over decimal integers 1..hi for hi a power of ten minus one or more (1..10^k - 1 shapes).
+    """A regex matching the decimal integers 1..10^k - 1, the largest such range within 1..hi.
 
     Only hi of the form 10^k - 1 or 10^k is exact; otherwise n stays <= the largest
     10^k - 1 below hi, so the light stream never asks for more than it was told.

@@ -16,7 +16,10 @@ LOOPBACK = "127.0.0.1"
 
 
 class LoadParseError(Exception):
-    """A tool's output could not be read as a measurement; the run is recorded as failed with this reason."""
+    """A tool's output could not be read as a measurement.
+
+    The run is recorded as failed with this reason, never as a zero.
+    """
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class LoadSpec:
 
     @property
     def tool_timeout_s(self) -> float:
-        """Hard bound for the tool process: the run, plus the last requests' timeout, plus start-up."""
+        """Hard bound for the tool process: the run, the last requests' timeout, and start-up."""
         return self.duration_s + self.request_timeout_s + 15.0
 
 
