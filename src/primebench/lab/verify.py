@@ -287,10 +287,11 @@ def start(
 ) -> Iterator[procs.RunningServer]:
     """Start a contender on a free port, ready once it answers READY_PATH correctly; always stopped after."""
     port = procs.free_port(host)
+    cores = len(cpus) if cpus else None  # `{cores}`/CORES: the cores it is pinned to
     with procs.server(
-        contenders.run_argv(c, host, port),
+        contenders.run_argv(c, host, port, cores=cores),
         cwd=c.directory,
-        env=contenders.run_env(c, host, port),
+        env=contenders.run_env(c, host, port, cores=cores),
         host=host,
         port=port,
         cpus=cpus,
