@@ -98,3 +98,14 @@ def require_contenders_under_ci(contenders: Sequence[Contender]) -> None:
     decision = decide(absent, os.environ)
     if decision is not None and decision.action == "fail":
         pytest.fail(decision.reason, pytrace=False)
+
+
+def require_contenders(*contenders: Contender) -> None:
+    """Call first in a test: skip it (fail it under CI) unless every contender is available."""
+    absent = [f"{c.name} ({why})" for c in contenders if not (why := availability(c)).available]
+    decision = decide(absent, os.environ)
+    if decision is None:
+        return
+    if decision.action == "fail":
+        pytest.fail(decision.reason, pytrace=False)
+    pytest.skip(decision.reason)

@@ -64,6 +64,17 @@ def test_heavy_n_for_everyone_and_per_contender() -> None:
     assert convoy.heavy_n_of("primebench") == 10
     light, heavy = plan(convoy, "primebench")[1].streams
     assert heavy.path == "/prime?n=10" and light.rate == 50.0
+    assert heavy.random_n == (10, 10)  # n // 1000 == 0: the one n
+
+
+def test_convoy_heavy_stream_varies_n_so_no_answer_cache_can_serve_it() -> None:
+    (convoy,) = bench.scenario_settings(
+        args("--scenario", "convoy", "--heavy-n", "20000,primebench=1000000000000")
+    )
+    _, heavy = plan(convoy, "primebench")[1].streams
+    assert heavy.random_n == (999_000_000_000, 1_000_000_000_000)
+    _, heavy = plan(convoy, "node-seed")[1].streams
+    assert heavy.random_n == (19_980, 20_000)
 
 
 @pytest.mark.parametrize(

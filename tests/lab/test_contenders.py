@@ -18,7 +18,7 @@ from primebench.errors import UserError
 from primebench.lab import contenders, procs
 from primebench.lab.contenders import Contract, ManifestError, Registry, UnknownContender
 from primebench.lab.verify import READY_PATH, ready_check
-from tests.toolchains import require
+from tests.toolchains import require_contenders
 
 ManifestWriter = Callable[..., Path]  # the `manifest_root` fixture (tests/lab/conftest.py)
 
@@ -137,9 +137,7 @@ def test_fastapi_artifact_counts_its_own_closure_with_the_extra(registry: Regist
 @pytest.mark.parametrize("name", ALL)
 def test_every_contender_builds_starts_and_answers_20000(registry: Registry, name: str) -> None:
     contender = registry.get(name)
-    require(*contender.requires)
-    avail = contenders.availability(contender)
-    assert avail.available, str(avail)
+    require_contenders(contender)
     outcome = contenders.build(contender)
     assert outcome.ok, outcome.reason
     assert not contenders.version(contender).startswith("unknown")

@@ -132,7 +132,9 @@ def test_kill_9_of_a_worker_loses_only_its_in_flight_requests(launch: Any) -> No
 
 
 def test_kill_9_of_a_pool_process_loses_nothing(launch: Any) -> None:
-    with launch("--workers", "1", "--pool-size", "1", "--queue-depth", "8") as server:
+    # No answer cache: the heavy n repeats, and a cached answer never reaches the pool.
+    args = ("--workers", "1", "--pool-size", "1", "--queue-depth", "8", "--answer-cache", "0")
+    with launch(*args) as server:
         worker = server.workers()[0]
         assert _wait_for(lambda: server.pool_processes(worker), 10)
         victims: list[int] = []
