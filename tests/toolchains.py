@@ -86,7 +86,6 @@ def require_under_ci(*tools: str) -> None:
         pytest.fail(decision.reason, pytrace=False)
 
 
-
 def require_contenders_under_ci(contenders: Sequence[Contender]) -> None:
     """Fail under CI unless every contender is available; elsewhere do nothing.
 

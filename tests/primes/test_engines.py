@@ -62,12 +62,19 @@ def test_whole_table_equals_sympy_primes() -> None:
 
 @pytest.mark.parametrize("count", range(1, 40))
 def test_small_tables_equal_sympy(count: int, tmp_path: Path) -> None:
-    assert PrimeTable.build(count, tmp_path).view.tolist() == [sympy.prime(i) for i in range(1, count + 1)]
+    assert PrimeTable.build(count, tmp_path).view.tolist() == [
+        sympy.prime(i) for i in range(1, count + 1)
+    ]
 
 
 def test_fast_engine_against_sympy_on_a_sample(fast) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(20261128)
-    sample = [rng.randint(1, 3_000_000) for _ in range(120)] + [999_999, 1_000_000, 1_000_001, 1_000_002]
+    sample = [rng.randint(1, 3_000_000) for _ in range(120)] + [
+        999_999,
+        1_000_000,
+        1_000_001,
+        1_000_002,
+    ]
     for n in sample:
         assert fast.inline(n) == sympy.prime(n), n
 

@@ -28,6 +28,7 @@ def service() -> Iterator[Server]:
     with start_server("--workers", "1", "--pool-size", "1", "--queue-depth", "8") as running:
         yield running
 
+
 MAX_N = 10**14  # the default
 
 
@@ -67,8 +68,27 @@ def test_head_has_headers_and_no_body(service: Server) -> None:
 
 
 BAD_INPUTS = [
-    "", "abc", "-5", "0", "1.5", "1e3", "%2B7", "+7", "0x10", "%207", "7%20", "%09", "%D9%A3", "%EF%BC%97",
-    "1" * 10_000, str(MAX_N + 1), str(2**64), str(2**64 + 1), "%00", "7%00", "1%2C000",
+    "",
+    "abc",
+    "-5",
+    "0",
+    "1.5",
+    "1e3",
+    "%2B7",
+    "+7",
+    "0x10",
+    "%207",
+    "7%20",
+    "%09",
+    "%D9%A3",
+    "%EF%BC%97",
+    "1" * 10_000,
+    str(MAX_N + 1),
+    str(2**64),
+    str(2**64 + 1),
+    "%00",
+    "7%00",
+    "1%2C000",
 ]
 
 
@@ -84,10 +104,15 @@ def test_bad_n_is_400_problem_json(service: Server, raw: str) -> None:
     assert get(service, "/prime?n=3").json() == {"n": 3, "prime": 5}  # still up
 
 
-@pytest.mark.parametrize("path", ["/prime/abc", "/prime/0", "/prime/-1", "/prime/1.5", "/prime/%D9%A3"])
+@pytest.mark.parametrize(
+    "path", ["/prime/abc", "/prime/0", "/prime/-1", "/prime/1.5", "/prime/%D9%A3"]
+)
 def test_bad_path_n_is_400(service: Server, path: str) -> None:
     response = get(service, path)
-    assert response.status_code == 400 and response.headers["content-type"] == "application/problem+json"
+    assert (
+        response.status_code == 400
+        and response.headers["content-type"] == "application/problem+json"
+    )
 
 
 def test_repeated_n_is_400(service: Server) -> None:
@@ -116,7 +141,14 @@ def test_operational_endpoints(service: Server) -> None:
     assert get(service, "/readyz").json() == {"status": "ok"}
     spec = get(service, "/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
-    assert set(spec["paths"]) == {"/prime", "/prime/{n}", "/healthz", "/readyz", "/metrics", "/openapi.json"}
+    assert set(spec["paths"]) == {
+        "/prime",
+        "/prime/{n}",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+    }
     assert spec["paths"]["/prime"]["get"]["parameters"][0]["schema"]["maximum"] == MAX_N
 
 
@@ -166,7 +198,9 @@ def test_cheap_requests_are_answered_while_heavy_ones_run(service: Server) -> No
 def test_queue_full_is_503_with_retry_after() -> None:
     async def burst(url: str) -> list[httpx.Response]:
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-            return list(await asyncio.gather(*(client.get(f"/prime?n={10**12 - i}") for i in range(6))))
+            return list(
+                await asyncio.gather(*(client.get(f"/prime?n={10**12 - i}") for i in range(6)))
+            )
 
     with start_server("--workers", "1", "--pool-size", "1", "--queue-depth", "1") as running:
         responses = asyncio.run(burst(running.url))
@@ -175,7 +209,10 @@ def test_queue_full_is_503_with_retry_after() -> None:
         refused = next(r for r in responses if r.status_code == 503)
         assert int(refused.headers["retry-after"]) >= 1
         assert refused.json()["type"] == "urn:primebench:problem:overloaded"
-        assert 'primebench_rejections_total{reason="overloaded"}' in httpx.get(running.url + "/metrics").text
+        assert (
+            'primebench_rejections_total{reason="overloaded"}'
+            in httpx.get(running.url + "/metrics").text
+        )
 
 
 def test_a_deadline_too_short_for_n_is_refused_at_once_not_after_it() -> None:
@@ -247,11 +284,18 @@ def test_max_n_is_configurable() -> None:
 
 @pytest.mark.parametrize(
     ("args", "needle"),
-    [(["--workers", "many"], "--workers / PRIMEBENCH_WORKERS"), (["--engine", "fastest"], "one of fast, trial, trial-jit")],
+    [
+        (["--workers", "many"], "--workers / PRIMEBENCH_WORKERS"),
+        (["--engine", "fastest"], "one of fast, trial, trial-jit"),
+    ],
 )
 def test_bad_setting_is_refused_at_start(args: list[str], needle: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "primebench", "serve", *args], check=False, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "primebench", "serve", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert needle in result.stderr and "Traceback" not in result.stderr
@@ -260,7 +304,10 @@ def test_bad_setting_is_refused_at_start(args: list[str], needle: str) -> None:
 def test_busy_port_is_refused_with_a_clear_message(service: Server) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "primebench", "serve", "--port", str(service.port)],
-        check=False, capture_output=True, text=True, timeout=60,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert f"cannot listen on --host 127.0.0.1 --port {service.port}" in result.stderr

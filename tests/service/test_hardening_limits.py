@@ -48,11 +48,15 @@ def test_max_n_rejects_and_counts(server: Server) -> None:
     assert rejections(after, "invalid-n") == before + 1
 
 
-def test_what_cannot_finish_within_the_deadline_is_refused_at_once_and_counted(server: Server) -> None:
+def test_what_cannot_finish_within_the_deadline_is_refused_at_once_and_counted(
+    server: Server,
+) -> None:
     before = server.metrics()
 
     async def burst() -> list[Reply]:
-        return list(await asyncio.gather(*(fetch(server.port, f"/prime?n={MAX_N - i}") for i in range(6))))
+        return list(
+            await asyncio.gather(*(fetch(server.port, f"/prime?n={MAX_N - i}") for i in range(6)))
+        )
 
     # p(~10^12) takes ~0.1-0.5 s here: past the 30 ms deadline, so admission refuses all six
     # at once ("overloaded" + Retry-After), none waits the deadline out.

@@ -84,8 +84,14 @@ def flood(port: int, target: str, count: int) -> list[list[Any]]:
 @pytest.fixture(scope="module")
 def server(launch: Any) -> Iterator[Server]:
     with launch(
-        "--workers", str(WORKERS), "--pool-size", str(POOL_SIZE), "--queue-depth", str(QUEUE_DEPTH),
-        "--answer-cache", "0",
+        "--workers",
+        str(WORKERS),
+        "--pool-size",
+        str(POOL_SIZE),
+        "--queue-depth",
+        str(QUEUE_DEPTH),
+        "--answer-cache",
+        "0",
     ) as running:
         yield running
 

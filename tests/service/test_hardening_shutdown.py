@@ -77,7 +77,9 @@ async def _load(server: Server, sigterm_after_s: float) -> tuple[list[Outcome], 
         return loop.time() - term_at[0] if term_at else loop.time() - 1e9
 
     async def one(target: str, expected: bytes) -> None:
-        sent = loop.time()  # absolute; made relative to SIGTERM below (a request can start just before it)
+        sent = (
+            loop.time()
+        )  # absolute; made relative to SIGTERM below (a request can start just before it)
         reply = await fetch(server.port, target, timeout_s=GRACE_S + 5)
         outcomes.append(Outcome(sent, target, expected, reply))
 

@@ -44,8 +44,29 @@ def test_parse_n_on_any_integer_literal(value: int) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "abc", "-5", "0", "1.5", "1e3", "+7", "0x10", " 7", "7 ", "\t7", "٣", "７", "1" * 10_000,
-     str(MAX_N + 1), str(2**64), str(2**64 + 1), "1,000", "1_000", "\x00", "7\x00"],
+    [
+        "",
+        "abc",
+        "-5",
+        "0",
+        "1.5",
+        "1e3",
+        "+7",
+        "0x10",
+        " 7",
+        "7 ",
+        "\t7",
+        "٣",
+        "７",
+        "1" * 10_000,
+        str(MAX_N + 1),
+        str(2**64),
+        str(2**64 + 1),
+        "1,000",
+        "1_000",
+        "\x00",
+        "7\x00",
+    ],
 )
 def test_bad_inputs_are_refused_with_range_and_received_value(bad: str) -> None:
     with pytest.raises(InvalidN) as info:
@@ -66,13 +87,23 @@ def test_describe_escapes_and_truncates() -> None:
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("", DEFAULT_N), ("n=7", 7), ("n=007", 7), ("x=1", DEFAULT_N), ("x=1&n=9", 9), ("n=%31%30", 10), ("n=10&", 10)],
+    [
+        ("", DEFAULT_N),
+        ("n=7", 7),
+        ("n=007", 7),
+        ("x=1", DEFAULT_N),
+        ("x=1&n=9", 9),
+        ("n=%31%30", 10),
+        ("n=10&", 10),
+    ],
 )
 def test_query_forms_that_are_accepted(query: str, expected: int) -> None:
     assert n_from_query(query, MAX_N) == expected
 
 
-@pytest.mark.parametrize("query", ["n=", "n", "n=1&n=2", "n=1&n=1", "n=+7", "n=%2B7", "n=%00", "n=%D9%A3", "n=1%20"])
+@pytest.mark.parametrize(
+    "query", ["n=", "n", "n=1&n=2", "n=1&n=1", "n=+7", "n=%2B7", "n=%00", "n=%D9%A3", "n=1%20"]
+)
 def test_query_forms_that_are_refused(query: str) -> None:
     with pytest.raises(InvalidN):
         n_from_query(query, MAX_N)

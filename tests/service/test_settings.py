@@ -19,7 +19,11 @@ def test_environment_then_flag_precedence() -> None:
     env = {"PRIMEBENCH_PORT": "9000", "PRIMEBENCH_ENGINE": "trial", "PRIMEBENCH_OFFLOAD": "never"}
     assert resolve({}, env).port == 9000
     settings = resolve({"port": "9001"}, env)
-    assert settings.port == 9001 and settings.engine is EngineName.TRIAL and settings.offload is Offload.NEVER
+    assert (
+        settings.port == 9001
+        and settings.engine is EngineName.TRIAL
+        and settings.offload is Offload.NEVER
+    )
 
 
 @pytest.mark.parametrize(
@@ -46,7 +50,9 @@ def test_bad_value_is_refused_naming_flag_env_and_allowed(name: str, raw: str, n
     with pytest.raises(UserError) as info:
         resolve({name: raw}, {})
     message = str(info.value)
-    assert spec.flag in message and spec.env in message and needle in message and repr(raw) in message
+    assert (
+        spec.flag in message and spec.env in message and needle in message and repr(raw) in message
+    )
 
 
 def test_bad_environment_value_names_the_variable_as_source() -> None:
@@ -60,7 +66,9 @@ def test_trial_jit_refuses_max_n_beyond_u32() -> None:
 
 
 def test_round_trip_through_environment() -> None:
-    settings = Settings(port=1234, engine=EngineName.TRIAL_JIT, max_n=1000, deadline=2.5, keep_alive=False)
+    settings = Settings(
+        port=1234, engine=EngineName.TRIAL_JIT, max_n=1000, deadline=2.5, keep_alive=False
+    )
     assert resolve({}, settings.to_env()) == settings
 
 
@@ -68,6 +76,8 @@ def test_max_n_reaches_the_nth_prime_page_range() -> None:
     assert resolve({"max_n": "2600000000000000"}, {}).max_n == 26 * 10**14
 
 
-@pytest.mark.parametrize(("raw", "value"), [("true", True), ("OFF", False), ("1", True), ("no", False)])
+@pytest.mark.parametrize(
+    ("raw", "value"), [("true", True), ("OFF", False), ("1", True), ("no", False)]
+)
 def test_keep_alive_spellings(raw: str, value: bool) -> None:
     assert resolve({}, {"PRIMEBENCH_KEEP_ALIVE": raw}).keep_alive is value

@@ -61,4 +61,6 @@ def prepare(name: EngineName, table_size: int) -> Engine:
     if name is EngineName.TRIAL:
         return Engine(name, 10**15, TRIAL_CHEAP_MAX_N, trial.nth_prime, trial.nth_prime)
     trial_jit.compiled()
-    return Engine(name, trial_jit.MAX_N, TRIAL_JIT_CHEAP_MAX_N, trial_jit.nth_prime, trial_jit.nth_prime)
+    return Engine(
+        name, trial_jit.MAX_N, TRIAL_JIT_CHEAP_MAX_N, trial_jit.nth_prime, trial_jit.nth_prime
+    )

@@ -33,5 +33,7 @@ def compiled() -> Callable[[int], int]:
 def nth_prime(n: int) -> int:
     """The n-th prime, 0 <= n <= MAX_N (n == 0 gives 1, as in the article)."""
     if not 0 <= n <= MAX_N:
-        raise ValueError(f"trial-jit works in u32 like the article's Rust server: n must be <= {MAX_N}, got {n}")
+        raise ValueError(
+            f"trial-jit works in u32 like the article's Rust server: n must be <= {MAX_N}, got {n}"
+        )
     return compiled()(n)

@@ -163,7 +163,9 @@ class PrimeApp:
         except Exception:
             log.exception("unexpected error answering %s", path[:200])
             route = _route_of(path)
-            status, headers, body = render(Problem("internal-error", "unexpected error; it was logged"), path)
+            status, headers, body = render(
+                Problem("internal-error", "unexpected error; it was logged"), path
+            )
         if self.draining:
             headers = [*headers, _CLOSE]  # clients reconnect, to another instance behind a balancer
         proto.response_bytes(status, headers, body)
@@ -199,12 +201,18 @@ class PrimeApp:
         if path == "/readyz":
             _check_method(method)
             if not self.ready:
-                raise Problem("not-ready", "the engine is not ready, or the server is shutting down")
+                raise Problem(
+                    "not-ready", "the engine is not ready, or the server is shutting down"
+                )
             return 200, _JSON, _STATUS_OK
         if path == "/metrics":
             _check_method(method)
             assert self.metrics is not None
-            return 200, [("content-type", metrics_module.CONTENT_TYPE)], metrics_module.render_all(self.metrics)
+            return (
+                200,
+                [("content-type", metrics_module.CONTENT_TYPE)],
+                metrics_module.render_all(self.metrics),
+            )
         if path == "/openapi.json":
             _check_method(method)
             return 200, _JSON, self._openapi
@@ -222,12 +230,18 @@ def _parse(method: str, parser: Callable[[str, int], int], text: str, max_n: int
 def _check_host(hosts: list[str]) -> None:
     """RFC 9112 section 3.2: an HTTP/1.1 request carries exactly one Host header, else 400."""
     if len(hosts) != 1:
-        raise Problem("bad-host", f"an HTTP/1.1 request needs exactly one Host header; it had {len(hosts)}")
+        raise Problem(
+            "bad-host", f"an HTTP/1.1 request needs exactly one Host header; it had {len(hosts)}"
+        )
 
 
 def _check_method(method: str) -> None:
     if method not in _METHODS:
-        raise Problem("method-not-allowed", f"method {method[:20]} is not allowed here; use GET or HEAD", _ALLOW)
+        raise Problem(
+            "method-not-allowed",
+            f"method {method[:20]} is not allowed here; use GET or HEAD",
+            _ALLOW,
+        )
 
 
 def _route_of(path: str) -> str:
@@ -236,5 +250,3 @@ def _route_of(path: str) -> str:
     if path.startswith("/prime/") and "/" not in path[7:]:
         return "/prime/{n}"
     return path if path in metrics_module.ROUTES else "other"
-
-

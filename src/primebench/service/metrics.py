@@ -27,7 +27,15 @@ from prometheus_client.core import (
     Metric,
 )
 
-__all__ = ["CONTENT_TYPE", "DIR_ENV", "DRAIN_FILE", "ROUTES", "SIZING_GAUGES", "Metrics", "render_all"]
+__all__ = [
+    "CONTENT_TYPE",
+    "DIR_ENV",
+    "DRAIN_FILE",
+    "ROUTES",
+    "SIZING_GAUGES",
+    "Metrics",
+    "render_all",
+]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DIR_ENV = "PRIMEBENCH_METRICS_DIR"
@@ -41,20 +49,40 @@ SIZING_GAUGES = {
     "cpu_limit": "CPUs this service may use (affinity mask and cgroup quota)",
 }
 ROUTES = ("/prime", "/prime/{n}", "/healthz", "/readyz", "/metrics", "/openapi.json", "other")
-BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+BUCKETS = (
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    30.0,
+)
 PUBLISH_EVERY_S = 1.0
 
 
 class Metrics:
     """One worker's counts. Not thread-safe: used from the worker's event loop only."""
 
-    def __init__(self, directory: Path | None = None, sizing: dict[str, float] | None = None) -> None:
+    def __init__(
+        self, directory: Path | None = None, sizing: dict[str, float] | None = None
+    ) -> None:
         self.directory = directory
         self.sizing = sizing or {}
         self.cache_hits = 0
         self.cache_misses = 0
         self.requests: dict[tuple[str, int], int] = {}
-        self.latency: dict[str, list[float]] = {}  # route -> per-bucket counts (+Inf last), then the sum
+        self.latency: dict[
+            str, list[float]
+        ] = {}  # route -> per-bucket counts (+Inf last), then the sum
         self.answers: dict[str, int] = {}
         self.rejections: dict[str, int] = {}
         self.heavy_in_flight = 0
@@ -103,7 +131,9 @@ class Metrics:
     def snapshot(self) -> dict[str, object]:
         return {
             "pid": os.getpid(),
-            "requests": {f"{route} {status}": count for (route, status), count in self.requests.items()},
+            "requests": {
+                f"{route} {status}": count for (route, status), count in self.requests.items()
+            },
             "latency": self.latency,
             "answers": self.answers,
             "rejections": self.rejections,
@@ -152,16 +182,28 @@ class _Summed:
         return total
 
     def collect(self) -> Iterator[Metric]:
-        requests = CounterMetricFamily("primebench_requests", "HTTP requests answered", labels=["route", "status"])
+        requests = CounterMetricFamily(
+            "primebench_requests", "HTTP requests answered", labels=["route", "status"]
+        )
         for key, count in sorted(self._sum("requests").items()):
             route, status = key.rsplit(" ", 1)
             requests.add_metric([route, status], count)
         yield requests
         yield self._latency()
         for name, field, doc, label in (
-            ("primebench_answers", "answers", "Primes answered, by where they were computed", "path"),
+            (
+                "primebench_answers",
+                "answers",
+                "Primes answered, by where they were computed",
+                "path",
+            ),
             ("primebench_rejections", "rejections", "Requests refused, by reason", "reason"),
-            ("primebench_answer_cache", "cache", "Heavy answers looked up in the answer cache", "result"),
+            (
+                "primebench_answer_cache",
+                "cache",
+                "Heavy answers looked up in the answer cache",
+                "result",
+            ),
         ):
             family = CounterMetricFamily(name, doc, labels=[label])
             for key, count in sorted(self._sum(field).items()):
@@ -179,7 +221,9 @@ class _Summed:
                 yield GaugeMetricFamily(f"primebench_{name}", doc, value=self.sizing[name])
 
     def _latency(self) -> HistogramMetricFamily:
-        family = HistogramMetricFamily("primebench_request_seconds", "Time to answer, by route", labels=["route"])
+        family = HistogramMetricFamily(
+            "primebench_request_seconds", "Time to answer, by route", labels=["route"]
+        )
         merged: dict[str, list[float]] = {}
         for snap in self.snapshots:
             for route, counts in snap.get("latency", {}).items():  # type: ignore[attr-defined]

@@ -14,7 +14,10 @@ _PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
 
 def _problem_response(description: str, retry_after: bool = False) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": description, "content": {"application/problem+json": {"schema": _PROBLEM}}}
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/problem+json": {"schema": _PROBLEM}},
+    }
     if retry_after:
         response["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
     return response
@@ -34,14 +37,19 @@ def _prime_operation(summary: str, parameter: dict[str, Any]) -> dict[str, Any]:
                 "or a missing or repeated Host header"
             ),
             "503": _problem_response(
-                "heavy computations at capacity, or could not finish within the deadline", retry_after=True
+                "heavy computations at capacity, or could not finish within the deadline",
+                retry_after=True,
             ),
         },
     }
 
 
-def _plain(summary: str, media: str, schema: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    responses: dict[str, Any] = {"200": {"description": summary, "content": {media: {"schema": schema}}}}
+def _plain(
+    summary: str, media: str, schema: dict[str, Any], extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {"description": summary, "content": {media: {"schema": schema}}}
+    }
     responses.update(extra or {})
     return {"get": {"summary": summary, "responses": responses}}
 
@@ -51,7 +59,9 @@ def _complete(paths: dict[str, Any]) -> dict[str, Any]:
     for item in paths.values():
         get = item["get"]
         responses = get["responses"]
-        responses.setdefault("400", _problem_response("a missing or repeated Host header (HTTP/1.1)"))
+        responses.setdefault(
+            "400", _problem_response("a missing or repeated Host header (HTTP/1.1)")
+        )
         responses["405"] = {
             **_problem_response("a method other than GET or HEAD"),
             "headers": {"Allow": {"schema": {"type": "string", "const": "GET, HEAD"}}},
@@ -62,9 +72,18 @@ def _complete(paths: dict[str, Any]) -> dict[str, Any]:
 
 def document(max_n: int) -> dict[str, Any]:
     n_schema = {"type": "integer", "minimum": 1, "maximum": max_n}
-    query_n = {"name": "n", "in": "query", "required": False, "schema": {**n_schema, "default": DEFAULT_N}}
+    query_n = {
+        "name": "n",
+        "in": "query",
+        "required": False,
+        "schema": {**n_schema, "default": DEFAULT_N},
+    }
     path_n = {"name": "n", "in": "path", "required": True, "schema": n_schema}
-    status = {"type": "object", "properties": {"status": {"type": "string"}}, "required": ["status"]}
+    status = {
+        "type": "object",
+        "properties": {"status": {"type": "string"}},
+        "required": ["status"],
+    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -75,19 +94,21 @@ def document(max_n: int) -> dict[str, Any]:
                 "path is answered 404 with a problem+json body (urn:primebench:problem:not-found)."
             ),
         },
-        "paths": _complete({
-            "/prime": {"get": _prime_operation("The n-th prime, n from the query", query_n)},
-            "/prime/{n}": {"get": _prime_operation("The n-th prime, n from the path", path_n)},
-            "/healthz": _plain("The process is alive", "application/json", status),
-            "/readyz": _plain(
-                "The engine is ready to answer",
-                "application/json",
-                status,
-                {"503": _problem_response("not ready yet, or shutting down")},
-            ),
-            "/metrics": _plain("Prometheus metrics", "text/plain", {"type": "string"}),
-            "/openapi.json": _plain("This document", "application/json", {"type": "object"}),
-        }),
+        "paths": _complete(
+            {
+                "/prime": {"get": _prime_operation("The n-th prime, n from the query", query_n)},
+                "/prime/{n}": {"get": _prime_operation("The n-th prime, n from the path", path_n)},
+                "/healthz": _plain("The process is alive", "application/json", status),
+                "/readyz": _plain(
+                    "The engine is ready to answer",
+                    "application/json",
+                    status,
+                    {"503": _problem_response("not ready yet, or shutting down")},
+                ),
+                "/metrics": _plain("Prometheus metrics", "text/plain", {"type": "string"}),
+                "/openapi.json": _plain("This document", "application/json", {"type": "object"}),
+            }
+        ),
         "components": {
             "schemas": {
                 "Prime": {

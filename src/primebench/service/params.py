@@ -29,7 +29,9 @@ def describe(raw: str) -> str:
 
 
 def _out_of_contract(raw: str, max_n: int) -> InvalidN:
-    return InvalidN(f"n must be an integer from 1 to {max_n} in ASCII digits; received {describe(raw)}")
+    return InvalidN(
+        f"n must be an integer from 1 to {max_n} in ASCII digits; received {describe(raw)}"
+    )
 
 
 def parse_n(raw: str, max_n: int) -> int:

@@ -130,9 +130,13 @@ def serve(settings: Settings) -> int:
     return 0
 
 
-def _announce(sizing: Sizing, old_soft: int, open_files: int, connections: int, wanted: int) -> None:
+def _announce(
+    sizing: Sizing, old_soft: int, open_files: int, connections: int, wanted: int
+) -> None:
     """One line at start: the sizes chosen and the open-files limit (shown at any log level)."""
-    files = f"open files {open_files}" + (f" (soft limit raised from {old_soft})" if old_soft != open_files else "")
+    files = f"open files {open_files}" + (
+        f" (soft limit raised from {old_soft})" if old_soft != open_files else ""
+    )
     capped = f" (capped from {wanted} by open files)" if connections < wanted else ""
     print(
         f"primebench: {sizing.describe()}; {files}; {connections} connections per worker{capped}",
@@ -172,4 +176,6 @@ def _check_bindable(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind(address)
     except OSError as exc:
-        raise UserError(f"cannot listen on --host {host} --port {port}: {exc.strerror or exc}") from None
+        raise UserError(
+            f"cannot listen on --host {host} --port {port}: {exc.strerror or exc}"
+        ) from None

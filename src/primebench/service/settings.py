@@ -119,24 +119,61 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("host", _host, "an IP address or host name", "address to bind"),
     SettingSpec("port", _int_range(0, 65535), "an integer from 0 to 65535", "port to bind"),
     SettingSpec("workers", _int_range(0, 512), "0 (one per CPU) to 512", "worker processes"),
-    SettingSpec("engine", EngineName, "one of " + ", ".join(e.value for e in EngineName), "how p(n) is computed"),
-    SettingSpec("offload", Offload, "one of " + ", ".join(o.value for o in Offload), "which n go to the pool"),
+    SettingSpec(
+        "engine",
+        EngineName,
+        "one of " + ", ".join(e.value for e in EngineName),
+        "how p(n) is computed",
+    ),
+    SettingSpec(
+        "offload",
+        Offload,
+        "one of " + ", ".join(o.value for o in Offload),
+        "which n go to the pool",
+    ),
     SettingSpec("max_n", _int_range(1, 10**16), "an integer from 1 to 10^16", "largest n accepted"),
-    SettingSpec("table_size", _int_range(1, 50_000_000), "1 to 50000000", "primes in the start-up table"),
-    SettingSpec("pool_size", _int_range(0, 256), "0 (CPUs / workers) to 256", "pool processes per worker"),
+    SettingSpec(
+        "table_size", _int_range(1, 50_000_000), "1 to 50000000", "primes in the start-up table"
+    ),
+    SettingSpec(
+        "pool_size", _int_range(0, 256), "0 (CPUs / workers) to 256", "pool processes per worker"
+    ),
     SettingSpec(
         "compute_threads",
         _int_range(0, 256),
         "0 (CPUs / all pool processes) to 256",
         "primecount threads per computation",
     ),
-    SettingSpec("answer_cache", _int_range(0, 10_000_000), "0 (off) to 10000000", "heavy answers remembered per worker"),
-    SettingSpec("queue_depth", _int_range(0, 100_000), "0 to 100000", "heavy computations waiting per worker"),
-    SettingSpec("deadline", _float_range(0.01, 3600), "seconds from 0.01 to 3600", "limit per heavy computation"),
-    SettingSpec("grace", _float_range(1, 1800), "seconds from 1 to 1800", "shutdown grace period"),
-    SettingSpec("max_header_bytes", _int_range(8192, 16 * 2**20), "8192 to 16777216", "request head size limit"),
     SettingSpec(
-        "header_timeout", _float_range(0.1, 600), "seconds from 0.1 to 600", "time limit to receive a request head"
+        "answer_cache",
+        _int_range(0, 10_000_000),
+        "0 (off) to 10000000",
+        "heavy answers remembered per worker",
+    ),
+    SettingSpec(
+        "queue_depth",
+        _int_range(0, 100_000),
+        "0 to 100000",
+        "heavy computations waiting per worker",
+    ),
+    SettingSpec(
+        "deadline",
+        _float_range(0.01, 3600),
+        "seconds from 0.01 to 3600",
+        "limit per heavy computation",
+    ),
+    SettingSpec("grace", _float_range(1, 1800), "seconds from 1 to 1800", "shutdown grace period"),
+    SettingSpec(
+        "max_header_bytes",
+        _int_range(8192, 16 * 2**20),
+        "8192 to 16777216",
+        "request head size limit",
+    ),
+    SettingSpec(
+        "header_timeout",
+        _float_range(0.1, 600),
+        "seconds from 0.1 to 600",
+        "time limit to receive a request head",
     ),
     SettingSpec("keep_alive", _boolean, "true or false", "keep connections open between requests"),
     SettingSpec(
@@ -184,11 +221,15 @@ def resolve(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Sett
         try:
             values[spec.name] = spec.parse(raw)
         except ValueError:
-            raise UserError(f"bad setting {spec.flag} / {spec.env} (from {source}): {raw!r}; allowed: {spec.allowed}")
+            raise UserError(
+                f"bad setting {spec.flag} / {spec.env} (from {source}): {raw!r}; allowed: {spec.allowed}"
+            )
     settings = Settings(**values)
     if settings.engine is EngineName.TRIAL_JIT:
         from primebench.primes.trial_jit import MAX_N
 
         if settings.max_n > MAX_N and "max_n" in values:
-            raise UserError(f"bad setting --max-n / {ENV_PREFIX}MAX_N: engine trial-jit works in u32; allowed: 1 to {MAX_N}")
+            raise UserError(
+                f"bad setting --max-n / {ENV_PREFIX}MAX_N: engine trial-jit works in u32; allowed: 1 to {MAX_N}"
+            )
     return settings
