@@ -71,7 +71,9 @@ class BenchSettings:
     max_repeats: int = 2
     fresh_servers: bool = False
     start_deadline_s: float = 60.0
-    settle_timeout_s: float = 30.0
+    # A server still computing a backlog 5 s after a trial is restarted (about 1 s) rather
+    # than waited for: at 30 s the four slow Python arms made one article round ~10 min.
+    settle_timeout_s: float = 5.0
     request_timeout_s: float = 10.0
     progress: Callable[[str], None] = field(
         default=lambda line: print(line, file=sys.stderr, flush=True)

@@ -152,7 +152,7 @@ def add_parser(subparsers: Any) -> None:
     m.add_argument(
         "--settle-timeout",
         type=float,
-        default=30.0,
+        default=5.0,
         metavar="S",
         help="longest wait for a server to finish its backlog between runs (then it is restarted)",
     )
