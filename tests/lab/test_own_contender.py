@@ -69,7 +69,7 @@ def test_a_contender_outside_the_repository_is_verified_and_benched(tmp_path: Pa
 
     bench = primebench(
         "bench", "--contenders-dir", str(outside), "--contenders", "mine",
-        "--scenario", "article", "--duration", "1", "--runs", "1", "--warmup", "0",
+        "--scenario", "article", "--duration", "1", "--rounds", "1", "--warmup", "0",
         "--connections", "4", "--n", "1000", "--out", str(tmp_path / "results"), cwd=work,
     )  # fmt: skip
     assert bench.returncode == 0, bench.stderr
