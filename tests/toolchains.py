@@ -64,14 +64,27 @@ def decide(absent: list[str], env: Mapping[str, str]) -> Decision | None:
     return Decision("skip", reason)
 
 
-def require(*tools: str) -> None:
-    """Call first in a test: skip it (fail it under CI) unless every tool is installed."""
-    decision = decide(missing(tools), os.environ)
+def _enforce(absent: list[str], *, skip_outside_ci: bool) -> None:
+    """Apply the policy: fail under CI; elsewhere skip, or (for `*_under_ci`) carry on."""
+    decision = decide(absent, os.environ)
     if decision is None:
         return
     if decision.action == "fail":
         pytest.fail(decision.reason, pytrace=False)
-    pytest.skip(decision.reason)
+    if skip_outside_ci:
+        pytest.skip(decision.reason)
+
+
+def _unavailable(contenders: Sequence[Contender]) -> list[str]:
+    """Availability by the lab's own rule (`contenders.availability`): a toolchain on PATH,
+    or a runtime file under the contender's directory (bun-seed's `./node_modules/.bin/bun`),
+    so a test cannot disagree with what the bench records as `unavailable`."""
+    return [f"{c.name} ({why})" for c in contenders if not (why := availability(c)).available]
+
+
+def require(*tools: str) -> None:
+    """Call first in a test: skip it (fail it under CI) unless every tool is installed."""
+    _enforce(missing(tools), skip_outside_ci=True)
 
 
 def require_under_ci(*tools: str) -> None:
@@ -81,30 +94,14 @@ def require_under_ci(*tools: str) -> None:
     toolchain is absent as `unavailable`): on a laptop that is a valid outcome to check,
     under CI it would hide a broken install.
     """
-    decision = decide(missing(tools), os.environ)
-    if decision is not None and decision.action == "fail":
-        pytest.fail(decision.reason, pytrace=False)
-
-
-def require_contenders_under_ci(contenders: Sequence[Contender]) -> None:
-    """Fail under CI unless every contender is available; elsewhere do nothing.
-
-    Availability is the lab's own rule (`contenders.availability`): a toolchain on PATH,
-    or a runtime file under the contender's directory (bun-seed's `./node_modules/.bin/bun`),
-    so this cannot disagree with what the bench records as `unavailable`.
-    """
-    absent = [f"{c.name} ({why})" for c in contenders if not (why := availability(c)).available]
-    decision = decide(absent, os.environ)
-    if decision is not None and decision.action == "fail":
-        pytest.fail(decision.reason, pytrace=False)
+    _enforce(missing(tools), skip_outside_ci=False)
 
 
 def require_contenders(*contenders: Contender) -> None:
     """Call first in a test: skip it (fail it under CI) unless every contender is available."""
-    absent = [f"{c.name} ({why})" for c in contenders if not (why := availability(c)).available]
-    decision = decide(absent, os.environ)
-    if decision is None:
-        return
-    if decision.action == "fail":
-        pytest.fail(decision.reason, pytrace=False)
-    pytest.skip(decision.reason)
+    _enforce(_unavailable(contenders), skip_outside_ci=True)
+
+
+def require_contenders_under_ci(contenders: Sequence[Contender]) -> None:
+    """Fail under CI unless every contender is available; elsewhere do nothing."""
+    _enforce(_unavailable(contenders), skip_outside_ci=False)

@@ -131,10 +131,6 @@ def test_report_and_compare_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_report_check_judges_the_targets_by_their_intervals(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from primebench.lab import targets
-
-    if not hasattr(targets, "judge_comparison"):
-        pytest.skip("targets.judge_comparison arrives with the verdicts branch (lab-api.md)")
     # The fixture has no P1-P4 comparison: none can pass, the status is not 0.
     assert main(["report", str(FIXTURE), "--check"]) != 0
     assert "P1" in capsys.readouterr().err
