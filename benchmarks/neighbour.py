@@ -22,8 +22,9 @@ import sys
 import time
 from pathlib import Path
 
-from primebench.lab import procs, verify
-from primebench.lab.verdicts import compare
+from primebench.lab.contenders import conformance
+from primebench.lab.host import processes
+from primebench.lab.model.verdicts import compare
 
 N = 10**12
 
@@ -43,7 +44,7 @@ def served_seconds(port: int, n: int) -> float:
 
 def alone_seconds(n: int) -> float:
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    argv = [sys.executable, "-m", "primebench.lab.primecount_alone", "--warmup", "1", str(n)]
+    argv = [sys.executable, "-m", "primebench.lab.run.primecount_alone", "--warmup", "1", str(n)]
     out = subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout
     return float(json.loads(out)["seconds"][0])
 
@@ -55,15 +56,15 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    port = procs.free_port()
+    port = processes.free_port()
     neighbour = subprocess.Popen(["taskset", "-c", "1", sys.executable, "-c", "while True: pass"])
     argv = [sys.executable, "-m", "primebench", "serve", "--port", str(port)]
     served: list[float] = []
     alone: list[float] = []
     try:
-        with procs.server(
+        with processes.server(
             argv, cwd=Path.cwd(), env=dict(os.environ), host="127.0.0.1", port=port,
-            cpus=None, ready_path=verify.READY_PATH, ready_check=verify.ready_check,
+            cpus=None, ready_path=conformance.READY_PATH, ready_check=conformance.ready_check,
         ) as running:  # fmt: skip
             served_seconds(port, N - 10**7)  # wakes the pool
             for _ in range(args.rounds):

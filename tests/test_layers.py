@@ -7,7 +7,7 @@ CLI (`primebench.cli`, the composition root) sees every layer. Every import coun
 including ones inside functions and under `if TYPE_CHECKING:`; strings (an argv naming
 `primebench.service` for a subprocess) do not.
 
-To add a rule (say, once the lab has sub-packages, "lab.report never imports lab.run"),
+To add a rule (say, once the lab has sub-packages, "lab.render never imports lab.run"),
 add a line to FORBIDDEN.
 """
 
@@ -35,6 +35,34 @@ FORBIDDEN: dict[str, dict[str, str]] = {
     "primebench.lab": {
         "primebench.service": "the lab starts the service as a process, never imports it",
         "primebench.cli": "the CLI composes the lab, not the other way",
+    },
+    "primebench.lab.model": {
+        "primebench.lab.host": "the model is data and arithmetic, no processes or sockets",
+        "primebench.lab.contenders": "the model knows no contender's build or manifest",
+        "primebench.lab.run": "the model is what a run writes, not how it runs",
+        "primebench.lab.render": "the model is rendered, it does not render",
+        "primebench.lab.commands": "the commands compose the lab",
+    },
+    "primebench.lab.host": {
+        "primebench.lab.contenders": "processes and sockets know no contender",
+        "primebench.lab.run": "the host serves the run, not the other way",
+        "primebench.lab.render": "the host never renders",
+        "primebench.lab.commands": "the commands compose the lab",
+    },
+    "primebench.lab.contenders": {
+        "primebench.lab.run": "a contender is built and checked without knowing the bench",
+        "primebench.lab.render": "contenders never render",
+        "primebench.lab.commands": "the commands compose the lab",
+    },
+    "primebench.lab.render": {
+        "primebench.lab.run": "a report is drawn from a saved document, never from the run",
+        "primebench.lab.host": "rendering is pure: no processes, sockets or machine state",
+        "primebench.lab.contenders": "rendering reads the document, not the contenders",
+        "primebench.lab.commands": "the commands compose the lab",
+    },
+    "primebench.lab.run": {
+        "primebench.lab.render": "the run writes a document; rendering it is the commands' job",
+        "primebench.lab.commands": "the commands compose the lab",
     },
 }
 """Layer (a package prefix) -> forbidden import prefix -> why."""
@@ -121,8 +149,8 @@ def write(root: Path, relative: str, text: str) -> None:
         ("import primebench.service.app\n", "primebench.service.app"),
         ("from primebench.service import app\n", "primebench.service.app"),
         ("from primebench import service\n", "primebench.service"),
-        ("from ..service import app\n", "primebench.service.app"),
-        ("from .. import service\n", "primebench.service"),
+        ("from ...service import app\n", "primebench.service.app"),
+        ("from ... import service\n", "primebench.service"),
         (
             "def later():\n    from primebench.service.app import App\n",
             "primebench.service.app.App",
@@ -138,19 +166,19 @@ def test_checker_finds_every_form_of_an_outward_import(
 ) -> None:
     write(tmp_path, "primebench/__init__.py", "")
     write(tmp_path, "primebench/lab/__init__.py", "")
-    write(tmp_path, "primebench/lab/measure.py", source)
+    write(tmp_path, "primebench/lab/run/measure.py", source)
     (found,) = violations(tmp_path, FORBIDDEN)
-    assert (str(found.path), found.imported) == ("primebench/lab/measure.py", imported)
+    assert (str(found.path), found.imported) == ("primebench/lab/run/measure.py", imported)
     assert "never imports" in found.why
 
 
 def test_checker_allows_inward_imports_and_strings(tmp_path: Path) -> None:
-    write(tmp_path, "primebench/lab/__init__.py", "from . import procs\n")
+    write(tmp_path, "primebench/lab/__init__.py", "from . import model\n")
     write(
         tmp_path,
         "primebench/lab/twins.py",
         "from primebench.primes import engines\nfrom primebench.errors import UserError\n"
-        "from primebench.lab.procs import run_tool\n"
+        "from primebench.lab.host.processes import run_tool\n"
         "ARGV = ['python', '-m', 'primebench.service']\n",
     )
     write(tmp_path, "primebench/service/app.py", "from primebench.primes.table import x\n")
@@ -160,6 +188,6 @@ def test_checker_allows_inward_imports_and_strings(tmp_path: Path) -> None:
 
 
 def test_checker_resolves_relative_imports_in_a_package_init(tmp_path: Path) -> None:
-    write(tmp_path, "primebench/primes/__init__.py", "from ..lab import procs\n")
+    write(tmp_path, "primebench/primes/__init__.py", "from ..lab import model\n")
     (found,) = violations(tmp_path, FORBIDDEN)
-    assert found.imported == "primebench.lab.procs" and found.line == 1
+    assert found.imported == "primebench.lab.model" and found.line == 1

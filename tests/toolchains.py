@@ -20,8 +20,8 @@ from typing import Literal
 
 import pytest
 
-from primebench.lab.contenders import Contender, availability, default_root
-from primebench.lab.loadgen import Generator, locate
+from primebench.lab.contenders.registry import Contender, availability, default_root
+from primebench.lab.run.loadgen import Generator, locate
 
 __all__ = ["Decision", "decide", "in_ci", "missing", "require", "require_under_ci"]
 

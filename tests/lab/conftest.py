@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from primebench.lab.contenders import Registry
+from primebench.lab.contenders.registry import Registry
 
 FAKE = Path(__file__).with_name("fake_server.py")
 ManifestWriter = Callable[..., Path]

@@ -32,12 +32,18 @@ from pathlib import Path
 from typing import Any
 
 from primebench.errors import UserError
-from primebench.lab import procs, report_md, target_inputs
-from primebench.lab.bench import BenchSettings, NothingMeasured, missing_generators, run_bench
-from primebench.lab.contenders import CONTENDERS_DIR_HELP, Registry, default_root, search_dirs
-from primebench.lab.loadgen import Generator
-from primebench.lab.remote import RemoteServer, parse_target
-from primebench.lab.scenarios import ScenarioName, ScenarioSettings, default_settings
+from primebench.lab.contenders.registry import (
+    CONTENDERS_DIR_HELP,
+    Registry,
+    default_root,
+    search_dirs,
+)
+from primebench.lab.host import processes
+from primebench.lab.render import markdown, target_checks
+from primebench.lab.run.loadgen import Generator
+from primebench.lab.run.remote import RemoteServer, parse_target
+from primebench.lab.run.scenarios import ScenarioName, ScenarioSettings, default_settings
+from primebench.lab.run.session import BenchSettings, NothingMeasured, missing_generators, run_bench
 
 __all__ = ["add_parser", "parse_cpus", "parse_heavy_n", "scenario_settings"]
 
@@ -266,9 +272,9 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     return tuple(result)
 
 
-def _pinning(args: argparse.Namespace) -> procs.Pinning:
+def _pinning(args: argparse.Namespace) -> processes.Pinning:
     if args.server_cpus is None and args.generator_cpus is None:
-        return procs.cpu_split()
+        return processes.cpu_split()
     usable = frozenset(os.sched_getaffinity(0))
     server = parse_cpus(args.server_cpus, "--server-cpus") if args.server_cpus else None
     generator = parse_cpus(args.generator_cpus, "--generator-cpus") if args.generator_cpus else None
@@ -278,7 +284,7 @@ def _pinning(args: argparse.Namespace) -> procs.Pinning:
         raise UserError(
             f"--server-cpus/--generator-cpus leave one side without a core (usable: {sorted(usable)})"
         )
-    return procs.Pinning(server, generator, shared=bool(server & generator))
+    return processes.Pinning(server, generator, shared=bool(server & generator))
 
 
 def _targets(args: argparse.Namespace, local: tuple[str, ...]) -> tuple[RemoteServer, ...]:
@@ -324,7 +330,7 @@ def _main(args: argparse.Namespace) -> int:
         raise UserError(
             f"nothing can be measured: {', '.join(missing)} not installed (run ./scripts/setup)"
         )
-    with procs.interrupt_on_sigterm():
+    with processes.interrupt_on_sigterm():
         try:
             document = run_bench(settings)
         except KeyboardInterrupt:
@@ -334,11 +340,11 @@ def _main(args: argparse.Namespace) -> int:
             print(f"primebench: nothing could be measured: {exc}", file=sys.stderr)
             print(f"results: {out_json}", file=sys.stderr)
             return 2
-    print(report_md.render(document))
+    print(markdown.render(document))
     print(f"results: {out_json}", file=sys.stderr)
     if args.check:
-        judged, status = target_inputs.check(document)
+        judged, status = target_checks.check(document)
         for result in judged:
-            print(target_inputs.line(result), file=sys.stderr)
+            print(target_checks.line(result), file=sys.stderr)
         return status
     return 0

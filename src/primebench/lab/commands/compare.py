@@ -10,7 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from primebench.lab import compare, results
+from primebench.lab.model import results
+from primebench.lab.render import changes
 
 __all__ = ["add_parser", "run"]
 
@@ -27,5 +28,5 @@ def add_parser(subparsers: Any) -> None:
 
 def run(before: Path, after: Path) -> int:
     """Print the comparison; 0 (a comparison is information, not a verdict)."""
-    print(compare.render(results.load(before), results.load(after)))
+    print(changes.render(results.load(before), results.load(after)))
     return 0

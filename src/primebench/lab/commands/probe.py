@@ -1,7 +1,7 @@
 """`primebench probe [--check]`: targets P5 (n~10^12 vs primecount alone) and P6 (start-up, RSS).
 
     primebench probe --rounds 10 --starts 5 --calibrate --check
-    primebench probe --from results/<stamp>-probe.json --check   # re-judge a document
+    primebench probe --from results/<stamp>-service_targets.json --check   # re-judge a document
 
 Runs our `primebench` contender and primecount alone pinned to one core, in interleaved
 rounds, writes a versioned JSON document with every raw measurement and the verdicts,
@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from primebench.errors import UserError
-from primebench.lab import probe, procs, targets
-from primebench.lab.contenders import Registry
+from primebench.lab.contenders.registry import Registry
+from primebench.lab.host import processes
+from primebench.lab.model import targets
+from primebench.lab.run import service_targets
 
 __all__ = ["add_parser"]
 
@@ -41,7 +43,12 @@ def add_parser(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add = parser.add_argument
-    add("--out", type=Path, default=None, help="results file (default results/<stamp>-probe.json)")
+    add(
+        "--out",
+        type=Path,
+        default=None,
+        help="results file (default results/<stamp>-service_targets.json)",
+    )
     add(
         "--from",
         dest="source",
@@ -74,11 +81,11 @@ def add_parser(subparsers: Any) -> None:
 
 def _measure(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = args.out or Path("results") / f"{stamp}-probe.json"
-    cpu = min(procs.cpu_split().server) if args.cpu is None else args.cpu
+    out = args.out or Path("results") / f"{stamp}-service_targets.json"
+    cpu = min(processes.cpu_split().server) if args.cpu is None else args.cpu
     if cpu not in os.sched_getaffinity(0):
         raise UserError(f"--cpu {cpu} is not a core this process may use")
-    settings = probe.ProbeSettings(
+    settings = service_targets.ProbeSettings(
         Registry.load().get("primebench"),
         cpu,
         seed=random.SystemRandom().randrange(2**32) if args.seed is None else args.seed,
@@ -87,16 +94,16 @@ def _measure(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
         calibrate=args.calibrate,
     )
     print(f"probe: primebench and primecount alone on core {cpu}, seed {settings.seed}")
-    with procs.interrupt_on_sigterm():
-        return probe.run_probe(settings, out), out
+    with processes.interrupt_on_sigterm():
+        return service_targets.run_probe(settings, out), out
 
 
 def _main(args: argparse.Namespace) -> int:
     if args.source is not None:
-        document, where = probe.load(args.source), args.source
+        document, where = service_targets.load(args.source), args.source
     else:
         document, where = _measure(args)
-    results = probe.judge(document)
+    results = service_targets.judge(document)
     for result in results:
         print(result.line())
     print(f"document: {where}")

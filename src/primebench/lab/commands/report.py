@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from primebench.errors import UserError
-from primebench.lab import report_html, report_md, results, target_inputs
+from primebench.lab.model import results
+from primebench.lab.render import html_page, markdown, target_checks
 
 __all__ = ["add_parser", "run"]
 
@@ -38,17 +39,17 @@ def add_parser(subparsers: Any) -> None:
 def run(path: Path, *, html: Path | None = None, check: bool = False) -> int:
     """Load, render, optionally write HTML and check targets; the exit status."""
     document = results.load(path)
-    print(report_md.render(document))
+    print(markdown.render(document))
     if html is not None:
         try:
             html.parent.mkdir(parents=True, exist_ok=True)
-            html.write_text(report_html.render(document), encoding="utf-8")
+            html.write_text(html_page.render(document), encoding="utf-8")
         except OSError as exc:
             raise UserError(f"cannot write {html}: {exc.strerror or exc}") from exc
         print(f"html: {html}", file=sys.stderr)
     if check:
-        judged, status = target_inputs.check(document)
+        judged, status = target_checks.check(document)
         for result in judged:
-            print(target_inputs.line(result), file=sys.stderr)
+            print(target_checks.line(result), file=sys.stderr)
         return status
     return 0

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from primebench.errors import UserError
-from primebench.lab import procs
-from primebench.lab.contenders import CONTENDERS_DIR_HELP, Registry, search_dirs
-from primebench.lab.verify import BAD_INPUT_CASES, ContenderCheck, check
+from primebench.lab.contenders.conformance import BAD_INPUT_CASES, ContenderCheck, check
+from primebench.lab.contenders.registry import CONTENDERS_DIR_HELP, Registry, search_dirs
+from primebench.lab.host import processes
 
 __all__ = ["SCHEMA_VERSION", "add_parser", "render_table", "run", "to_document"]
 
@@ -83,7 +83,7 @@ def run(
     if not selected:
         raise UserError(f"no contenders found under {registry.root / 'contenders'}")
     checks: list[ContenderCheck] = []
-    with procs.interrupt_on_sigterm():
+    with processes.interrupt_on_sigterm():
         for contender in selected:
             print(f"verify: {contender.name} ...", file=sys.stderr, flush=True)
             checks.append(check(contender, build_first=build_first, log_dir=log_dir))

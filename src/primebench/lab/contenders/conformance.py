@@ -1,0 +1,349 @@
+"""Conformance: does a running contender give right answers, and what does it do with bad input?
+
+Answers for valid n are judged against the oracle (not our engines). Bad input is
+*recorded* for the article's servers, whose behaviours differ by design (Node's
+`parseInt("abc")` is NaN, Go falls back to 10000, Axum answers 400), and *judged*
+only for contenders under the strict contract (our service: 400
+application/problem+json for every bad input). Every problem is collected; nothing
+stops at the first one (TechEmpower's `verify()`).
+
+The huge-n probe goes last and its timeout is short: Node's loop given n = 10^20
+never ends, so that probe can leave a server busy forever. `healthy_after` says so,
+and whoever measures that server next must restart it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from primebench.lab.contenders import oracle, registry
+from primebench.lab.contenders.artifacts import ArtifactSize
+from primebench.lab.contenders.registry import (
+    Availability,
+    BuildOutcome,
+    Contender,
+    Contract,
+)
+from primebench.lab.host import loopback, processes
+from primebench.lab.host.processes import RunningServer
+
+__all__ = [
+    "ANSWER_CASES",
+    "BAD_INPUT_CASES",
+    "READY_PATH",
+    "Answer",
+    "BadInput",
+    "Conformance",
+    "ContenderCheck",
+    "check",
+    "ready_check",
+    "start",
+    "verify",
+]
+
+READY_PATH = "/prime?n=1"
+"""Cheap for every contender, and its answer (2) proves the server computes."""
+DEFAULT_N = 10000
+"""The article's default when `n` is missing (our service keeps it)."""
+ANSWER_CASES: tuple[tuple[str, str, int], ...] = tuple(
+    (str(n), f"/prime?n={n}", n) for n in (1, 2, 10, 100, 1000, 10000, 20000)
+) + (("missing", "/prime", DEFAULT_N),)
+"""(label, path, the n whose prime is expected)."""
+HUGE = "100000000000000000000"
+"""10^20: past 64 bits, past u32, past any max_n."""
+BAD_INPUT_CASES: tuple[tuple[str, str], ...] = (
+    ("abc", "/prime?n=abc"),
+    ("0", "/prime?n=0"),
+    ("-1", "/prime?n=-1"),
+    ("1.5", "/prime?n=1.5"),
+    ("n=5&n=7", "/prime?n=5&n=7"),
+    ("huge", f"/prime?n={HUGE}"),
+)
+ANSWER_TIMEOUT_S = 60.0
+BAD_INPUT_TIMEOUT_S = 3.0
+BODY_LIMIT = 200
+
+
+def ready_check(status: int, body: bytes) -> bool:
+    """The readiness answer to READY_PATH: 200 and prime 2."""
+    if status != 200:
+        return False
+    try:
+        return bool(json.loads(body).get("prime") == 2)
+    except (ValueError, AttributeError):
+        return False
+
+
+def _short(body: bytes) -> str:
+    text = body.decode("utf-8", "replace").strip()
+    return text if len(text) <= BODY_LIMIT else text[:BODY_LIMIT] + "..."
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One valid-n request: what came back and whether it was right."""
+
+    case: str
+    path: str
+    expected_prime: int
+    status: int | None
+    content_type: str
+    body: str
+    elapsed_ms: float | None
+    ok: bool
+    problem: str
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """One bad-input request: status (None when no answer), content type, short body."""
+
+    case: str
+    path: str
+    status: int | None
+    content_type: str
+    body: str
+    error: str
+    ok: bool | None  # None: recorded, not judged (seed contract)
+
+    def cell(self, width: int = 40) -> str:
+        """A short table cell: `200 {"n":null,"prime":1}`, `400 problem+json`, `timeout`.
+
+        A long plain-text body keeps its end, where frameworks put the reason
+        (Axum: "Failed to deserialize query string: n: invalid digit found in string").
+        """
+        if self.status is None:
+            return "timeout" if "no answer within" in self.error else "no answer"
+        if self.content_type == "application/problem+json":
+            return f"{self.status} problem+json"
+        body = " ".join(self.body.split())
+        text = f"{self.status} {body}".strip()
+        if len(text) <= width:
+            return text
+        if self.content_type.endswith("json"):
+            return text[: width - 1] + "…"
+        return f"{self.status} …{body[-(width - len(str(self.status)) - 2) :]}"
+
+
+@dataclass(frozen=True)
+class Conformance:
+    contender: str
+    contract: Contract
+    ok: bool
+    problems: tuple[str, ...]
+    answers: tuple[Answer, ...]
+    bad_inputs: tuple[BadInput, ...]
+    healthy_after: bool
+
+    def answer_ms(self, case: str) -> float | None:
+        return next((a.elapsed_ms for a in self.answers if a.case == case), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "contender": self.contender,
+            "contract": self.contract.value,
+            "ok": self.ok,
+            "problems": list(self.problems),
+            "answers": [vars(a) for a in self.answers],
+            "bad_inputs": [vars(b) for b in self.bad_inputs],
+            "healthy_after": self.healthy_after,
+        }
+
+
+def _check_answer(answer: loopback.HttpAnswer, n: int, expected: int, strict: bool) -> str:
+    """'' when right; else what is wrong. Strict also pins the media type and the exact keys."""
+    if answer.status != 200:
+        return f"status {answer.status}"
+    if answer.content_type != "application/json":
+        return f"content type {answer.content_type!r}"
+    try:
+        data = answer.json()
+    except ValueError:
+        return "body is not JSON"
+    if not isinstance(data, dict):
+        return "body is not a JSON object"
+    if data.get("prime") != expected or isinstance(data.get("prime"), bool):
+        return f"prime {data.get('prime')!r}, expected {expected}"
+    if data.get("n") != n:
+        return f"n {data.get('n')!r}, expected {n}"
+    if strict and (set(data) != {"n", "prime"}):
+        return f"keys {sorted(data)}, expected ['n', 'prime']"
+    return ""
+
+
+def _probe_answer(running: RunningServer, case: str, path: str, n: int, strict: bool) -> Answer:
+    expected = oracle.nth_prime(n)
+    try:
+        got = loopback.get(running.host, running.port, path, timeout_s=ANSWER_TIMEOUT_S)
+    except loopback.ProbeFailed as exc:
+        return Answer(case, path, expected, None, "", "", None, False, exc.reason)
+    problem = _check_answer(got, n, expected, strict)
+    return Answer(
+        case,
+        path,
+        expected,
+        got.status,
+        got.content_type,
+        _short(got.body),
+        got.elapsed_s * 1000,
+        not problem,
+        problem,
+    )
+
+
+def _probe_bad(running: RunningServer, case: str, path: str, strict: bool) -> BadInput:
+    try:
+        got = loopback.get(running.host, running.port, path, timeout_s=BAD_INPUT_TIMEOUT_S)
+    except loopback.ProbeFailed as exc:
+        return BadInput(case, path, None, "", "", exc.reason, False if strict else None)
+    judged = (
+        (got.status == 400 and got.content_type == "application/problem+json") if strict else None
+    )
+    return BadInput(case, path, got.status, got.content_type, _short(got.body), "", judged)
+
+
+def _healthy(running: RunningServer) -> bool:
+    try:
+        answer = loopback.get(running.host, running.port, READY_PATH, timeout_s=BAD_INPUT_TIMEOUT_S)
+    except loopback.ProbeFailed:
+        return False
+    return ready_check(answer.status, answer.body)
+
+
+def verify(c: Contender, running: RunningServer) -> Conformance:
+    """Check every valid-n answer, then record every bad input; never raises for a bad server.
+
+    Cost: one request per case; the answers take as long as the contender needs
+    (python-seed computes p(20000) in pure Python), bad inputs at most 3 s each.
+    """
+    strict = c.contract is Contract.STRICT
+    answers = tuple(_probe_answer(running, case, path, n, strict) for case, path, n in ANSWER_CASES)
+    bad = tuple(_probe_bad(running, case, path, strict) for case, path in BAD_INPUT_CASES)
+    problems = [f"n={a.case}: {a.problem}" for a in answers if not a.ok]
+    if strict:
+        problems += [
+            f"bad input {b.case}: expected 400 application/problem+json, got "
+            + (
+                f"{b.status} {b.content_type or '(no content type)'}"
+                if b.status is not None
+                else b.error
+            )
+            for b in bad
+            if not b.ok
+        ]
+    healthy = running.alive() and _healthy(running)
+    if strict and not healthy:
+        problems.append("not answering after the bad inputs")
+    return Conformance(c.name, c.contract, not problems, tuple(problems), answers, bad, healthy)
+
+
+@dataclass(frozen=True)
+class ContenderCheck:
+    """Everything `primebench verify` learns about one contender, failures included as data."""
+
+    contender: Contender
+    availability: Availability
+    build: BuildOutcome | None
+    version: str
+    artifact: ArtifactSize | None
+    startup_s: float | None
+    failure: str  # "" unless the build failed or the server did not start
+    conformance: Conformance | None
+
+    @property
+    def ok(self) -> bool:
+        """Unavailable is not a failure (the toolchain is absent); a broken build or server is."""
+        if not self.availability.available:
+            return True
+        return not self.failure and self.conformance is not None and self.conformance.ok
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.contender
+        return {
+            "name": c.name,
+            "language": c.language,
+            "description": c.description,
+            "differs_from_article": c.differs_from_article,
+            "contract": c.contract.value,
+            "available": self.availability.available,
+            "unavailable_reason": self.availability.reason,
+            "build": None if self.build is None else vars(self.build),
+            "version": self.version,
+            "artifact": None if self.artifact is None else self.artifact.to_json(),
+            "startup_s": self.startup_s,
+            "failure": self.failure,
+            "ok": self.ok,
+            "conformance": None if self.conformance is None else self.conformance.to_json(),
+        }
+
+
+@contextlib.contextmanager
+def start(
+    c: Contender,
+    *,
+    cpus: frozenset[int] | None,
+    host: str = "127.0.0.1",
+    deadline_s: float = 30.0,
+    log: Path | None = None,
+) -> Iterator[processes.RunningServer]:
+    """Start a contender on a free port, ready once it answers READY_PATH correctly; always stopped after."""
+    port = processes.free_port(host)
+    cores = len(cpus) if cpus else None  # `{cores}`/CORES: the cores it is pinned to
+    with processes.server(
+        registry.run_argv(c, host, port, cores=cores),
+        cwd=c.directory,
+        env=registry.run_env(c, host, port, cores=cores),
+        host=host,
+        port=port,
+        cpus=cpus,
+        ready_path=READY_PATH,
+        ready_check=ready_check,
+        deadline_s=deadline_s,
+        log=log,
+    ) as running:
+        yield running
+
+
+def check(
+    c: Contender,
+    *,
+    build_first: bool = True,
+    host: str = "127.0.0.1",
+    cpus: frozenset[int] | None = None,
+    log_dir: Path | None = None,
+    deadline_s: float = 30.0,
+) -> ContenderCheck:
+    """Availability -> build -> version and artifact -> start -> verify -> stop, for one contender."""
+    avail = registry.availability(c)
+    if not avail.available:
+        return ContenderCheck(c, avail, None, "", None, None, "", None)
+    outcome = None
+    if build_first:
+        outcome = registry.build(c, None if log_dir is None else log_dir / f"{c.name}.build.log")
+        if not outcome.ok:
+            return ContenderCheck(
+                c, avail, outcome, "", None, None, f"build failed: {outcome.reason}", None
+            )
+    ver = registry.version(c)
+    artifact = registry.artifact_size(c)
+    try:
+        with start(
+            c,
+            cpus=cpus,
+            host=host,
+            deadline_s=deadline_s,
+            log=None if log_dir is None else log_dir / f"{c.name}.server.log",
+        ) as running:
+            conformance = verify(c, running)
+            return ContenderCheck(
+                c, avail, outcome, ver, artifact, running.startup_s, "", conformance
+            )
+    except processes.ServerFailed as exc:
+        return ContenderCheck(c, avail, outcome, ver, artifact, None, f"did not start: {exc}", None)
+    except OSError as exc:
+        return ContenderCheck(c, avail, outcome, ver, artifact, None, f"did not start: {exc}", None)

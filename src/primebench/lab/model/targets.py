@@ -1,0 +1,297 @@
+"""The performance targets P1-P6, judged by intervals (`bench --check`, `probe --check`).
+
+A target is data: a threshold and a direction. It passes only when the whole interval of
+its measured ratio clears the threshold, misses only when the whole interval falls short,
+and is otherwise `inconclusive`: the run could not tell, which is neither a pass nor a
+miss and has its own exit status. A point value (P6: the worst of every cold start, not a
+median) is judged as an interval of zero width. Where a comparison carries an A/A noise
+floor, a verdict also needs the ratio to be farther from the threshold than the noise
+(relative), so no verdict rests on a difference the lab cannot tell from noise.
+
+A target that could not be measured is a `TargetResult` with no verdict and the reason:
+failures are data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from primebench.lab.model.results import Document, PointRecord
+from primebench.lab.model.verdicts import MIN_ROUNDS, Comparison
+
+__all__ = [
+    "EXIT_INCONCLUSIVE",
+    "EXIT_MISS",
+    "TARGETS",
+    "Target",
+    "TargetResult",
+    "TargetVerdict",
+    "check",
+    "exit_code",
+    "exit_status",
+    "judge",
+    "judge_comparison",
+    "judge_value",
+]
+
+EXIT_MISS = 1
+EXIT_INCONCLUSIVE = 3
+P4_HEAVY_N = 10**12
+
+
+class TargetVerdict(StrEnum):
+    PASS = "pass"
+    MISS = "miss"
+    INCONCLUSIVE = "inconclusive"
+
+
+@dataclass(frozen=True)
+class Target:
+    """`value >= threshold` (at_least) or `value <= threshold` must hold."""
+
+    id: str
+    description: str
+    threshold: float
+    at_least: bool
+
+    @property
+    def op(self) -> str:
+        return ">=" if self.at_least else "<="
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "description": self.description,
+            "threshold": self.threshold,
+            "at_least": self.at_least,
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> Target:
+        return cls(str(d["id"]), str(d["description"]), float(d["threshold"]), bool(d["at_least"]))
+
+
+TARGETS: dict[str, Target] = {
+    t.id: t
+    for t in (
+        Target("P1", "python-jit / rust-axum req/s at n=20000 (article)", 1.0, True),
+        Target("P2", "primebench / rust-axum req/s at n=20000 (article)", 300.0, True),
+        Target("P3", "primebench / go-seed req/s at n=1 (floor)", 1.0, True),
+        Target("P4", "primebench light p99 beside n=10^12 load / alone (convoy)", 2.0, False),
+        Target("P5", "primebench /prime?n~10^12 latency / primecount alone, one core", 1.2, False),
+        Target("P6", "start to first correct answer, worst cold start (s)", 0.5, False),
+        Target("P6-rss", "largest RSS of any server process after n~10^12 load (MiB)", 80.0, False),
+    )
+}
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """A target's verdict with the figures it rests on; `verdict` None: not measured."""
+
+    target: Target
+    ratio: float | None  # the measured value (a ratio, or seconds / MiB for P6)
+    ci_low: float | None
+    ci_high: float | None
+    verdict: TargetVerdict | None
+    reason: str  # why this verdict (or why there is none)
+
+    def line(self) -> str:
+        """One terminal line: `P1 inconclusive  python-jit / ... = 1.01 [0.92, 1.10] (>= 1)`."""
+        t = self.target
+        status = self.verdict.value if self.verdict else "unmeasured"
+        value = "" if self.ratio is None else f" = {self.ratio:.4g}"
+        if self.ci_low is not None and self.ci_high is not None and self.ci_low != self.ci_high:
+            value += f" [{self.ci_low:.4g}, {self.ci_high:.4g}]"
+        reason = f": {self.reason}" if self.reason else ""
+        target = f"(target {t.op} {t.threshold:g})"
+        return f"{t.id} {status:<12} {t.description}{value} {target}{reason}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "target": self.target.to_json(),
+            "ratio": self.ratio,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "verdict": None if self.verdict is None else self.verdict.value,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> TargetResult:
+        def number(key: str) -> float | None:
+            return None if d[key] is None else float(d[key])
+
+        return cls(
+            target=Target.from_json(d["target"]),
+            ratio=number("ratio"),
+            ci_low=number("ci_low"),
+            ci_high=number("ci_high"),
+            verdict=None if d["verdict"] is None else TargetVerdict(d["verdict"]),
+            reason=str(d["reason"]),
+        )
+
+
+def judge(target: Target, low: float, high: float) -> TargetVerdict:
+    """PASS when all of [low, high] meets the target, MISS when none of it does, else INCONCLUSIVE."""
+    if low > high:
+        raise ValueError(f"interval bounds reversed: [{low}, {high}]")
+    if target.at_least:
+        if low >= target.threshold:
+            return TargetVerdict.PASS
+        return TargetVerdict.MISS if high < target.threshold else TargetVerdict.INCONCLUSIVE
+    if high <= target.threshold:
+        return TargetVerdict.PASS
+    return TargetVerdict.MISS if low > target.threshold else TargetVerdict.INCONCLUSIVE
+
+
+def judge_comparison(target: Target, c: Comparison | None, reason_if_missing: str) -> TargetResult:
+    """The target judged by the interval of `c`'s ratio (None: not measured, for the reason)."""
+    if c is None:
+        return TargetResult(target, None, None, None, None, reason_if_missing)
+    if c.ci_low is None or c.ci_high is None:
+        reason = f"no interval from {len(c.per_round)} rounds (at least {MIN_ROUNDS} needed)"
+        return TargetResult(target, c.ratio, None, None, TargetVerdict.INCONCLUSIVE, reason)
+    verdict = judge(target, c.ci_low, c.ci_high)
+    interval = f"the {c.confidence:.0%} interval [{c.ci_low:.4g}, {c.ci_high:.4g}]"
+    if verdict is TargetVerdict.INCONCLUSIVE:
+        reason = f"{interval} straddles {target.threshold:g}"
+    else:
+        reason = ""
+        distance = abs(c.ratio / target.threshold - 1.0)
+        if c.noise_halfwidth is not None and distance <= c.noise_halfwidth:
+            verdict = TargetVerdict.INCONCLUSIVE
+            reason = (
+                f"{interval} clears {target.threshold:g}, but by {distance:.1%}, within the "
+                f"A/A noise floor of {c.noise_halfwidth:.1%}"
+            )
+    return TargetResult(target, c.ratio, c.ci_low, c.ci_high, verdict, reason)
+
+
+def judge_value(target: Target, value: float | None, reason: str) -> TargetResult:
+    """A target judged on one value (a worst case): an interval of zero width."""
+    if value is None:
+        return TargetResult(target, None, None, None, None, reason)
+    return TargetResult(target, value, value, value, judge(target, value, value), reason)
+
+
+def exit_status(results: Sequence[TargetResult]) -> int:
+    """0 when every target passed; 1 on any miss; 3 when the rest passed but some were inconclusive.
+
+    A target that could not be measured counts as a miss, and so does an empty list: a
+    check that judged nothing must not look like a pass or a mere lack of precision.
+    """
+    if not results:
+        return EXIT_MISS
+    verdicts = [r.verdict for r in results]
+    if any(v is None or v is TargetVerdict.MISS for v in verdicts):
+        return EXIT_MISS
+    if any(v is TargetVerdict.INCONCLUSIVE for v in verdicts):
+        return EXIT_INCONCLUSIVE
+    return 0
+
+
+# --- Until bench writes interleaved rounds: P1-P4 from a document's per-contender medians ---
+
+
+class Unmeasured(Exception):
+    """The document cannot give this target's value; the message says why."""
+
+
+def _point(doc: Document, scenario: str, contender: str, key: str | None = None) -> PointRecord:
+    record = doc.scenario(scenario)
+    if record is None:
+        raise Unmeasured(f"scenario {scenario} not in the document")
+    run = record.result(contender)
+    if run is None:
+        raise Unmeasured(f"{contender} not measured in {scenario}")
+    if run.status != "ok":
+        raise Unmeasured(f"{contender} {run.status} in {scenario}: {run.reason}")
+    point = run.point(key) if key else (run.points[0] if run.points else None)
+    if point is None or point.status != "ok":
+        raise Unmeasured(
+            f"{contender}: no measured point {key or ''} in {scenario}".replace("  ", " ")
+        )
+    return point
+
+
+def throughput_ratio(scenario: str, top: str, bottom: str) -> Callable[[Document], float]:
+    """req/s of `top` over req/s of `bottom` in `scenario`; refuses generator-bound runs."""
+
+    def value(doc: Document) -> float:
+        a, b = _point(doc, scenario, top), _point(doc, scenario, bottom)
+        bound = [name for name, p in ((top, a), (bottom, b)) if p.generator_bound]
+        if bound:
+            raise Unmeasured(
+                f"generator-bound run for {', '.join(bound)}: re-run with a faster --generator"
+            )
+        ra, rb = a.median("req_per_s"), b.median("req_per_s")
+        if not ra or not rb:
+            raise Unmeasured("no req/s figure")
+        return ra / rb
+
+    return value
+
+
+def convoy_ratio(contender: str, heavy_n: int = P4_HEAVY_N) -> Callable[[Document], float]:
+    """Light-stream p99 beside the heavy stream over light-stream p99 alone, for `contender`."""
+
+    def value(doc: Document) -> float:
+        loaded = _point(doc, "convoy", contender, "loaded")
+        unloaded = _point(doc, "convoy", contender, "unloaded")
+        ran_with = int(loaded.params.get("heavy_n", 0))
+        if ran_with < heavy_n:
+            raise Unmeasured(
+                f"heavy n was {ran_with}; the target is set at n={heavy_n} "
+                f"(run with --heavy-n {contender}={heavy_n})"
+            )
+        a, b = loaded.median("latency_p99_ms"), unloaded.median("latency_p99_ms")
+        if a is None or not b:
+            raise Unmeasured("no light-stream p99")
+        return a / b
+
+    return value
+
+
+#: P1-P4 read from a document of per-contender runs: (target, scenario, value).
+MEDIAN_RATIOS: tuple[tuple[Target, str, Callable[[Document], float]], ...] = (
+    (TARGETS["P1"], "article", throughput_ratio("article", "python-jit", "rust-axum")),
+    (TARGETS["P2"], "article", throughput_ratio("article", "primebench", "rust-axum")),
+    (TARGETS["P3"], "floor", throughput_ratio("floor", "primebench", "go-seed")),
+    (TARGETS["P4"], "convoy", convoy_ratio("primebench")),
+)
+
+NO_ROUNDS = "a ratio of medians without an interval: the runs were not paired rounds"
+
+
+def check(
+    doc: Document,
+    ratios: Sequence[tuple[Target, str, Callable[[Document], float]]] = MEDIAN_RATIOS,
+) -> list[TargetResult]:
+    """P1-P4 from a document without rounds: `inconclusive` at best, for want of an interval.
+
+    A target whose scenario is not in the document is left out; one that cannot be
+    measured there has no verdict and says why. Without an interval the lab cannot tell
+    a pass from a miss, so a measured ratio is inconclusive whichever side it falls on.
+    """
+    results = []
+    for target, scenario, value in ratios:
+        if doc.scenario(scenario) is None:
+            continue
+        try:
+            ratio = value(doc)
+        except Unmeasured as exc:
+            results.append(TargetResult(target, None, None, None, None, str(exc)))
+            continue
+        results.append(
+            TargetResult(target, ratio, None, None, TargetVerdict.INCONCLUSIVE, NO_ROUNDS)
+        )
+    return results
+
+
+def exit_code(results: Sequence[TargetResult]) -> int:
+    """The exit status of `--check` (kept for the callers of the document-based check)."""
+    return exit_status(results)

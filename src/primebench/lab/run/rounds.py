@@ -1,0 +1,259 @@
+"""The round loop of one scenario: warm-up, interleaved randomized rounds, comparisons.
+
+The loop only decides *what* to measure *when*; starting, measuring and settling servers
+are `Ops` the bench passes in (process handling), and orders, pairing and comparisons
+are the pure functions of `protocol`. Points are measured one after the other (a sweep
+climbs in n and stops a contender that falls behind), and within a point every round
+measures every arm once in its own random order.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from primebench.lab.host.resources import Pinning
+from primebench.lab.model import verdicts
+from primebench.lab.model.results import (
+    ContenderRun,
+    PointComparison,
+    PointRecord,
+    RoundOrder,
+    RunRecord,
+    ScenarioRecord,
+)
+from primebench.lab.run import protocol
+from primebench.lab.run.measure import summarize_point
+from primebench.lab.run.scenarios import Point, ScenarioSettings, plan
+from primebench.lab.run.trials import ArmState
+
+__all__ = ["Ops", "ProtocolSettings", "compare_scenario", "run_scenario"]
+
+
+@dataclass(frozen=True)
+class ProtocolSettings:
+    """The protocol's own knobs (`bench --seed/--baseline/--strict`)."""
+
+    seed: int = 0
+    baseline: str | None = None
+    strict: bool = False
+    max_repeats: int = 2
+    fresh_servers: bool = False  # restart every local server before each trial (A/B of lifecycles)
+    progress: Callable[[str], None] = print
+
+
+@dataclass(frozen=True)
+class Ops:
+    """The process-side steps the loop calls: ready an arm, measure, settle, re-pin."""
+
+    ready: Callable[[ArmState, ScenarioSettings, Point | None], str]
+    measure: Callable[[ArmState, Point, str, int, float, int], RunRecord]  # ..., attempt
+    settle: Callable[[ArmState, RunRecord, Point], tuple[RunRecord, str]]
+    repin: Callable[[ArmState, Pinning, Point], str]
+    restart: Callable[[ArmState, Point], str]
+
+
+def run_scenario(
+    scenario: ScenarioSettings, states: Sequence[ArmState], ops: Ops, ps: ProtocolSettings
+) -> ScenarioRecord:
+    """Ready every arm, measure every point in rounds, then compare; never raises for a failure."""
+    first = None if scenario.needs_capacity else plan(scenario, "", None)[0]
+    for state in states:
+        ops.ready(state, scenario, first)
+    orders: list[RoundOrder] = []
+    for index in range(max((len(s.points) for s in states), default=0)):
+        orders += _measure_point(index, scenario, states, ops, ps)
+    results = tuple(_contender_run(s) for s in states)
+    comparisons, noise, smallest = compare_scenario(scenario, results, ps)
+    return ScenarioRecord(
+        str(scenario.name),
+        scenario.to_json(),
+        results,
+        tuple(orders),
+        comparisons,
+        noise,
+        smallest,
+    )
+
+
+def _measure_point(
+    index: int,
+    scenario: ScenarioSettings,
+    states: Sequence[ArmState],
+    ops: Ops,
+    ps: ProtocolSettings,
+) -> list[RoundOrder]:
+    """Warm-up and rounds of the point at `index` of every arm that is still going."""
+    active = [s for s in states if s.ok and not s.skip and index < len(s.points)]
+    for state in states:
+        if state.points and index < len(state.points) and state not in active:
+            reason = state.skip or state.reason or "not run"
+            state.records.append(_summary(state, state.points[index], [], reason, warmed=False))
+    for state in active:
+        pin = state.points[index].pinning
+        if pin is not None:
+            ops.repin(state, pin, state.points[index])
+    active = [s for s in active if s.ok]
+    if not active:
+        return []
+    key = _common_key([s.points[index] for s in active], index)
+    ps.progress(f"[{scenario.name}] {key}: {len(active)} arms x {scenario.rounds} rounds")
+    for state in active:
+        state.warmup = None
+        if scenario.warmup_s > 0:
+            _warm_up(state, state.points[index], scenario, ops)
+    orders = protocol.round_orders([s.arm.name for s in active], scenario.rounds, ps.seed, key)
+    trials: dict[str, list[RunRecord]] = {s.arm.name: [] for s in active}
+    by_name = {s.arm.name: s for s in active}
+    for order in orders:
+        for name in order.order:
+            state = by_name[name]
+            if state.ok and not state.skip:
+                _trial(state, state.points[index], order.index, scenario, ops, ps, trials[name])
+    for state in active:
+        done = trials[state.arm.name]
+        unmeasured = state.skip if not done else ""  # e.g. its warm-up could not settle
+        record = _summary(state, state.points[index], done, unmeasured)
+        state.records.append(record)
+        if scenario.skips_after_backlog and not state.skip:
+            state.skip = backlog_skip(record, scenario)
+    return list(orders)
+
+
+def _warm_up(state: ArmState, point: Point, scenario: ScenarioSettings, ops: Ops) -> None:
+    run = ops.measure(state, point, "warmup", 0, scenario.warmup_s, 0)
+    state.warmup, problem = ops.settle(state, run, point)
+    if problem:
+        state.skip = problem
+
+
+def _trial(
+    state: ArmState,
+    point: Point,
+    round_index: int,
+    scenario: ScenarioSettings,
+    ops: Ops,
+    ps: ProtocolSettings,
+    out: list[RunRecord],
+) -> None:
+    """One arm's trial of one round; with `--strict` a disturbed trial is measured again."""
+    attempts = 1 + (ps.max_repeats if ps.strict else 0)
+    for attempt in range(attempts):
+        if ps.fresh_servers and (problem := ops.restart(state, point)):
+            state.skip = problem
+            return
+        run = ops.measure(state, point, "measured", round_index, scenario.duration_s, attempt)
+        run, problem = ops.settle(state, run, point)
+        repeat = run.disturbed and attempt + 1 < attempts and not problem
+        out.append(replace(run, kind="repeated") if repeat else run)
+        ps.progress(f"  {state.arm.name} round {round_index + 1}: {describe(run)}")
+        if problem:
+            state.skip = problem
+        if not state.running.alive():
+            code = state.running.returncode()
+            state.fail("failed", f"server exited with code {code} during {point.label}")
+        if not repeat:
+            return
+
+
+def backlog_skip(record: PointRecord, scenario: ScenarioSettings) -> str:
+    """Why a sweep stops a contender after this point: it answered each connection < once."""
+    answered = min(
+        (r.load.requests for r in record.runs if r.kind == "measured" and r.load is not None),
+        default=0,
+    )
+    if record.status == "ok" and answered >= scenario.connections:
+        return ""
+    return (
+        f"n={record.params.get('n')} already got fewer answers than connections in "
+        f"{scenario.duration_s:g} s; a larger n would only queue"
+    )
+
+
+def _common_key(points: Sequence[Point], index: int) -> str:
+    keys = {p.key for p in points}
+    return keys.pop() if len(keys) == 1 else f"point {index + 1}"
+
+
+def _summary(
+    state: ArmState, point: Point, runs: list[RunRecord], skipped: str = "", *, warmed: bool = True
+) -> PointRecord:
+    return summarize_point(
+        point,
+        runs,
+        state.warmup if warmed else None,
+        skipped,
+        pinning=state.recorded_pinning(),
+        parallelism=state.parallelism(),
+    )
+
+
+def _contender_run(state: ArmState) -> ContenderRun:
+    log = state.server_log
+    if not log and state.server.running is not None:
+        log = state.running.stderr_tail()
+    return ContenderRun(
+        state.arm.name,
+        state.status,
+        state.reason,
+        state.startup_s,
+        state.conformance,
+        tuple(state.records),
+        state.probe,
+        log,
+        arm=state.arm.kind,
+        url=state.arm.remote.url if state.arm.remote else "",
+    )
+
+
+def compare_scenario(
+    scenario: ScenarioSettings, results: Sequence[ContenderRun], ps: ProtocolSettings
+) -> tuple[tuple[PointComparison, ...], dict[str, float], float | None]:
+    """Per point: baseline chosen, A/A calibration, every arm compared (pure but for `compare`)."""
+    keys = list(dict.fromkeys(p.key for r in results for p in r.points))
+    metric = scenario.compared_metric
+    comparisons: list[PointComparison] = []
+    noise: dict[str, float] = {}
+    for key in keys:
+        points = {r.contender: p for r in results if (p := r.point(key)) and p.status == "ok"}
+        medians = {name: p.median(metric) for name, p in points.items()}
+        baseline = protocol.choose_baseline(medians, ps.baseline)
+        if baseline is None:
+            continue
+        found, calibration = protocol.point_comparisons(
+            key,
+            points,
+            baseline,
+            metric,
+            higher_is_better=scenario.higher_is_better,
+            seed=ps.seed,
+        )
+        comparisons += found
+        if calibration.halfwidth is not None:
+            noise[key] = calibration.halfwidth
+    if scenario.compares_points:
+        for run in results:
+            comparisons += protocol.scaling_comparisons(
+                run.contender, run.points, metric, seed=ps.seed
+            )
+    plain = [c.comparison for c in comparisons if not c.aa]
+    floor = max(noise.values(), default=None)
+    smallest = verdicts.smallest_resolvable(plain, floor) if plain else None
+    if smallest is not None and not math.isfinite(smallest):
+        smallest = None
+    return tuple(comparisons), noise, smallest
+
+
+def describe(run: RunRecord) -> str:
+    """One progress line for a trial."""
+    if run.status != "ok" or run.load is None:
+        return f"FAILED {run.reason}"
+    lat = run.load.latency_ms
+    p99 = f", p99 {lat.p99:.1f} ms" if lat else ""
+    marks = " [generator-bound]" if run.generator_bound else ""
+    if run.disturbed and run.disturbance is not None:
+        others = float(run.disturbance.get("others_share", 0.0))
+        steal = float(run.disturbance.get("steal_share", 0.0))
+        marks += f" [disturbed: others {others * 100:.0f}%, steal {steal * 100:.0f}%]"
+    return f"{run.load.req_per_s:,.1f} req/s{p99}{marks}"

@@ -1,0 +1,210 @@
+"""`primebench bench`'s command line becomes typed scenario settings, checked at the edge."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from primebench.cli import build_parser, main
+from primebench.errors import UserError
+from primebench.lab.commands import bench
+from primebench.lab.run.loadgen import Generator
+from primebench.lab.run.remote import parse_target
+from primebench.lab.run.scenarios import ScenarioName, log_spaced, plan
+from tests.lab.golden_util import FIXTURE
+
+
+def args(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(["bench", *argv])
+
+
+def test_default_is_the_article_scenario() -> None:
+    (article,) = bench.scenario_settings(args())
+    assert article.name is ScenarioName.ARTICLE
+    assert (article.n, article.connections, article.duration_s) == (20000, 100, 10.0)
+    assert article.generator is Generator.AUTOCANNON and article.rounds == 5
+
+
+def test_overrides_apply_to_every_selected_scenario() -> None:
+    chosen = bench.scenario_settings(
+        args(
+            "--scenario",
+            "floor,sweep",
+            "--scenario",
+            "article",
+            "--duration",
+            "1",
+            "--rounds",
+            "1",
+            "--warmup",
+            "0",
+            "--generator",
+            "wrk",
+            "--ns",
+            "1,100",
+        )
+    )
+    assert [s.name for s in chosen] == [
+        ScenarioName.FLOOR,
+        ScenarioName.SWEEP,
+        ScenarioName.ARTICLE,
+    ]
+    assert all((s.duration_s, s.rounds, s.warmup_s) == (1.0, 1, 0.0) for s in chosen)
+    assert chosen[2].generator is Generator.WRK
+    assert chosen[1].sweep_ns == (1, 100)
+
+
+def test_heavy_n_for_everyone_and_per_contender() -> None:
+    (convoy,) = bench.scenario_settings(
+        args("--scenario", "convoy", "--heavy-n", "30000,primebench=10")
+    )
+    assert convoy.heavy_n_of("go-seed") == 30000
+    assert convoy.heavy_n_of("primebench") == 10
+    light, heavy = plan(convoy, "primebench")[1].streams
+    assert heavy.path == "/prime?n=10" and light.rate == 50.0
+    assert heavy.random_n == (10, 10)  # n // 1000 == 0: the one n
+
+
+def test_convoy_heavy_stream_varies_n_so_no_answer_cache_can_serve_it() -> None:
+    (convoy,) = bench.scenario_settings(
+        args("--scenario", "convoy", "--heavy-n", "20000,primebench=1000000000000")
+    )
+    _, heavy = plan(convoy, "primebench")[1].streams
+    assert heavy.random_n == (999_000_000_000, 1_000_000_000_000)
+    _, heavy = plan(convoy, "node-seed")[1].streams
+    assert heavy.random_n == (19_980, 20_000)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--scenario", "nope"), "unknown scenario 'nope'; valid scenarios: article, floor"),
+        (("--rounds", "0"), "--rounds must be >= 1"),
+        (("--scenario", "cores", "--server-cores", "0"), "--server-cores takes integers >= 1"),
+        (("--ns", "1,x"), "--ns takes integers"),
+        (("--n-range", "9,1"), "--n-range takes LO,HI"),
+        (("--rates", "10,-1"), "--rates must all be > 0"),
+        (("--heavy-n", "primebench=abc"), "--heavy-n takes N or NAME=N"),
+    ],
+)
+def test_bad_values_are_user_errors_naming_the_flag(argv: tuple[str, ...], message: str) -> None:
+    with pytest.raises(UserError, match=message.replace("(", r"\(")):
+        bench.scenario_settings(args(*argv))
+
+
+def test_cpu_lists() -> None:
+    assert bench.parse_cpus("0", "--server-cpus") == frozenset({0})
+    with pytest.raises(UserError, match="usable cores"):
+        bench.parse_cpus("999", "--server-cpus")
+    with pytest.raises(UserError, match="core numbers"):
+        bench.parse_cpus("a-b", "--server-cpus")
+
+
+def test_rate_points_follow_the_measured_capacity() -> None:
+    (rate,) = bench.scenario_settings(args("--scenario", "rate"))
+    points = plan(rate, "go-seed", capacity=46.3)
+    assert [p.params["rate"] for p in points] == [12.0, 23.0, 35.0, 42.0, 51.0]
+    with pytest.raises(ValueError, match="capacity"):
+        plan(rate, "go-seed")
+    (fixed,) = bench.scenario_settings(args("--scenario", "rate", "--rates", "5,50"))
+    assert [p.key for p in plan(fixed, "go-seed")] == ["rate=5", "rate=50"]
+
+
+def test_log_spaced() -> None:
+    assert log_spaced(1, 10**6) == (1, 10, 100, 1000, 10000, 100000, 1000000)
+    assert log_spaced(1, 100, per_decade=2) == (1, 3, 10, 32, 100)
+
+
+def test_report_and_compare_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    html = tmp_path / "out" / "report.html"
+    assert main(["report", str(FIXTURE), "--html", str(html)]) == 0
+    assert html.read_text().startswith("<!DOCTYPE html>")
+    out = capsys.readouterr().out
+    assert "| Requests/Sec (median, min–max of rounds) |" in out
+    assert "1.05 [0.90, 1.17] indistinguishable" in out  # the intervals are shown
+    assert main(["compare", str(FIXTURE), str(FIXTURE)]) == 0
+    assert "Change between two runs" in capsys.readouterr().out
+
+
+def test_report_check_judges_the_targets_by_their_intervals(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The fixture has no P1-P4 comparison: none can pass, the status is not 0.
+    assert main(["report", str(FIXTURE), "--check"]) != 0
+    assert "P1" in capsys.readouterr().err
+
+
+def test_report_of_a_missing_file_is_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(tmp_path / "none.json")]) == 1
+    assert "cannot read results file" in capsys.readouterr().err
+
+
+def test_protocol_flags_reach_the_settings() -> None:
+    parsed = args(
+        "--rounds", "7", "--seed", "3", "--baseline", "go-seed", "--calibrate", "--strict"
+    )
+    (article,) = bench.scenario_settings(parsed)
+    assert article.rounds == 7
+    assert (parsed.seed, parsed.baseline, parsed.calibrate, parsed.strict) == (
+        3,
+        "go-seed",
+        True,
+        True,
+    )
+
+
+def test_cores_scenario_plans_one_point_per_core_count() -> None:
+    (cores,) = bench.scenario_settings(args("--scenario", "cores", "--server-cores", "1,2"))
+    points = plan(cores, "rust-axum")
+    assert [p.key for p in points] == ["cores=1", "cores=2"]
+    assert all(p.params["n"] == 20000 for p in points)
+    assert all(p.pinning is not None for p in points)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("pod", "--target takes NAME=URL"),
+        ("pod=http://10.0.0.1:80", "must be http://127.0.0.1:PORT"),
+        ("pod=https://127.0.0.1:80", "must be http://127.0.0.1:PORT"),
+        ("pod=http://127.0.0.1", "must be http://127.0.0.1:PORT"),
+        ("pod=http://127.0.0.1:80/prime", "root URL"),
+    ],
+)
+def test_bad_targets_are_refused(text: str, message: str) -> None:
+    with pytest.raises(UserError, match=message):
+        parse_target(text)
+
+
+def test_a_target_is_parsed_to_host_and_port() -> None:
+    target = parse_target("pod=http://localhost:8080/")
+    assert (target.name, target.host, target.port) == ("pod", "127.0.0.1", 8080)
+
+
+def test_target_names_must_not_clash_with_contenders(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["bench", "--contenders", "go-seed", "--target", "go-seed=http://127.0.0.1:1"]
+    assert main(argv) == 1
+    assert "--target names must differ" in capsys.readouterr().err
+
+
+def test_a_missing_generator_is_refused_before_anything_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))  # wrk cannot be found: a machine without it
+    out = tmp_path / "results"
+    argv = ["bench", "--scenario", "floor", "--contenders", "go-seed", "--out", str(out)]
+    assert main(argv) == 1
+    assert "nothing can be measured: wrk not installed" in capsys.readouterr().err
+    assert not out.exists()  # nothing started, nothing written
+
+
+def test_a_baseline_must_be_one_of_the_arms(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["bench", "--contenders", "go-seed,primebench", "--baseline", "rust-axum"]
+    assert main(argv) == 1
+    assert "--baseline rust-axum is not among the arms measured" in capsys.readouterr().err

@@ -1,0 +1,265 @@
+"""End to end: a shortened bench over every contender and every scenario, with real tools.
+
+Each scenario runs about one second per point with few connections, two rounds, no
+warm-up. The document must match its JSON schema, no contender may fail verification,
+every contender that built must be measured, and no process may be left behind. A
+contender killed in the middle of a run must be recorded as failed while the bench
+goes on with the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import psutil
+import pytest
+
+from primebench.lab.contenders.registry import Registry, default_root
+from primebench.lab.host import processes
+from primebench.lab.model import results
+from primebench.lab.run.loadgen import Generator
+from primebench.lab.run.measure import generator_bound
+from primebench.lab.run.scenarios import (
+    ScenarioName,
+    ScenarioSettings,
+    default_settings,
+    generators_used,
+)
+from primebench.lab.run.session import BenchSettings, run_bench
+from tests.toolchains import require, require_contenders_under_ci
+
+SCHEMA = json.loads(
+    resources.files("primebench.lab.model").joinpath("results.schema.json").read_text()
+)
+FAKE = Path(__file__).parents[1] / "fake_server.py"
+SLOW = Path(__file__).parents[1] / "slow_server.py"
+
+
+def short(name: ScenarioName) -> ScenarioSettings:
+    """About 1 s per point, few connections, two rounds, no warm-up; n cheap for every engine."""
+    return replace(
+        default_settings(name),
+        duration_s=1.0,
+        connections=4,
+        rounds=2,
+        warmup_s=0.0,
+        # pure-Python contenders answer nothing at n=20000 in 1 s
+        n=1000
+        if name in (ScenarioName.RATE, ScenarioName.ARTICLE, ScenarioName.CORES)
+        else default_settings(name).n,
+        sweep_ns=(1, 1000),
+        server_cores=(1, 2),
+        heavy_connections=2,
+        light_rate=20.0,
+    )
+
+
+def children() -> list[psutil.Process]:
+    return list(psutil.Process().children(recursive=True))
+
+
+def bench(
+    tmp_path: Path,
+    registry: Registry,
+    *scenarios: ScenarioSettings,
+    names: tuple[str, ...] = (),
+    **protocol: Any,
+) -> Any:
+    settings = BenchSettings(
+        registry=registry,
+        tools_root=default_root(),
+        contenders=names or tuple(c.name for c in registry.contenders),
+        scenarios=scenarios,
+        pinning=processes.cpu_split(),
+        out_json=tmp_path / "results" / "bench.json",
+        progress=lambda line: print(line, file=sys.stderr),
+        request_timeout_s=5.0,
+        settle_timeout_s=60.0,
+        **protocol,
+    )
+    return run_bench(settings), settings
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("name", list(ScenarioName))
+def test_short_bench_over_every_contender(tmp_path: Path, name: ScenarioName) -> None:
+    registry = Registry.load()
+    require(*generators_used(short(name)))
+    require_contenders_under_ci(registry.select([]))
+    assert not children()
+
+    document, settings = bench(tmp_path, registry, short(name))
+
+    data = json.loads(settings.out_json.read_text())
+    errors = [str(e) for e in jsonschema_rs.validator_for(SCHEMA).iter_errors(data)]
+    assert not errors, errors[:3]
+    assert results.load(settings.out_json) == document
+    assert settings.raw_dir.is_dir()
+
+    (scenario,) = document.scenarios
+    for info in document.contenders:
+        run = scenario.result(info.name)
+        assert run is not None
+        if not info.available:
+            assert run.status == "unavailable" and run.reason
+            continue
+        assert info.build["ok"], f"{info.name} did not build: {info.build['reason']}"
+        assert "verification failed" not in run.reason, f"{info.name}: {run.reason}"
+        assert run.conformance is not None and run.conformance["ok"], info.name
+        assert run.status == "ok", f"{info.name}: {run.reason}"
+        assert any(p.status == "ok" for p in run.points), f"{info.name}: no point measured"
+        for point in run.points:
+            assert point.status == "ok" or point.reason, (
+                f"{info.name} {point.key}: failed without a reason"
+            )
+    assert not children(), f"left behind: {[p.cmdline() for p in children()]}"
+
+
+@pytest.mark.e2e
+def test_contender_killed_mid_run_is_recorded_and_bench_goes_on(
+    tmp_path: Path, manifest_root: Any
+) -> None:
+    require("wrk")
+    for name in ("a-victim", "b-survivor"):
+        root = manifest_root(name, extra=f"order = {10 if name == 'a-victim' else 20}")
+    registry = Registry.load(root)
+    killed: list[int] = []
+
+    def kill_victim_during_load() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not killed:
+            procs_now = children()
+            servers = [p for p in procs_now if str(FAKE) in " ".join(_cmdline(p))]
+            loading = any("wrk" in " ".join(_cmdline(p)) for p in procs_now)
+            if servers and loading:
+                time.sleep(0.3)
+                servers[0].send_signal(signal.SIGKILL)
+                killed.append(servers[0].pid)
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_victim_during_load, daemon=True)
+    killer.start()
+    floor = replace(short(ScenarioName.FLOOR), duration_s=2.0)
+    document, _ = bench(tmp_path, registry, floor)
+    killer.join(timeout=5)
+
+    assert killed, "the victim was never seen under load"
+    (scenario,) = document.scenarios
+    victim, survivor = scenario.result("a-victim"), scenario.result("b-survivor")
+    assert victim is not None and survivor is not None
+    assert victim.status == "failed"
+    assert "server exited" in victim.reason
+    assert victim.points and victim.points[0].status == "failed"
+    assert victim.points[0].summary == {}  # no figure, not a zero
+    assert survivor.status == "ok" and survivor.points[0].status == "ok"
+    assert not children()
+
+
+@pytest.mark.e2e
+def test_backlog_past_the_settle_deadline_restarts_the_server(
+    tmp_path: Path, manifest_root: Any
+) -> None:
+    require("wrk")
+    root = manifest_root("slow", run=f'["{sys.executable}", "{SLOW}"]')
+    # 16 connections of 0.1 s requests leave >= 1.6 s of work behind each 1 s run.
+    article = replace(
+        short(ScenarioName.ARTICLE), generator=Generator.WRK, n=4000, connections=16, rounds=2
+    )
+    settings = BenchSettings(
+        registry=Registry.load(root),
+        tools_root=default_root(),
+        contenders=("slow",),
+        scenarios=(article,),
+        pinning=processes.cpu_split(),
+        out_json=tmp_path / "bench.json",
+        progress=lambda line: print(line, file=sys.stderr),
+        settle_timeout_s=0.5,
+    )
+    document = run_bench(settings)
+    run = document.scenarios[0].results[0]
+    assert run.status == "ok", run.reason
+    first, second = run.points[0].runs
+    assert first.restarted_after and first.settle_s is None
+    assert second.status == "ok"
+    assert (settings.raw_dir / "article" / "slow" / "server-1.log").exists()
+    assert not children()
+
+
+def _cmdline(proc: psutil.Process) -> list[str]:
+    try:
+        return list(proc.cmdline())
+    except psutil.Error:
+        return []
+
+
+def test_generator_bound_rule() -> None:
+    # autocannon (one usable core) at 0.95 s CPU over 1 s wall: it was the limit.
+    assert generator_bound(0.95, 1.0, 1, 0.95)
+    assert not generator_bound(0.5, 1.0, 1, 0.5)
+    # wrk with 2 usable cores at 1 core's worth of CPU: not saturated by itself...
+    assert not generator_bound(1.0, 1.0, 2, 0.6)
+    # ...unless its cores were saturated and it was a large consumer there (starved).
+    assert generator_bound(1.0, 1.0, 2, 0.95)
+    # A tool sending a trickle is not limited by a busy neighbour on its core.
+    assert not generator_bound(0.02, 1.0, 1, 0.99)
+    assert not generator_bound(0.0, 0.0, 1, None)
+
+
+# A shell's background job starts with SIGINT ignored, and Python then never installs its
+# Ctrl-C handler: the bench is started with the handler an interactive run has.
+BENCH_AS_FROM_A_TERMINAL = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from primebench.cli import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_leaves_no_process_and_keeps_partial_results(
+    tmp_path: Path, manifest_root: Any, sig: signal.Signals
+) -> None:
+    require("wrk")
+    root = manifest_root("a-fake")
+    env = {**os.environ, "PRIMEBENCH_ROOT": str(root)}
+    out = tmp_path / "results"
+    argv = [
+        *(sys.executable, "-c", BENCH_AS_FROM_A_TERMINAL, "bench", "--scenario", "floor"),
+        *("--duration", "20", "--rounds", "1", "--warmup", "0", "--connections", "4"),
+        *("--out", str(out)),
+    ]
+    lab = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            tree = psutil.Process(lab.pid).children(recursive=True)
+            seen.update(p.pid for p in tree)
+            if any("wrk" in " ".join(_cmdline(p)) for p in tree):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the bench never started its load generator")
+        time.sleep(0.5)
+        lab.send_signal(sig)
+        _, stderr = lab.communicate(timeout=60)
+    finally:
+        if lab.poll() is None:
+            lab.kill()
+    assert lab.returncode == 130, stderr.decode()
+    assert b"interrupted" in stderr
+    alive = [p for p in seen if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    assert not alive, "processes outlived the interrupted bench"
+    (saved,) = out.glob("*.json")
+    document = results.load(saved)
+    assert any("interrupted" in note for note in document.notes)

@@ -1,0 +1,206 @@
+"""End to end, the protocol's own promises: rounds and seed recorded, A/A calibration,
+--strict repeats of disturbed trials, a running --target, the cores scenario, and a bench
+that measured nothing failing with its reason. Real servers, real load generators.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from primebench.cli import main
+from primebench.lab.contenders import conformance
+from primebench.lab.contenders.registry import Registry, default_root
+from primebench.lab.host import processes
+from primebench.lab.run.remote import parse_target
+from primebench.lab.run.scenarios import ScenarioName, ScenarioSettings, default_settings
+from primebench.lab.run.session import BenchSettings, NothingMeasured, run_bench
+from tests.lab.commands.test_bench_e2e import FAKE, children
+
+pytestmark = pytest.mark.e2e
+
+
+def floor(rounds: int = 3) -> ScenarioSettings:
+    return replace(
+        default_settings(ScenarioName.FLOOR),
+        duration_s=1.0,
+        connections=4,
+        rounds=rounds,
+        warmup_s=0.0,
+    )
+
+
+def settings(
+    tmp_path: Path, registry: Registry, names: tuple[str, ...], **kw: Any
+) -> BenchSettings:
+    values: dict[str, Any] = {
+        "registry": registry,
+        "tools_root": default_root(),
+        "contenders": names,
+        "scenarios": (floor(),),
+        "pinning": processes.cpu_split(),
+        "out_json": tmp_path / "bench.json",
+        "progress": lambda line: print(line, file=sys.stderr),
+        "seed": 11,
+    }
+    return BenchSettings(**(values | kw))
+
+
+def fakes(manifest_root: Any, *names: str) -> Registry:
+    root = None
+    for order, name in enumerate(names):
+        root = manifest_root(name, extra=f"order = {order}")
+    return Registry.load(root)
+
+
+def test_rounds_are_recorded_and_the_aa_arm_is_calibrated(
+    tmp_path: Path, manifest_root: Any
+) -> None:
+    registry = fakes(manifest_root, "go-seed", "other")
+    doc = run_bench(settings(tmp_path, registry, ("go-seed", "other"), calibrate=True))
+    (scenario,) = doc.scenarios
+    assert doc.protocol["seed"] == 11 and doc.protocol["calibrate"] is True
+    assert [r.index for r in scenario.rounds] == [0, 1, 2]
+    assert all(sorted(r.order) == ["go-seed", "go-seed#aa", "other"] for r in scenario.rounds)
+    twin = scenario.result("go-seed#aa")
+    assert twin is not None and twin.arm == "aa" and twin.status == "ok"
+    aa = next(c for c in scenario.comparisons if c.aa)
+    other = next(c for c in scenario.comparisons if c.comparison.contender == "other")
+    assert aa.comparison.baseline == other.comparison.baseline == "go-seed"
+    assert len(other.comparison.per_round) == 3
+    assert other.comparison.noise_halfwidth == scenario.noise["n=1"]
+    for found in (aa, other):
+        c = found.comparison
+        assert c.ci_low is not None and c.ci_high is not None and c.ci_low <= c.ratio <= c.ci_high
+    assert not children()
+
+
+@pytest.fixture
+def hog_on_server_core() -> Iterator[None]:
+    """A busy loop on the server's core: every trial there is disturbed by another process."""
+    server_core = min(processes.cpu_split().server)
+    hog = subprocess.Popen(
+        ["taskset", "-c", str(server_core), sys.executable, "-c", "while True: pass"]
+    )
+    try:
+        yield
+    finally:
+        hog.kill()
+        hog.wait()
+
+
+def test_strict_measures_disturbed_trials_again_at_most_twice(
+    tmp_path: Path, manifest_root: Any, hog_on_server_core: None
+) -> None:
+    registry = fakes(manifest_root, "solo")
+    doc = run_bench(
+        settings(tmp_path, registry, ("solo",), scenarios=(floor(rounds=1),), strict=True)
+    )
+    (point,) = doc.scenarios[0].results[0].points
+    kinds = [r.kind for r in point.runs]
+    assert kinds == ["repeated", "repeated", "measured"], kinds
+    assert all(r.disturbed for r in point.runs)  # the hog never stopped: kept after 2 repeats
+    assert all(r.disturbance and r.disturbance["others_share"] > 0.1 for r in point.runs)
+
+
+@pytest.fixture
+def running_target(tmp_path: Path) -> Iterator[str]:
+    """A server this test starts itself, as a plain process the lab knows nothing of."""
+    port = processes.free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
+    server = subprocess.Popen(
+        [sys.executable, str(FAKE), "serve"], env=env, stderr=subprocess.DEVNULL
+    )
+    try:
+        import time
+
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                import urllib.request
+
+                urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}{conformance.READY_PATH}", timeout=1
+                )
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_running_target_is_measured_beside_a_local_contender(
+    tmp_path: Path, manifest_root: Any, running_target: str
+) -> None:
+    registry = fakes(manifest_root, "go-seed")
+    target = parse_target(f"pod={running_target}")
+    before = {p.pid for p in children()}
+    doc = run_bench(settings(tmp_path, registry, ("go-seed",), targets=(target,)))
+    (scenario,) = doc.scenarios
+    remote = scenario.result("pod")
+    assert remote is not None and remote.status == "ok", remote
+    assert (remote.arm, remote.url) == ("target", running_target)
+    assert remote.conformance is not None and remote.conformance["ok"]
+    (point,) = remote.points
+    assert point.server_cpus == () and point.parallelism is None  # not pinned, not ours
+    assert point.generator_cpus == tuple(sorted(processes.cpu_split().generator))
+    assert all(r.server_cpu_s is None and r.server_peak_rss_bytes is None for r in point.runs)
+    assert point.median("req_per_s")
+    info = doc.contender("pod")
+    assert info is not None and "not built, started, stopped or pinned" in info.description
+    assert any(c.comparison.contender == "pod" for c in scenario.comparisons)
+    assert {p.pid for p in children()} == before  # the lab left the target running
+
+
+def test_cores_scenario_over_two_contenders_at_one_and_two_cores(tmp_path: Path) -> None:
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("the cores scenario needs 2 usable cores to have two points")
+    registry = Registry.load()
+    cores = replace(
+        default_settings(ScenarioName.CORES),
+        duration_s=1.0,
+        rounds=2,
+        warmup_s=0.0,
+        connections=8,
+        server_cores=(1, 2),
+    )
+    doc = run_bench(settings(tmp_path, registry, ("node-seed", "go-seed"), scenarios=(cores,)))
+    (scenario,) = doc.scenarios
+    for name in ("node-seed", "go-seed"):
+        run = scenario.result(name)
+        assert run is not None and run.status == "ok", (name, run and run.reason)
+        one, two = run.points
+        assert (one.key, two.key) == ("cores=1", "cores=2")
+        assert len(one.server_cpus) == 1 and len(two.server_cpus) == 2
+        assert all(r.cpus_overlap == () for r in one.runs)  # the generator had its own core
+        assert all(r.cpus_overlap == two.server_cpus for r in two.runs)  # shared, recorded
+        assert all(r.generator_share is not None for r in (*one.runs, *two.runs))
+        assert one.parallelism and two.parallelism
+        assert (one.parallelism["cores"], two.parallelism["cores"]) == (1, 2)
+    assert not children()
+
+
+def test_a_bench_that_measured_nothing_fails_with_the_reason(
+    tmp_path: Path,
+    manifest_root: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry = Registry.load(manifest_root("absent", requires='["no-such-tool-anywhere"]'))
+    with pytest.raises(NothingMeasured, match="absent"):
+        run_bench(settings(tmp_path, registry, ("absent",)))
+    monkeypatch.setenv("PRIMEBENCH_ROOT", str(tmp_path))
+    argv = ["bench", "--scenario", "floor", "--contenders", "absent", "--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert "nothing could be measured" in capsys.readouterr().err
+    assert psutil.Process().children() == []

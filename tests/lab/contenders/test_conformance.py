@@ -1,0 +1,130 @@
+"""verify: answers judged against the oracle, bad input recorded (seed) or judged (strict)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from primebench.cli import main
+from primebench.lab.commands import verify as command
+from primebench.lab.contenders import oracle
+from primebench.lab.contenders.conformance import BadInput, _check_answer, check, ready_check
+from primebench.lab.contenders.registry import Registry
+from primebench.lab.host.loopback import HttpAnswer
+from tests.toolchains import require
+
+ManifestWriter = Callable[..., Path]  # the `manifest_root` fixture (tests/lab/conftest.py)
+
+
+def answer(body: str, status: int = 200, ctype: str = "application/json") -> HttpAnswer:
+    return HttpAnswer(status, {"content-type": ctype}, body.encode())
+
+
+def test_oracle_is_independent_and_right() -> None:
+    assert [oracle.nth_prime(n) for n in (1, 2, 10, 10000, 20000)] == [2, 3, 29, 104729, 224737]
+    assert oracle.nth_prime(10**6) == 15485863
+    assert oracle.nth_prime(10**6 + 1) == 15485867  # primecount takes over here
+    with pytest.raises(ValueError):
+        oracle.nth_prime(0)
+
+
+def test_ready_check() -> None:
+    assert ready_check(200, b'{"n":1,"prime":2}')
+    assert not ready_check(200, b'{"n":1,"prime":3}')
+    assert not ready_check(503, b'{"prime":2}')
+    assert not ready_check(200, b"starting")
+
+
+def test_answer_checks() -> None:
+    assert _check_answer(answer('{"n":10,"prime":29}\n'), 10, 29, strict=False) == ""
+    assert (
+        _check_answer(answer('{"n":10,"prime":31}'), 10, 29, strict=False)
+        == "prime 31, expected 29"
+    )
+    assert "content type" in _check_answer(
+        answer('{"n":10,"prime":29}', ctype="text/plain"), 10, 29, strict=False
+    )
+    assert _check_answer(answer('{"n":10,"prime":29,"x":1}'), 10, 29, strict=False) == ""
+    assert "keys" in _check_answer(answer('{"n":10,"prime":29,"x":1}'), 10, 29, strict=True)
+    assert _check_answer(answer("nope", status=500), 10, 29, strict=False) == "status 500"
+
+
+def test_bad_input_cells() -> None:
+    assert BadInput(
+        "abc", "", 200, "application/json", '{"n":null,"prime":1}', "", None
+    ).cell() == ('200 {"n":null,"prime":1}')
+    assert (
+        BadInput("x", "", 400, "application/problem+json", "{}", "", True).cell()
+        == "400 problem+json"
+    )
+    assert BadInput("huge", "", None, "", "", "no answer within 3 s", None).cell() == "timeout"
+    axum = "Failed to deserialize query string: n: invalid digit found in string"
+    assert (
+        BadInput("abc", "", 400, "text/plain", axum, "", None).cell()
+        == "400 …g: n: invalid digit found in string"
+    )
+
+
+def test_a_wrong_answer_fails_verify(manifest_root: ManifestWriter, tmp_path: Path) -> None:
+    root = manifest_root(
+        "liar",
+        run=f'["{{python}}", "{(Path(__file__).parents[1] / "fake_server.py")}", "serve", "--wrong"]',
+    )
+    result = check(Registry.load(root).get("liar"), build_first=True)
+    assert result.conformance is not None and not result.ok
+    assert result.conformance.problems == ("n=20000: prime 224739, expected 224737",)
+    assert command.run([], root=root) == 1
+
+
+def test_unavailable_contender_is_reported_not_failed(
+    manifest_root: ManifestWriter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = manifest_root("ghost", requires='["primebench-no-such-compiler"]')
+    assert command.run([], root=root) == 0
+    assert "unavailable: primebench-no-such-compiler not found on PATH" in capsys.readouterr().out
+
+
+def test_cli_unknown_contender_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["verify", "no-such-thing"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown contender 'no-such-thing'" in err and "go-seed" in err
+
+
+@pytest.mark.e2e
+def test_verify_records_each_stack_s_bad_input_behaviour(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require("node", "go", "cargo")
+    out = tmp_path / "verify.json"
+    names = ["node-seed", "go-seed", "rust-axum", "primebench"]
+    assert main(["verify", *names, "--json", str(out)]) == 0
+    table = capsys.readouterr().out
+    assert all(name in table for name in names)
+    doc = json.loads(out.read_text())
+    assert doc["schema_version"] == 1 and doc["ok"]
+    by_name = {c["name"]: c for c in doc["contenders"]}
+    for c in by_name.values():
+        assert c["version"] and not c["version"].startswith("unknown")
+        assert c["artifact"]["bytes"] > 0
+        assert c["startup_s"] > 0
+        assert all(a["ok"] for a in c["conformance"]["answers"])
+
+    def bad(name: str, case: str) -> dict[str, object]:
+        cells = by_name[name]["conformance"]["bad_inputs"]
+        return next(b for b in cells if b["case"] == case)
+
+    assert (bad("node-seed", "abc")["status"], bad("node-seed", "abc")["body"]) == (
+        200,
+        '{"n":null,"prime":1}',
+    )
+    assert bad("node-seed", "huge")["status"] is None  # still computing: recorded, not judged
+    assert by_name["node-seed"]["conformance"]["healthy_after"] is False
+    assert bad("go-seed", "abc")["body"] == '{"n":10000,"prime":104729}'
+    assert bad("rust-axum", "abc")["status"] == 400
+    assert bad("rust-axum", "0")["body"] == '{"n":0,"prime":1}'
+    assert all(
+        b["status"] == 400 and b["ok"] for b in by_name["primebench"]["conformance"]["bad_inputs"]
+    )
