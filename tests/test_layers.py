@@ -7,8 +7,7 @@ CLI (`primebench.cli`, the composition root) sees every layer. Every import coun
 including ones inside functions and under `if TYPE_CHECKING:`; strings (an argv naming
 `primebench.service` for a subprocess) do not.
 
-To add a rule (say, once the lab has sub-packages, "lab.render never imports lab.run"),
-add a line to FORBIDDEN.
+To add a rule (say, "lab.render never imports lab.run"), add a line to FORBIDDEN.
 """
 
 from __future__ import annotations
@@ -21,6 +20,8 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+
+LAB = "primebench.lab"
 
 FORBIDDEN: dict[str, dict[str, str]] = {
     "primebench.primes": {
@@ -36,33 +37,57 @@ FORBIDDEN: dict[str, dict[str, str]] = {
         "primebench.service": "the lab starts the service as a process, never imports it",
         "primebench.cli": "the CLI composes the lab, not the other way",
     },
-    "primebench.lab.model": {
-        "primebench.lab.host": "the model is data and arithmetic, no processes or sockets",
-        "primebench.lab.contenders": "the model knows no contender's build or manifest",
-        "primebench.lab.run": "the model is what a run writes, not how it runs",
-        "primebench.lab.render": "the model is rendered, it does not render",
-        "primebench.lab.commands": "the commands compose the lab",
+    # Inside the lab: model <- host <- contenders; model <- render <- scenarios <- run;
+    # scenarios <- pages. The commands compose them all.
+    f"{LAB}.model": {
+        f"{LAB}.host": "the model is data and arithmetic, no processes or sockets",
+        f"{LAB}.contenders": "the model knows no contender's build or manifest",
+        f"{LAB}.run": "the model is what a run writes, not how it runs",
+        f"{LAB}.render": "the model is rendered, it does not render",
+        f"{LAB}.scenarios": "the model is what scenarios plan and record, not a scenario",
+        f"{LAB}.pages": "the model is rendered, it does not render",
+        f"{LAB}.commands": "the commands compose the lab",
     },
-    "primebench.lab.host": {
-        "primebench.lab.contenders": "processes and sockets know no contender",
-        "primebench.lab.run": "the host serves the run, not the other way",
-        "primebench.lab.render": "the host never renders",
-        "primebench.lab.commands": "the commands compose the lab",
+    f"{LAB}.host": {
+        f"{LAB}.contenders": "processes and sockets know no contender",
+        f"{LAB}.run": "the host serves the run, not the other way",
+        f"{LAB}.render": "the host never renders",
+        f"{LAB}.scenarios": "the host pins and measures what the run asks, knowing no scenario",
+        f"{LAB}.pages": "the host never renders",
+        f"{LAB}.commands": "the commands compose the lab",
     },
-    "primebench.lab.contenders": {
-        "primebench.lab.run": "a contender is built and checked without knowing the bench",
-        "primebench.lab.render": "contenders never render",
-        "primebench.lab.commands": "the commands compose the lab",
+    f"{LAB}.contenders": {
+        f"{LAB}.run": "a contender is built and checked without knowing the bench",
+        f"{LAB}.render": "contenders never render",
+        f"{LAB}.scenarios": "a contender is built and checked without knowing the bench",
+        f"{LAB}.pages": "contenders never render",
+        f"{LAB}.commands": "the commands compose the lab",
     },
-    "primebench.lab.render": {
-        "primebench.lab.run": "a report is drawn from a saved document, never from the run",
-        "primebench.lab.host": "rendering is pure: no processes, sockets or machine state",
-        "primebench.lab.contenders": "rendering reads the document, not the contenders",
-        "primebench.lab.commands": "the commands compose the lab",
+    f"{LAB}.render": {
+        f"{LAB}.run": "a report is drawn from a saved document, never from the run",
+        f"{LAB}.host": "rendering is pure: no processes, sockets or machine state",
+        f"{LAB}.contenders": "rendering reads the document, not the contenders",
+        f"{LAB}.scenarios": "building blocks know no scenario; each scenario picks its own",
+        f"{LAB}.pages": "the pages assemble the building blocks, not the other way",
+        f"{LAB}.commands": "the commands compose the lab",
     },
-    "primebench.lab.run": {
-        "primebench.lab.render": "the run writes a document; rendering it is the commands' job",
-        "primebench.lab.commands": "the commands compose the lab",
+    f"{LAB}.scenarios": {
+        f"{LAB}.run": "a scenario's plan is data the run executes; it never runs anything",
+        f"{LAB}.host": "a plan is data: the run pins and starts, not the scenario",
+        f"{LAB}.contenders": "a scenario plans for any contender by name only",
+        f"{LAB}.pages": "the pages ask the scenarios for their tables, not the other way",
+        f"{LAB}.commands": "the commands compose the lab",
+    },
+    f"{LAB}.pages": {
+        f"{LAB}.run": "a page is drawn from a saved document, never from the run",
+        f"{LAB}.host": "pages are pure: no processes, sockets or machine state",
+        f"{LAB}.contenders": "pages read the document, not the contenders",
+        f"{LAB}.commands": "the commands compose the lab",
+    },
+    f"{LAB}.run": {
+        f"{LAB}.render": "the run writes a document; its scenarios draw it, not the run",
+        f"{LAB}.pages": "the run writes a document; rendering it is the commands' job",
+        f"{LAB}.commands": "the commands compose the lab",
     },
 }
 """Layer (a package prefix) -> forbidden import prefix -> why."""

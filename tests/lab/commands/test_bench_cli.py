@@ -12,7 +12,6 @@ from primebench.errors import UserError
 from primebench.lab.commands import bench
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.remote import parse_target
-from primebench.lab.run.scenarios import ScenarioName, log_spaced, plan
 from tests.lab.golden_util import FIXTURE
 
 
@@ -22,7 +21,7 @@ def args(*argv: str) -> argparse.Namespace:
 
 def test_default_is_the_article_scenario() -> None:
     (article,) = bench.scenario_settings(args())
-    assert article.name is ScenarioName.ARTICLE
+    assert article.name == "article"
     assert (article.n, article.connections, article.duration_s) == (20000, 100, 10.0)
     assert article.generator is Generator.AUTOCANNON and article.rounds == 5
 
@@ -46,11 +45,7 @@ def test_overrides_apply_to_every_selected_scenario() -> None:
             "1,100",
         )
     )
-    assert [s.name for s in chosen] == [
-        ScenarioName.FLOOR,
-        ScenarioName.SWEEP,
-        ScenarioName.ARTICLE,
-    ]
+    assert [s.name for s in chosen] == ["floor", "sweep", "article"]
     assert all((s.duration_s, s.rounds, s.warmup_s) == (1.0, 1, 0.0) for s in chosen)
     assert chosen[2].generator is Generator.WRK
     assert chosen[1].sweep_ns == (1, 100)
@@ -62,19 +57,7 @@ def test_heavy_n_for_everyone_and_per_contender() -> None:
     )
     assert convoy.heavy_n_of("go-seed") == 30000
     assert convoy.heavy_n_of("primebench") == 10
-    light, heavy = plan(convoy, "primebench")[1].streams
-    assert heavy.path == "/prime?n=10" and light.rate == 50.0
-    assert heavy.random_n == (10, 10)  # n // 1000 == 0: the one n
-
-
-def test_convoy_heavy_stream_varies_n_so_no_answer_cache_can_serve_it() -> None:
-    (convoy,) = bench.scenario_settings(
-        args("--scenario", "convoy", "--heavy-n", "20000,primebench=1000000000000")
-    )
-    _, heavy = plan(convoy, "primebench")[1].streams
-    assert heavy.random_n == (999_000_000_000, 1_000_000_000_000)
-    _, heavy = plan(convoy, "node-seed")[1].streams
-    assert heavy.random_n == (19_980, 20_000)
+    assert convoy.heavy_n_for == {"primebench": 10}
 
 
 @pytest.mark.parametrize(
@@ -102,19 +85,30 @@ def test_cpu_lists() -> None:
         bench.parse_cpus("a-b", "--server-cpus")
 
 
-def test_rate_points_follow_the_measured_capacity() -> None:
+def test_rates_and_server_cores_are_parsed_for_their_scenarios() -> None:
     (rate,) = bench.scenario_settings(args("--scenario", "rate"))
-    points = plan(rate, "go-seed", capacity=46.3)
-    assert [p.params["rate"] for p in points] == [12.0, 23.0, 35.0, 42.0, 51.0]
-    with pytest.raises(ValueError, match="capacity"):
-        plan(rate, "go-seed")
+    assert rate.rates is None  # fractions of a measured capacity
     (fixed,) = bench.scenario_settings(args("--scenario", "rate", "--rates", "5,50"))
-    assert [p.key for p in plan(fixed, "go-seed")] == ["rate=5", "rate=50"]
+    assert fixed.rates == (5.0, 50.0)
+    (cores,) = bench.scenario_settings(args("--scenario", "cores", "--server-cores", "1,2"))
+    assert cores.server_cores == (1, 2) and cores.n == 20000
 
 
-def test_log_spaced() -> None:
-    assert log_spaced(1, 10**6) == (1, 10, 100, 1000, 10000, 100000, 1000000)
-    assert log_spaced(1, 100, per_decade=2) == (1, 3, 10, 32, 100)
+def test_generator_applies_only_where_it_is_choosable() -> None:
+    chosen = bench.scenario_settings(
+        args("--scenario", "cores,convoy", "--generator", "autocannon")
+    )
+    assert [(s.name, s.generator) for s in chosen] == [
+        ("cores", Generator.AUTOCANNON),
+        ("convoy", Generator.OHA),  # convoy's own default, not the flag
+    ]
+    (random_n,) = bench.scenario_settings(args("--scenario", "random-n", "--generator", "oha"))
+    assert random_n.generator is Generator.WRK
+
+
+def test_a_scenario_named_twice_runs_once() -> None:
+    chosen = bench.scenario_settings(args("--scenario", "floor, floor", "--scenario", "floor"))
+    assert [s.name for s in chosen] == ["floor"]
 
 
 def test_report_and_compare_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -155,14 +149,6 @@ def test_protocol_flags_reach_the_settings() -> None:
         True,
         True,
     )
-
-
-def test_cores_scenario_plans_one_point_per_core_count() -> None:
-    (cores,) = bench.scenario_settings(args("--scenario", "cores", "--server-cores", "1,2"))
-    points = plan(cores, "rust-axum")
-    assert [p.key for p in points] == ["cores=1", "cores=2"]
-    assert all(p.params["n"] == 20000 for p in points)
-    assert all(p.pinning is not None for p in points)
 
 
 @pytest.mark.parametrize(

@@ -30,13 +30,8 @@ from primebench.lab.host import processes
 from primebench.lab.model import results
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.measure import generator_bound
-from primebench.lab.run.scenarios import (
-    ScenarioName,
-    ScenarioSettings,
-    default_settings,
-    generators_used,
-)
 from primebench.lab.run.session import BenchSettings, run_bench
+from primebench.lab.scenarios import NAMES, ScenarioSettings, get
 from tests.toolchains import require, require_contenders_under_ci
 
 SCHEMA = json.loads(
@@ -46,18 +41,17 @@ FAKE = Path(__file__).parents[1] / "fake_server.py"
 SLOW = Path(__file__).parents[1] / "slow_server.py"
 
 
-def short(name: ScenarioName) -> ScenarioSettings:
+def short(name: str) -> ScenarioSettings:
     """About 1 s per point, few connections, two rounds, no warm-up; n cheap for every engine."""
+    defaults = get(name).defaults()
     return replace(
-        default_settings(name),
+        defaults,
         duration_s=1.0,
         connections=4,
         rounds=2,
         warmup_s=0.0,
         # pure-Python contenders answer nothing at n=20000 in 1 s
-        n=1000
-        if name in (ScenarioName.RATE, ScenarioName.ARTICLE, ScenarioName.CORES)
-        else default_settings(name).n,
+        n=1000 if name in ("rate", "article", "cores") else defaults.n,
         sweep_ns=(1, 1000),
         server_cores=(1, 2),
         heavy_connections=2,
@@ -92,10 +86,11 @@ def bench(
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("name", list(ScenarioName))
-def test_short_bench_over_every_contender(tmp_path: Path, name: ScenarioName) -> None:
+@pytest.mark.parametrize("name", NAMES)
+def test_short_bench_over_every_contender(tmp_path: Path, name: str) -> None:
     registry = Registry.load()
-    require(*generators_used(short(name)))
+    chosen = short(name)
+    require(*chosen.scenario.generators(chosen))
     require_contenders_under_ci(registry.select([]))
     assert not children()
 
@@ -150,7 +145,7 @@ def test_contender_killed_mid_run_is_recorded_and_bench_goes_on(
 
     killer = threading.Thread(target=kill_victim_during_load, daemon=True)
     killer.start()
-    floor = replace(short(ScenarioName.FLOOR), duration_s=2.0)
+    floor = replace(short("floor"), duration_s=2.0)
     document, _ = bench(tmp_path, registry, floor)
     killer.join(timeout=5)
 
@@ -173,9 +168,7 @@ def test_backlog_past_the_settle_deadline_restarts_the_server(
     require("wrk")
     root = manifest_root("slow", run=f'["{sys.executable}", "{SLOW}"]')
     # 16 connections of 0.1 s requests leave >= 1.6 s of work behind each 1 s run.
-    article = replace(
-        short(ScenarioName.ARTICLE), generator=Generator.WRK, n=4000, connections=16, rounds=2
-    )
+    article = replace(short("article"), generator=Generator.WRK, n=4000, connections=16, rounds=2)
     settings = BenchSettings(
         registry=Registry.load(root),
         tools_root=default_root(),

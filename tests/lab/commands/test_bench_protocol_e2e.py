@@ -21,8 +21,8 @@ from primebench.lab.contenders import conformance
 from primebench.lab.contenders.registry import Registry, default_root
 from primebench.lab.host import processes
 from primebench.lab.run.remote import parse_target
-from primebench.lab.run.scenarios import ScenarioName, ScenarioSettings, default_settings
 from primebench.lab.run.session import BenchSettings, NothingMeasured, run_bench
+from primebench.lab.scenarios import ScenarioSettings, get
 from tests.lab.commands.test_bench_e2e import FAKE, children
 
 pytestmark = pytest.mark.e2e
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 
 def floor(rounds: int = 3) -> ScenarioSettings:
     return replace(
-        default_settings(ScenarioName.FLOOR),
+        get("floor").defaults(),
         duration_s=1.0,
         connections=4,
         rounds=rounds,
@@ -167,7 +167,7 @@ def test_cores_scenario_over_two_contenders_at_one_and_two_cores(tmp_path: Path)
         pytest.skip("the cores scenario needs 2 usable cores to have two points")
     registry = Registry.load()
     cores = replace(
-        default_settings(ScenarioName.CORES),
+        get("cores").defaults(),
         duration_s=1.0,
         rounds=2,
         warmup_s=0.0,

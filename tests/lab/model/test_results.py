@@ -10,7 +10,7 @@ import pytest
 from primebench.errors import UserError
 from primebench.lab.model import results, stats
 from primebench.lab.run.measure import summarize_point
-from primebench.lab.run.scenarios import Point
+from primebench.lab.scenarios.base import Point
 from tests.lab.golden_util import FIXTURE
 
 

@@ -6,7 +6,7 @@ import dataclasses
 
 from primebench.lab.model import results
 from primebench.lab.model.stats import Summary
-from primebench.lab.render import changes
+from primebench.lab.pages import changes
 from tests.lab.golden_util import FIXTURE
 
 

@@ -6,7 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from primebench.lab.model import results
-from primebench.lab.render import html_page, svg
+from primebench.lab.pages import html_page
+from primebench.lab.render import svg
 from tests.lab.golden_util import FIXTURE, assert_golden
 
 

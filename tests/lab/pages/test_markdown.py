@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from primebench.lab.model import results
-from primebench.lab.render import markdown, tables
+from primebench.lab.pages import markdown
+from primebench.lab.render import tables
 from tests.lab.golden_util import FIXTURE, assert_golden
 
 

@@ -12,7 +12,7 @@ from primebench.lab.model.results import PointRecord, RunRecord
 from primebench.lab.model.verdicts import Verdict
 from primebench.lab.run import protocol
 from primebench.lab.run.measure import summarize_point
-from primebench.lab.run.scenarios import Point
+from primebench.lab.scenarios.base import Point
 
 
 def trial(index: int, rps: float, *, status: str = "ok", kind: str = "measured") -> RunRecord:

@@ -10,14 +10,9 @@ from primebench.lab.model.results import ContenderInfo, RunRecord
 from primebench.lab.run.measure import Server
 from primebench.lab.run.remote import RemoteServer
 from primebench.lab.run.rounds import Ops, ProtocolSettings, run_scenario
-from primebench.lab.run.scenarios import (
-    Point,
-    ScenarioName,
-    ScenarioSettings,
-    default_settings,
-    plan,
-)
 from primebench.lab.run.trials import Arm, ArmState
+from primebench.lab.scenarios import get
+from primebench.lab.scenarios.base import Point, ScenarioSettings
 
 PIN = Pinning(frozenset({0}), frozenset({1}), shared=False)
 
@@ -54,7 +49,7 @@ class Script:
         def ready(state: ArmState, sc: ScenarioSettings, first: Point | None) -> str:
             state.pinning = PIN
             state.server.start(PIN.server)
-            state.points = plan(sc, state.arm.name)
+            state.points = sc.scenario.plan(sc, state.arm.name)
             return ""
 
         def measure(
@@ -93,7 +88,7 @@ class Script:
                 if run.kind == "warmup" and s.arm.name in self.stuck_after_warmup
                 else (run, "")
             ),
-            repin=lambda s, pin, p: "",
+            repin=lambda s, p: "",
             restart=lambda s, p: "",
         )
 
@@ -112,7 +107,7 @@ def states(*names: str) -> list[ArmState]:
 
 
 def floor(rounds: int) -> ScenarioSettings:
-    return replace(default_settings(ScenarioName.FLOOR), rounds=rounds, warmup_s=1.0)
+    return replace(get("floor").defaults(), rounds=rounds, warmup_s=1.0)
 
 
 def test_each_round_measures_every_arm_once_in_its_recorded_order() -> None:
@@ -175,7 +170,7 @@ def test_repeats_are_bounded() -> None:
 
 def test_a_sweep_stops_a_contender_that_fell_behind() -> None:
     sweep = replace(
-        default_settings(ScenarioName.SWEEP),
+        get("sweep").defaults(),
         rounds=1,
         warmup_s=0.0,
         sweep_ns=(1, 100, 10000),

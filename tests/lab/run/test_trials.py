@@ -10,7 +10,6 @@ from primebench.lab.host.disturbance import Disturbance
 from primebench.lab.model.load_records import LoadResult, LoadSpec
 from primebench.lab.run.loadgen import Generator, LoadRun
 from primebench.lab.run.measure import Observed, RunContext, build_run_record
-from primebench.lab.run.scenarios import cores_pinning
 
 
 def context(server: set[int], generator: set[int]) -> RunContext:
@@ -67,12 +66,3 @@ def test_disturbance_is_kept_and_flagged_above_ten_percent() -> None:
     )
     assert not quiet.disturbed and busy.disturbed
     assert busy.disturbance is not None and busy.disturbance["others_share"] == 0.25
-
-
-def test_cores_pinning_shares_only_when_no_core_is_left() -> None:
-    one = cores_pinning(1, frozenset({0, 1}))
-    two = cores_pinning(2, frozenset({0, 1}))
-    assert (one.server, one.generator, one.shared) == (frozenset({0}), frozenset({1}), False)
-    assert (two.server, two.generator, two.shared) == (frozenset({0, 1}), frozenset({0, 1}), True)
-    three = cores_pinning(3, frozenset({0, 1, 2, 3}))
-    assert (three.server, three.generator) == (frozenset({0, 1, 2}), frozenset({3}))

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from primebench.errors import UserError
+from primebench.lab import scenarios
 from primebench.lab.contenders.registry import (
     CONTENDERS_DIR_HELP,
     Registry,
@@ -39,11 +40,12 @@ from primebench.lab.contenders.registry import (
     search_dirs,
 )
 from primebench.lab.host import processes
-from primebench.lab.render import markdown, target_checks
+from primebench.lab.pages import markdown
+from primebench.lab.render import target_checks
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.remote import RemoteServer, parse_target
-from primebench.lab.run.scenarios import ScenarioName, ScenarioSettings, default_settings
 from primebench.lab.run.session import BenchSettings, NothingMeasured, missing_generators, run_bench
+from primebench.lab.scenarios import ScenarioSettings
 
 __all__ = ["add_parser", "parse_cpus", "parse_heavy_n", "scenario_settings"]
 
@@ -56,7 +58,7 @@ def add_parser(subparsers: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    names = ", ".join(s.value for s in ScenarioName)
+    names = ", ".join(scenarios.NAMES)
     p.add_argument(
         "--scenario",
         action="append",
@@ -219,13 +221,7 @@ def parse_heavy_n(text: str) -> tuple[int | None, Mapping[str, int]]:
 def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     """The selected scenarios' defaults with the command line's overrides applied."""
     raw = [s for item in (args.scenario or ["article"]) for s in item.split(",") if s.strip()]
-    chosen = []
-    for name in raw:
-        try:
-            chosen.append(ScenarioName(name.strip()))
-        except ValueError:
-            valid = ", ".join(s.value for s in ScenarioName)
-            raise UserError(f"unknown scenario {name!r}; valid scenarios: {valid}") from None
+    chosen = [scenarios.get(name) for name in raw]
     overrides: dict[str, Any] = {}
     for flag, key in (
         ("duration", "duration_s"),
@@ -264,9 +260,9 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
             overrides["heavy_n"] = default
         overrides["heavy_n_for"] = per
     result = []
-    for name in dict.fromkeys(chosen):
-        settings = replace(default_settings(name), **overrides)
-        if args.generator and settings.generator_choosable:
+    for scenario in dict.fromkeys(chosen):
+        settings = replace(scenario.defaults(), **overrides)
+        if args.generator and scenario.generator_choosable:
             settings = replace(settings, generator=Generator(args.generator))
         result.append(settings)
     return tuple(result)
@@ -297,7 +293,7 @@ def _targets(args: argparse.Namespace, local: tuple[str, ...]) -> tuple[RemoteSe
 
 
 def _main(args: argparse.Namespace) -> int:
-    scenarios = scenario_settings(args)
+    chosen = scenario_settings(args)
     registry = Registry.load(dirs=search_dirs(args.contenders_dir))
     names = tuple(n.strip() for n in args.contenders.split(",") if n.strip())
     remote = _targets(args, names)
@@ -308,12 +304,12 @@ def _main(args: argparse.Namespace) -> int:
     if args.baseline and args.baseline not in arms:
         raise UserError(f"--baseline {args.baseline} is not among the arms measured: {arms}")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out_json = args.out / f"{stamp}-{'+'.join(s.name.value for s in scenarios)}.json"
+    out_json = args.out / f"{stamp}-{'+'.join(s.name for s in chosen)}.json"
     settings = BenchSettings(
         registry=registry,
         tools_root=default_root(),
         contenders=names,
-        scenarios=scenarios,
+        scenarios=chosen,
         pinning=_pinning(args),
         out_json=out_json,
         command=("primebench", *sys.argv[1:]),

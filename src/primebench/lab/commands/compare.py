@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from primebench.lab.model import results
-from primebench.lab.render import changes
+from primebench.lab.pages import changes
 
 __all__ = ["add_parser", "run"]
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from primebench.errors import UserError
 from primebench.lab.model import results
-from primebench.lab.render import html_page, markdown, target_checks
+from primebench.lab.pages import html_page, markdown
+from primebench.lab.render import target_checks
 
 __all__ = ["add_parser", "run"]
 

@@ -19,11 +19,14 @@ from typing import Self
 
 import psutil
 
+from primebench.errors import UserError
+
 __all__ = [
     "SAMPLE_INTERVAL_S",
     "Pinning",
     "ResourceMeter",
     "ResourceUsage",
+    "cores_pinning",
     "cpu_split",
     "process_tree",
 ]
@@ -64,6 +67,20 @@ def cpu_split(
     if not 1 <= count < len(cpus):
         raise ValueError(f"server_cores must be between 1 and {len(cpus) - 1}, got {count}")
     return Pinning(frozenset(cpus[:count]), frozenset(cpus[count:]), shared=False)
+
+
+def cores_pinning(count: int, usable: frozenset[int]) -> Pinning:
+    """The lowest `count` usable cores for the server; the generator on the rest, or shared.
+
+    Where no core is left, the generator shares the server's cores: the run then records
+    the overlap and the generator's CPU share, and flags a generator that took too much.
+    """
+    cpus = sorted(usable)
+    if not 1 <= count <= len(cpus):
+        raise UserError(f"--server-cores {count}: this machine gives 1..{len(cpus)} cores")
+    server = frozenset(cpus[:count])
+    rest = frozenset(cpus[count:])
+    return Pinning(server, rest or server, shared=not rest)
 
 
 def process_tree(pid: int) -> list[psutil.Process]:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from primebench.lab.model.results import Document
 from primebench.lab.model.stats import Summary
+from primebench.lab.pages.markdown import render_table
 from primebench.lab.render import units as fmt
-from primebench.lab.render.markdown import render_table
 from primebench.lab.render.tables import Table
 
 __all__ = ["COMPARED", "Change", "changes", "render", "table"]

@@ -1,6 +1,6 @@
 """The HTML report: one self-contained static page (inline CSS and SVG, no script, no network).
 
-The same tables as the Markdown report (`tables.py`), plus charts: req/s and latency
+The same tables as the Markdown report (`markdown.py`), plus charts: req/s and latency
 percentiles of the headline scenario, the convoy's light stream alone vs loaded, the
 rate scenario's latency against offered load, the sweep's req/s against n, and req/s
 against server cores (with each point's range over rounds). A pure
@@ -12,6 +12,12 @@ from __future__ import annotations
 from html import escape
 
 from primebench.lab.model.results import Document
+from primebench.lab.pages.sections import (
+    claims_scenario,
+    headline_scenario,
+    scenario_charts,
+    scenario_tables,
+)
 from primebench.lab.render.claims import claims_table
 from primebench.lab.render.tables import (
     Table,
@@ -19,7 +25,6 @@ from primebench.lab.render.tables import (
     headline_table,
     setup_lines,
 )
-from primebench.lab.render.views import claims_scenario, headline_scenario, scenario_tables, view
 
 __all__ = ["render"]
 
@@ -74,7 +79,7 @@ def render(doc: Document) -> str:
         parts.append(_table(claims_table(doc, article), level=2, css="claims"))
     parts.append("<h2>Scenarios</h2>")
     for scenario in doc.scenarios:
-        parts += [_figure(svg) for svg in view(scenario.name).charts(scenario)]
+        parts += [_figure(svg) for svg in scenario_charts(scenario)]
         parts += [_table(t) for t in scenario_tables(scenario)]
     parts.append(_table(contenders_table(doc), level=2))
     if doc.notes:

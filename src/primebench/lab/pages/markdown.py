@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from primebench.lab.model.results import Document
+from primebench.lab.pages.sections import claims_scenario, headline_scenario, scenario_tables
 from primebench.lab.render.claims import claims_table
 from primebench.lab.render.tables import (
     Table,
@@ -18,7 +19,6 @@ from primebench.lab.render.tables import (
     headline_table,
     setup_lines,
 )
-from primebench.lab.render.views import claims_scenario, headline_scenario, scenario_tables
 
 __all__ = ["render", "render_table"]
 

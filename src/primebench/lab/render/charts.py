@@ -1,6 +1,6 @@
 """The report's charts, one function per kind of scenario (pure: document in, SVG out).
 
-Which scenario gets which chart is `views`' business; these only draw.
+Which scenario gets which chart is the scenario's business (`lab.scenarios`); these only draw.
 """
 
 from __future__ import annotations

@@ -13,18 +13,17 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from primebench.lab.contenders import conformance
-from primebench.lab.host import loopback, processes
+from primebench.lab.host import loopback, processes, resources
 from primebench.lab.model.results import RunRecord
 from primebench.lab.run import loadgen, rounds
-from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.measure import RunContext, Server, measure_run, settle
-from primebench.lab.run.scenarios import Point, ScenarioSettings, Stream, plan
 from primebench.lab.run.trials import Arm, ArmState, stats_line
+from primebench.lab.scenarios.base import Point, ScenarioSettings
 
 if TYPE_CHECKING:
     from primebench.lab.run.session import BenchSettings
 
-__all__ = ["ArmServer", "ops"]
+__all__ = ["ArmServer", "ops", "point_pinning"]
 
 PRIMER_REQUESTS = 3
 PRIMER_TIMEOUT_S = 120.0
@@ -77,7 +76,7 @@ def ops(settings: BenchSettings) -> rounds.Ops:
         ready=lambda s, sc, first: _ready(s, sc, first, settings),
         measure=lambda s, p, kind, i, d, attempt: _trial(s, p, kind, i, d, settings, attempt),
         settle=lambda s, run, p: _settle_or_restart(s, run, p, settings),
-        repin=lambda s, pin, p: _repin(s, pin, p, settings),
+        repin=lambda s, p: _repin(s, p, settings),
         restart=lambda s, p: _fresh(s, p),
     )
 
@@ -102,7 +101,7 @@ def _ready(
     if not info.available or not info.build.get("ok"):
         state.fail("unavailable" if not info.available else "failed", info.reason)
         return info.reason
-    pinning = (first.pinning if first else None) or settings.pinning
+    pinning = point_pinning(first) or settings.pinning
     state.pinning = pinning
     try:
         running = state.server.start(pinning.server)
@@ -145,24 +144,26 @@ def _left_busy(state: ArmState, healthy: bool) -> bool:
     return not healthy or settle(state.running, IDLE_AFTER_VERIFY_S) is None
 
 
-def _plan(state: ArmState, scenario: ScenarioSettings, settings: BenchSettings) -> str:
-    """The arm's points (the rate scenario first probes its capacity), then a primer."""
+def point_pinning(point: Point | None) -> processes.Pinning | None:
+    """The cores of a point that has its own server core count (cores scenario), else None."""
+    if point is None or point.server_cores is None:
+        return None
+    return resources.cores_pinning(point.server_cores, frozenset(os.sched_getaffinity(0)))
+
+
+def _plan(state: ArmState, chosen: ScenarioSettings, settings: BenchSettings) -> str:
+    """The arm's points (after the scenario's pre-step, a capacity probe), then a primer."""
     capacity = None
-    if scenario.needs_capacity:
-        probe_point = Point(
-            "capacity",
-            "closed-loop capacity",
-            {"n": scenario.n},
-            (Stream("main", Generator.WRK, f"/prime?n={scenario.n}", scenario.connections),),
-        )
-        probe = _trial(state, probe_point, "probe", 0, scenario.duration_s, settings)
+    probe_point = chosen.scenario.capacity_probe(chosen)
+    if probe_point is not None:
+        probe = _trial(state, probe_point, "probe", 0, chosen.duration_s, settings)
         state.probe = probe
         if probe.status != "ok" or probe.load is None:
             state.fail("failed", f"capacity probe: {probe.reason}")
             return state.reason
         capacity = probe.load.req_per_s
         _settle_or_restart(state, probe, probe_point, settings)
-    state.points = plan(scenario, state.arm.contender.name, capacity)
+    state.points = chosen.scenario.plan(chosen, state.arm.contender.name, capacity)
     return _primed(state, state.points[0])
 
 
@@ -173,10 +174,11 @@ def _primed(state: ArmState, point: Point) -> str:
     return problem
 
 
-def _repin(
-    state: ArmState, pinning: processes.Pinning, point: Point, settings: BenchSettings
-) -> str:
+def _repin(state: ArmState, point: Point, settings: BenchSettings) -> str:
     """Restart a local arm's server on a point's own cores (cores scenario); '' or why not."""
+    pinning = point_pinning(point)
+    if pinning is None:
+        return ""
     state.pinning = pinning
     if state.arm.remote is not None or state.server.cpus == pinning.server:
         return ""

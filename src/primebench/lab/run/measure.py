@@ -30,7 +30,7 @@ from primebench.lab.model.results import METRICS, PointRecord, RunRecord
 from primebench.lab.run import loadgen
 from primebench.lab.run.loadgen import Generator, LoadRun, LoadSpec
 from primebench.lab.run.remote import RemoteServer
-from primebench.lab.run.scenarios import Point
+from primebench.lab.scenarios.base import Point
 
 __all__ = [
     "GENERATOR_BOUND",

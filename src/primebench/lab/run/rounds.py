@@ -13,7 +13,6 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from primebench.lab.host.resources import Pinning
 from primebench.lab.model import verdicts
 from primebench.lab.model.results import (
     ContenderRun,
@@ -25,8 +24,8 @@ from primebench.lab.model.results import (
 )
 from primebench.lab.run import protocol
 from primebench.lab.run.measure import summarize_point
-from primebench.lab.run.scenarios import Point, ScenarioSettings, plan
 from primebench.lab.run.trials import ArmState
+from primebench.lab.scenarios.base import Point, ScenarioSettings
 
 __all__ = ["Ops", "ProtocolSettings", "compare_scenario", "run_scenario"]
 
@@ -50,25 +49,25 @@ class Ops:
     ready: Callable[[ArmState, ScenarioSettings, Point | None], str]
     measure: Callable[[ArmState, Point, str, int, float, int], RunRecord]  # ..., attempt
     settle: Callable[[ArmState, RunRecord, Point], tuple[RunRecord, str]]
-    repin: Callable[[ArmState, Pinning, Point], str]
+    repin: Callable[[ArmState, Point], str]  # onto the point's own server cores
     restart: Callable[[ArmState, Point], str]
 
 
 def run_scenario(
-    scenario: ScenarioSettings, states: Sequence[ArmState], ops: Ops, ps: ProtocolSettings
+    settings: ScenarioSettings, states: Sequence[ArmState], ops: Ops, ps: ProtocolSettings
 ) -> ScenarioRecord:
     """Ready every arm, measure every point in rounds, then compare; never raises for a failure."""
-    first = None if scenario.needs_capacity else plan(scenario, "", None)[0]
+    first = _first_point(settings)
     for state in states:
-        ops.ready(state, scenario, first)
+        ops.ready(state, settings, first)
     orders: list[RoundOrder] = []
     for index in range(max((len(s.points) for s in states), default=0)):
-        orders += _measure_point(index, scenario, states, ops, ps)
+        orders += _measure_point(index, settings, states, ops, ps)
     results = tuple(_contender_run(s) for s in states)
-    comparisons, noise, smallest = compare_scenario(scenario, results, ps)
+    comparisons, noise, smallest = compare_scenario(settings, results, ps)
     return ScenarioRecord(
-        str(scenario.name),
-        scenario.to_json(),
+        str(settings.name),
+        settings.to_json(),
         results,
         tuple(orders),
         comparisons,
@@ -77,9 +76,17 @@ def run_scenario(
     )
 
 
+def _first_point(settings: ScenarioSettings) -> Point | None:
+    """The point every arm is started for (its cores); None when the plan waits for a
+    pre-step (a capacity probe), which runs on the bench's cores."""
+    if settings.scenario.capacity_probe(settings) is not None:
+        return None
+    return settings.scenario.plan(settings, "", None)[0]
+
+
 def _measure_point(
     index: int,
-    scenario: ScenarioSettings,
+    settings: ScenarioSettings,
     states: Sequence[ArmState],
     ops: Ops,
     ps: ProtocolSettings,
@@ -91,38 +98,37 @@ def _measure_point(
             reason = state.skip or state.reason or "not run"
             state.records.append(_summary(state, state.points[index], [], reason, warmed=False))
     for state in active:
-        pin = state.points[index].pinning
-        if pin is not None:
-            ops.repin(state, pin, state.points[index])
+        if state.points[index].server_cores is not None:
+            ops.repin(state, state.points[index])
     active = [s for s in active if s.ok]
     if not active:
         return []
     key = _common_key([s.points[index] for s in active], index)
-    ps.progress(f"[{scenario.name}] {key}: {len(active)} arms x {scenario.rounds} rounds")
+    ps.progress(f"[{settings.name}] {key}: {len(active)} arms x {settings.rounds} rounds")
     for state in active:
         state.warmup = None
-        if scenario.warmup_s > 0:
-            _warm_up(state, state.points[index], scenario, ops)
-    orders = protocol.round_orders([s.arm.name for s in active], scenario.rounds, ps.seed, key)
+        if settings.warmup_s > 0:
+            _warm_up(state, state.points[index], settings, ops)
+    orders = protocol.round_orders([s.arm.name for s in active], settings.rounds, ps.seed, key)
     trials: dict[str, list[RunRecord]] = {s.arm.name: [] for s in active}
     by_name = {s.arm.name: s for s in active}
     for order in orders:
         for name in order.order:
             state = by_name[name]
             if state.ok and not state.skip:
-                _trial(state, state.points[index], order.index, scenario, ops, ps, trials[name])
+                _trial(state, state.points[index], order.index, settings, ops, ps, trials[name])
     for state in active:
         done = trials[state.arm.name]
         unmeasured = state.skip if not done else ""  # e.g. its warm-up could not settle
         record = _summary(state, state.points[index], done, unmeasured)
         state.records.append(record)
-        if scenario.skips_after_backlog and not state.skip:
-            state.skip = backlog_skip(record, scenario)
+        if settings.scenario.skips_after_backlog and not state.skip:
+            state.skip = backlog_skip(record, settings)
     return list(orders)
 
 
-def _warm_up(state: ArmState, point: Point, scenario: ScenarioSettings, ops: Ops) -> None:
-    run = ops.measure(state, point, "warmup", 0, scenario.warmup_s, 0)
+def _warm_up(state: ArmState, point: Point, settings: ScenarioSettings, ops: Ops) -> None:
+    run = ops.measure(state, point, "warmup", 0, settings.warmup_s, 0)
     state.warmup, problem = ops.settle(state, run, point)
     if problem:
         state.skip = problem
@@ -132,7 +138,7 @@ def _trial(
     state: ArmState,
     point: Point,
     round_index: int,
-    scenario: ScenarioSettings,
+    settings: ScenarioSettings,
     ops: Ops,
     ps: ProtocolSettings,
     out: list[RunRecord],
@@ -143,7 +149,7 @@ def _trial(
         if ps.fresh_servers and (problem := ops.restart(state, point)):
             state.skip = problem
             return
-        run = ops.measure(state, point, "measured", round_index, scenario.duration_s, attempt)
+        run = ops.measure(state, point, "measured", round_index, settings.duration_s, attempt)
         run, problem = ops.settle(state, run, point)
         repeat = run.disturbed and attempt + 1 < attempts and not problem
         out.append(replace(run, kind="repeated") if repeat else run)
@@ -157,17 +163,17 @@ def _trial(
             return
 
 
-def backlog_skip(record: PointRecord, scenario: ScenarioSettings) -> str:
+def backlog_skip(record: PointRecord, settings: ScenarioSettings) -> str:
     """Why a sweep stops a contender after this point: it answered each connection < once."""
     answered = min(
         (r.load.requests for r in record.runs if r.kind == "measured" and r.load is not None),
         default=0,
     )
-    if record.status == "ok" and answered >= scenario.connections:
+    if record.status == "ok" and answered >= settings.connections:
         return ""
     return (
         f"n={record.params.get('n')} already got fewer answers than connections in "
-        f"{scenario.duration_s:g} s; a larger n would only queue"
+        f"{settings.duration_s:g} s; a larger n would only queue"
     )
 
 
@@ -208,11 +214,11 @@ def _contender_run(state: ArmState) -> ContenderRun:
 
 
 def compare_scenario(
-    scenario: ScenarioSettings, results: Sequence[ContenderRun], ps: ProtocolSettings
+    settings: ScenarioSettings, results: Sequence[ContenderRun], ps: ProtocolSettings
 ) -> tuple[tuple[PointComparison, ...], dict[str, float], float | None]:
     """Per point: baseline chosen, A/A calibration, every arm compared (pure but for `compare`)."""
     keys = list(dict.fromkeys(p.key for r in results for p in r.points))
-    metric = scenario.compared_metric
+    metric = settings.scenario.compared_metric
     comparisons: list[PointComparison] = []
     noise: dict[str, float] = {}
     for key in keys:
@@ -226,13 +232,13 @@ def compare_scenario(
             points,
             baseline,
             metric,
-            higher_is_better=scenario.higher_is_better,
+            higher_is_better=settings.scenario.higher_is_better,
             seed=ps.seed,
         )
         comparisons += found
         if calibration.halfwidth is not None:
             noise[key] = calibration.halfwidth
-    if scenario.compares_points:
+    if settings.scenario.compares_points:
         for run in results:
             comparisons += protocol.scaling_comparisons(
                 run.contender, run.points, metric, seed=ps.seed

@@ -36,8 +36,8 @@ from primebench.lab.model.results import ContenderInfo, Document, ScenarioRecord
 from primebench.lab.run import arm_servers, loadgen, protocol, rounds
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.remote import RemoteServer
-from primebench.lab.run.scenarios import ScenarioSettings, generators_used
 from primebench.lab.run.trials import Arm, ArmState
+from primebench.lab.scenarios.base import ScenarioSettings
 
 __all__ = ["BenchSettings", "NothingMeasured", "run_bench"]
 
@@ -92,7 +92,7 @@ class BenchSettings:
     def protocol_json(self) -> dict[str, object]:
         return {
             "seed": self.seed,
-            "rounds": {s.name.value: s.rounds for s in self.scenarios},
+            "rounds": {s.name: s.rounds for s in self.scenarios},
             "baseline": self.baseline,
             "calibrate": self.calibrate,
             "strict": self.strict,
@@ -168,7 +168,7 @@ def first_failure(doc: Document) -> str:
 
 def missing_generators(settings: BenchSettings) -> list[str]:
     """The tools the selected scenarios need that are not installed (checked before anything)."""
-    needed = {g for s in settings.scenarios for g in generators_used(s)}
+    needed = {g for s in settings.scenarios for g in s.scenario.generators(s)}
     return sorted(str(g) for g in needed if loadgen.locate(g, settings.tools_root) is None)
 
 

@@ -19,7 +19,7 @@ from primebench.lab.host.resources import Pinning
 from primebench.lab.model.results import ContenderInfo, PointRecord, RunRecord
 from primebench.lab.run.measure import Server
 from primebench.lab.run.remote import RemoteServer
-from primebench.lab.run.scenarios import Point
+from primebench.lab.scenarios.base import Point
 
 __all__ = ["Arm", "ArmState", "ServerHandle", "stats_line"]
 

@@ -1,72 +1,40 @@
-"""The lab's scenarios as data: what load each one applies, and with which tool.
+"""What every scenario is made of: its settings, the points and streams of its plan, and
+the `Scenario` base class each scenario module fills in.
 
 A scenario expands into points (one figure each: one n, one offered rate, one convoy
-phase, one server core count); each point is measured by the bench protocol in `bench.py`
-with a warm-up and one trial per interleaved round. What a scenario compares (its metric,
-and whether higher is better) is decided here too, so nothing else asks for its name. Defaults reproduce the article (`article`) or answer one question each;
-every parameter can be overridden from the CLI through `ScenarioSettings`.
+phase, one server core count); the run measures each point with a warm-up and one trial
+per interleaved round. Everything that differs between scenarios (defaults, plan,
+generators, pre-steps, what is compared, tables, charts) is a member of its `Scenario`
+subclass, so nothing outside `lab.scenarios` asks for a scenario's name. Every parameter
+can be overridden from the CLI through `ScenarioSettings`, which flows one way: CLI ->
+settings -> session -> rounds.
 """
 
 from __future__ import annotations
 
-import math
-import os
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import Any
 
 from primebench.errors import UserError
-from primebench.lab.host.resources import Pinning
-from primebench.lab.run.loadgen import Generator
+from primebench.lab.model.generators import Generator
+from primebench.lab.model.results import ScenarioRecord
+from primebench.lab.render.table import Table
 
 __all__ = [
     "Point",
-    "ScenarioName",
+    "Scenario",
     "ScenarioSettings",
+    "ScenarioView",
     "Stream",
-    "cores_pinning",
-    "default_settings",
-    "generators_used",
-    "log_spaced",
-    "plan",
+    "prime_path",
 ]
-
-
-class ScenarioName(StrEnum):
-    """The scenarios `primebench bench --scenario` accepts."""
-
-    ARTICLE = "article"
-    FLOOR = "floor"
-    SWEEP = "sweep"
-    RANDOM_N = "random-n"
-    CONVOY = "convoy"
-    RATE = "rate"
-    CORES = "cores"
-
-
-DESCRIPTIONS: Mapping[ScenarioName, str] = {
-    ScenarioName.ARTICLE: "The article's run: n=20000, 100 connections, 10 s, autocannon.",
-    ScenarioName.FLOOR: "n=1: the HTTP cost of each stack, nothing to compute.",
-    ScenarioName.SWEEP: "n log-spaced from 1 to 10^6: where each engine's cost starts to show.",
-    ScenarioName.RANDOM_N: "Each request a different n (uniform): no contender wins by caching one answer.",
-    ScenarioName.CONVOY: (
-        "A light open-loop stream of cheap requests beside a heavy stream: the light stream's "
-        "latency unloaded vs loaded is the article's head-of-line claim, measured."
-    ),
-    ScenarioName.RATE: "Open-loop fixed offered rates (coordinated-omission corrected): latency against load.",
-    ScenarioName.CORES: (
-        "The article's point (n=20000) at 1, 2, ... server cores: who uses the cores it is given."
-    ),
-}
-
-#: Scenarios whose headline figure is latency (open-loop streams): compared on p99, lower wins.
-LATENCY_SCENARIOS = frozenset({ScenarioName.CONVOY, ScenarioName.RATE})
 
 
 @dataclass(frozen=True)
 class ScenarioSettings:
-    """Every knob of a scenario; the defaults per scenario are in `default_settings`.
+    """Every knob of a scenario; each scenario's `defaults()` says which differ and why.
 
     `rates=None` in the rate scenario means: offer `rate_fractions` of the capacity a
     closed-loop probe measured on the same contender, so one setting fits servers that
@@ -74,7 +42,7 @@ class ScenarioSettings:
     server cannot answer n=10^12 in any useful time; our service can).
     """
 
-    name: ScenarioName
+    scenario: Scenario
     generator: Generator
     duration_s: float
     connections: int
@@ -109,38 +77,8 @@ class ScenarioSettings:
             raise UserError(f"--light-rate must be > 0 req/s, got {self.light_rate}")
 
     @property
-    def compared_metric(self) -> str:
-        """The figure the rounds' paired ratios are taken of."""
-        return "latency_p99_ms" if self.name in LATENCY_SCENARIOS else "req_per_s"
-
-    @property
-    def higher_is_better(self) -> bool:
-        return self.name not in LATENCY_SCENARIOS
-
-    @property
-    def skips_after_backlog(self) -> bool:
-        """Ascending-n points: once a contender falls behind, larger n only queue (sweep)."""
-        return self.name is ScenarioName.SWEEP
-
-    @property
-    def generator_choosable(self) -> bool:
-        """`--generator` applies: one closed-loop stream (article, floor, sweep, cores)."""
-        return self.name in (
-            ScenarioName.ARTICLE,
-            ScenarioName.FLOOR,
-            ScenarioName.SWEEP,
-            ScenarioName.CORES,
-        )
-
-    @property
-    def compares_points(self) -> bool:
-        """Each arm's later points are compared with its first (cores: N cores vs 1)."""
-        return self.name is ScenarioName.CORES
-
-    @property
-    def needs_capacity(self) -> bool:
-        """The offered rates are fractions of a closed-loop capacity probe (rate, no --rates)."""
-        return self.name is ScenarioName.RATE and self.rates is None
+    def name(self) -> str:
+        return self.scenario.name
 
     def heavy_n_of(self, contender: str) -> int:
         """The heavy stream's n for `contender` in the convoy scenario."""
@@ -151,8 +89,8 @@ class ScenarioSettings:
     def to_json(self) -> dict[str, Any]:
         """The parameters as recorded in the results document."""
         return {
-            "name": str(self.name),
-            "description": DESCRIPTIONS[self.name],
+            "name": self.scenario.name,
+            "description": self.scenario.description,
             "generator": str(self.generator),
             "duration_s": self.duration_s,
             "connections": self.connections,
@@ -172,52 +110,6 @@ class ScenarioSettings:
         }
 
 
-def log_spaced(low: int, high: int, per_decade: int = 1) -> tuple[int, ...]:
-    """Integers from `low` to `high` spaced evenly on a log scale, both ends included."""
-    if not 1 <= low <= high:
-        raise ValueError(f"need 1 <= low <= high, got {low}, {high}")
-    steps = max(1, round(math.log10(high / low) * per_decade))
-    values = {round(low * (high / low) ** (i / steps)) for i in range(steps + 1)}
-    return tuple(sorted(values))
-
-
-def default_settings(name: ScenarioName) -> ScenarioSettings:
-    """The defaults of each scenario, and why they differ.
-
-    The article scenario keeps the article's tool (autocannon). The others default to wrk,
-    written in C with one thread per generator core: autocannon saturates its one core
-    near 20-28k req/s here, below what the fastest contenders serve at n=1. Streams that
-    must be open-loop (rate, convoy's light stream) use oha with latency correction.
-    Sweep points use fewer connections so that a slow engine's backlog stays bounded.
-    """
-    base = ScenarioSettings(
-        name, Generator.WRK, duration_s=10.0, connections=100, rounds=5, warmup_s=5.0
-    )
-    if name is ScenarioName.ARTICLE:
-        return replace(base, generator=Generator.AUTOCANNON, n=20000)
-    if name is ScenarioName.FLOOR:
-        return replace(base, n=1)
-    if name is ScenarioName.SWEEP:
-        return replace(
-            base,
-            duration_s=5.0,
-            connections=16,
-            warmup_s=2.0,
-            rounds=3,
-            sweep_ns=log_spaced(1, 10**6),
-        )
-    if name is ScenarioName.CORES:
-        # wrk (C, a few % of a core at ~100 req/s) because the generator shares the
-        # server's cores at the top count; the article's 100 connections and n.
-        cores = tuple(range(1, len(os.sched_getaffinity(0)) + 1))
-        return replace(base, n=20000, warmup_s=3.0, server_cores=cores)
-    if name is ScenarioName.RANDOM_N:
-        return replace(base, n_range=(1, 20000))
-    if name is ScenarioName.CONVOY:
-        return replace(base, generator=Generator.OHA, warmup_s=3.0)
-    return replace(base, generator=Generator.OHA, duration_s=5.0, warmup_s=3.0, n=20000)
-
-
 @dataclass(frozen=True)
 class Stream:
     """One load generator's share of a point: what it requests, how, and its role.
@@ -235,141 +127,90 @@ class Stream:
 
 @dataclass(frozen=True)
 class Point:
-    """One measured figure of a scenario: a label for tables, its parameters, and its streams."""
+    """One measured figure of a scenario: a label for tables, its parameters, and its streams.
+
+    `server_cores`: the point runs the server on that many cores of its own (the run pins
+    it); None: on the bench's cores.
+    """
 
     key: str
     label: str
     params: Mapping[str, Any]
     streams: tuple[Stream, ...]
-    pinning: Pinning | None = None  # the point's own cores (cores scenario); None: the bench's
+    server_cores: int | None = None
 
 
-def cores_pinning(count: int, usable: frozenset[int]) -> Pinning:
-    """The lowest `count` usable cores for the server; the generator on the rest, or shared.
-
-    Where no core is left, the generator shares the server's cores: the run then records
-    the overlap and the generator's CPU share, and flags a generator that took too much.
-    """
-    cpus = sorted(usable)
-    if not 1 <= count <= len(cpus):
-        raise UserError(f"--server-cores {count}: this machine gives 1..{len(cpus)} cores")
-    server = frozenset(cpus[:count])
-    rest = frozenset(cpus[count:])
-    return Pinning(server, rest or server, shared=not rest)
-
-
-def _prime(n: int) -> str:
+def prime_path(n: int) -> str:
     return f"/prime?n={n}"
 
 
-def heavy_range(n: int) -> tuple[int, int]:
-    """The convoy's heavy stream asks for n drawn uniformly from the top 0.1 % below `n`.
+class ScenarioView(ABC):
+    """How a scenario's record is shown in a report: what a document needs, no run.
 
-    The stream must keep measuring computation: our service remembers heavy answers
-    (`--answer-cache`), so a repeated n would be answered at table speed after the first
-    request. A thousandth of n below 10^12 is 10^9 distinct values, so repeats are rare;
-    for the article's servers (trial division, no cache) n and 0.999 n cost the same.
+    `heads_report`: a one-point scenario the article-shaped table can be drawn from (the
+    earlier in the registry, the more it is preferred). `beside_claims`: the article's
+    own run, shown beside the article's claimed figures.
     """
-    return max(1, n - n // 1000), n
+
+    heads_report: bool = False
+    beside_claims: bool = False
+
+    @abstractmethod
+    def tables(self, record: ScenarioRecord) -> list[Table]:
+        """The scenario's own tables (the comparisons table is added by the page)."""
+
+    @abstractmethod
+    def charts(self, record: ScenarioRecord) -> list[str]:
+        """The scenario's charts, as SVG."""
 
 
-def plan(settings: ScenarioSettings, contender: str, capacity: float | None = None) -> list[Point]:
-    """The points of `settings` for `contender`, in measuring order.
+class Scenario(ScenarioView):
+    """One scenario, all of it: how it is run (here) and how it is shown (`ScenarioView`).
 
-    The rate scenario without explicit `rates` needs `capacity` (req/s from a closed-loop
-    probe; the bench measures it first); the other scenarios ignore it.
+    What it compares: the rounds' paired ratios are taken of `compared_metric`
+    (`higher_is_better` or not); `compares_points`: each arm's later points are also
+    compared with its first; `skips_after_backlog`: once a contender falls behind at one
+    point, the later (heavier) points are not loaded; `generator_choosable`: `--generator`
+    picks the tool of its one closed-loop stream.
     """
-    s = settings
-    main = s.generator
-    if s.name is ScenarioName.CORES:
-        usable = frozenset(os.sched_getaffinity(0))
-        return [
-            Point(
-                f"cores={c}",
-                f"{c} server core{'s' if c > 1 else ''}",
-                {"n": s.n, "cores": c},
-                (Stream("main", main, _prime(s.n), s.connections),),
-                cores_pinning(c, usable),
-            )
-            for c in s.server_cores
-        ]
-    if s.name in (ScenarioName.ARTICLE, ScenarioName.FLOOR):
-        stream = Stream("main", main, _prime(s.n), s.connections)
-        return [Point(f"n={s.n}", f"n={s.n}", {"n": s.n}, (stream,))]
-    if s.name is ScenarioName.SWEEP:
-        return [
-            Point(f"n={n}", f"n={n}", {"n": n}, (Stream("main", main, _prime(n), s.connections),))
-            for n in s.sweep_ns
-        ]
-    if s.name is ScenarioName.RANDOM_N:
-        lo, hi = s.n_range
-        stream = Stream("main", Generator.WRK, _prime(lo), s.connections, random_n=(lo, hi))
-        return [
-            Point(f"n~U[{lo},{hi}]", f"n uniform in {lo}..{hi}", {"n_range": [lo, hi]}, (stream,))
-        ]
-    if s.name is ScenarioName.CONVOY:
-        heavy_n = s.heavy_n_of(contender)
-        light = Stream(
-            "main",
-            Generator.OHA,
-            _prime(1),
-            min(s.connections, 32),
-            rate=s.light_rate,
-            random_n=(1, s.light_max_n),
-        )
-        lo, hi = heavy_range(heavy_n)
-        heavy = Stream(
-            "background", Generator.WRK, _prime(hi), s.heavy_connections, random_n=(lo, hi)
-        )
-        params = {
-            "light_rate": s.light_rate,
-            "light_max_n": s.light_max_n,
-            "heavy_n": heavy_n,
-            "heavy_connections": s.heavy_connections,
-        }
-        return [
-            Point("unloaded", "light stream alone", params, (light,)),
-            Point("loaded", f"light stream beside heavy n={heavy_n}", params, (light, heavy)),
-        ]
-    rates = s.rates if s.rates is not None else _fractions_of(capacity, s.rate_fractions)
-    return [
-        Point(
-            f"rate={_fmt_rate(r)}",
-            f"{_fmt_rate(r)} req/s offered",
-            {"n": s.n, "rate": r},
-            (Stream("main", Generator.OHA, _prime(s.n), s.connections, rate=r),),
-        )
-        for r in rates
-    ]
 
+    name: str
+    description: str
+    compared_metric: str = "req_per_s"
+    higher_is_better: bool = True
+    compares_points: bool = False
+    skips_after_backlog: bool = False
+    generator_choosable: bool = False
 
-def generators_used(settings: ScenarioSettings) -> frozenset[Generator]:
-    """The tools a scenario runs (the rate scenario's capacity probe is wrk)."""
-    if settings.name in (
-        ScenarioName.ARTICLE,
-        ScenarioName.FLOOR,
-        ScenarioName.SWEEP,
-        ScenarioName.CORES,
-    ):
+    def common_defaults(self) -> ScenarioSettings:
+        """What the scenarios share unless they say otherwise.
+
+        wrk is the default tool: written in C with one thread per generator core, where
+        autocannon saturates its one core near 20-28k req/s here, below what the fastest
+        contenders serve at n=1.
+        """
+        return ScenarioSettings(
+            self, Generator.WRK, duration_s=10.0, connections=100, rounds=5, warmup_s=5.0
+        )
+
+    @abstractmethod
+    def defaults(self) -> ScenarioSettings:
+        """The scenario's settings before the CLI's overrides."""
+
+    @abstractmethod
+    def plan(
+        self, settings: ScenarioSettings, contender: str, capacity: float | None = None
+    ) -> list[Point]:
+        """The points of `settings` for `contender`, in measuring order.
+
+        `capacity` is the req/s of the `capacity_probe`, for a scenario that has one.
+        """
+
+    def generators(self, settings: ScenarioSettings) -> frozenset[Generator]:
+        """The tools the scenario runs (checked installed before anything runs)."""
         return frozenset({settings.generator})
-    if settings.name is ScenarioName.RANDOM_N:
-        return frozenset({Generator.WRK})
-    return frozenset({Generator.WRK, Generator.OHA})
 
-
-def _fractions_of(capacity: float | None, fractions: tuple[float, ...]) -> tuple[float, ...]:
-    if capacity is None or capacity <= 0:
-        raise ValueError("the rate scenario needs a measured capacity when no --rates are given")
-    return tuple(_round_rate(capacity * f) for f in fractions)
-
-
-def _round_rate(rate: float) -> float:
-    """Two significant digits: offered rates read as round numbers in tables."""
-    if rate <= 0:
-        return rate
-    digits = 1 - math.floor(math.log10(rate))
-    return round(rate, digits)
-
-
-def _fmt_rate(rate: float) -> str:
-    return f"{rate:g}"
+    def capacity_probe(self, settings: ScenarioSettings) -> Point | None:
+        """A pre-step: a point measured on each arm before its plan, whose req/s is the
+        `capacity` the plan is given. None: the plan needs no capacity."""
+        return None

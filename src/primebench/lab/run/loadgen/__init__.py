@@ -11,11 +11,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from types import ModuleType
 
 from primebench.lab.host import processes
+from primebench.lab.model.generators import Generator
 from primebench.lab.model.load_records import (
     LOOPBACK,
     Latency,
@@ -39,14 +39,6 @@ __all__ = [
 ]
 
 VERSION_TIMEOUT_S = 30.0
-
-
-class Generator(StrEnum):
-    """The load generators the lab knows."""
-
-    AUTOCANNON = "autocannon"
-    WRK = "wrk"
-    OHA = "oha"
 
 
 _MODULES: dict[Generator, ModuleType] = {

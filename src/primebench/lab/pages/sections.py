@@ -1,0 +1,34 @@
+"""Which scenario of a document heads a page, which sits beside the article's claims, and
+each scenario's tables and charts: asked of the scenario objects, never of their names."""
+
+from __future__ import annotations
+
+from primebench.lab import scenarios
+from primebench.lab.model.results import Document, ScenarioRecord
+from primebench.lab.render.comparisons import comparisons_table
+from primebench.lab.render.table import Table
+
+__all__ = ["claims_scenario", "headline_scenario", "scenario_charts", "scenario_tables"]
+
+
+def scenario_tables(scenario: ScenarioRecord) -> list[Table]:
+    """The scenario's own tables, then its comparisons against the baseline."""
+    compared = comparisons_table(scenario)
+    return scenarios.view(scenario.name).tables(scenario) + ([compared] if compared else [])
+
+
+def scenario_charts(scenario: ScenarioRecord) -> list[str]:
+    return scenarios.view(scenario.name).charts(scenario)
+
+
+def headline_scenario(doc: Document) -> ScenarioRecord | None:
+    """The scenario the article's table is drawn from: the first that can head a report."""
+    for known in scenarios.SCENARIOS:
+        if known.heads_report and (found := doc.scenario(known.name)) is not None:
+            return found
+    return None
+
+
+def claims_scenario(doc: Document) -> ScenarioRecord | None:
+    """The scenario the article's claimed figures are shown beside (the article's run)."""
+    return next((s for s in doc.scenarios if scenarios.view(s.name).beside_claims), None)

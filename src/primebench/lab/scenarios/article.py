@@ -1,0 +1,31 @@
+"""The article's run, reproduced: n=20000, 100 connections, 10 s, with the article's tool."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from primebench.lab.model.generators import Generator
+from primebench.lab.scenarios.base import Point, Scenario, ScenarioSettings, Stream, prime_path
+from primebench.lab.scenarios.single_point import SinglePointView
+
+__all__ = ["Article"]
+
+
+class Article(SinglePointView, Scenario):
+    """Heads the report, and its figures are shown beside the article's claimed ones."""
+
+    name = "article"
+    description = "The article's run: n=20000, 100 connections, 10 s, autocannon."
+    generator_choosable = True
+    beside_claims = True
+
+    def defaults(self) -> ScenarioSettings:
+        """autocannon, as the article measured (it saturates near 20-28k req/s here)."""
+        return replace(self.common_defaults(), generator=Generator.AUTOCANNON, n=20000)
+
+    def plan(
+        self, settings: ScenarioSettings, contender: str, capacity: float | None = None
+    ) -> list[Point]:
+        n = settings.n
+        stream = Stream("main", settings.generator, prime_path(n), settings.connections)
+        return [Point(f"n={n}", f"n={n}", {"n": n}, (stream,))]
