@@ -44,6 +44,7 @@ class Script:
     calls: list[tuple[str, str, int]] = field(default_factory=list)
     stuck_after_warmup: set[str] = field(default_factory=set)  # arms whose warm-up won't settle
     attempts: dict[tuple[str, str, int, str], int] = field(default_factory=dict)
+    repinned: list[tuple[str, str]] = field(default_factory=list)  # arm, point key
 
     def ops(self, scenario: ScenarioSettings) -> Ops:
         def ready(state: ArmState, sc: ScenarioSettings, first: Point | None) -> str:
@@ -80,6 +81,10 @@ class Script:
                 disturbed=shaken,
             )
 
+        def repin(state: ArmState, point: Point) -> str:
+            self.repinned.append((state.arm.name, point.key))
+            return ""
+
         return Ops(
             ready=ready,
             measure=measure,
@@ -88,7 +93,7 @@ class Script:
                 if run.kind == "warmup" and s.arm.name in self.stuck_after_warmup
                 else (run, "")
             ),
-            repin=lambda s, p: "",
+            repin=repin,
             restart=lambda s, p: "",
         )
 
@@ -202,3 +207,19 @@ def test_an_arm_whose_warm_up_cannot_settle_is_skipped_with_the_reason() -> None
     assert (point.status, point.reason) == ("skipped", "restart after warm-up failed")
     assert not any(name == "other" and kind == "measured" for name, kind, _ in script.calls)
     assert [c.comparison.contender for c in record.comparisons] == []  # nothing to pair
+
+
+def test_points_with_their_own_server_cores_are_repinned_before_their_rounds() -> None:
+    cores = replace(get("cores").defaults(), server_cores=(1,), rounds=1, warmup_s=0.0)
+    script = Script({"go-seed": 100.0, "rust-axum": 90.0})
+    run_scenario(
+        cores,
+        states("go-seed", "rust-axum"),
+        script.ops(cores),
+        ProtocolSettings(progress=lambda _: None),
+    )
+    assert script.repinned == [("go-seed", "cores=1"), ("rust-axum", "cores=1")]
+    floor_script = Script({"go-seed": 100.0})
+    quiet = ProtocolSettings(progress=lambda _: None)
+    run_scenario(floor(1), states("go-seed"), floor_script.ops(floor(1)), quiet)
+    assert floor_script.repinned == []  # the bench's cores throughout
