@@ -1,10 +1,10 @@
 """The HTML report: one self-contained static page (inline CSS and SVG, no script, no network).
 
-The same tables as the Markdown report (`markdown.py`), plus charts: req/s and latency
-percentiles of the headline scenario, the convoy's light stream alone vs loaded, the
-rate scenario's latency against offered load, the sweep's req/s against n, and req/s
-against server cores (with each point's range over rounds). A pure
-function of the document, pinned by a golden test.
+The same tables as the Markdown report (`markdown.py`), plus each scenario's own charts
+(req/s and latency percentiles of a one-point scenario, the convoy's light stream alone vs
+loaded, the rate scenario's latency against offered load, the sweep's req/s against n,
+req/s against server cores with each point's range over rounds). A pure function of the
+document, pinned by a golden test.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ def run_scenario(
     results = tuple(_contender_run(s) for s in states)
     comparisons, noise, smallest = compare_scenario(settings, results, ps)
     return ScenarioRecord(
-        str(settings.name),
+        settings.name,
         settings.to_json(),
         results,
         tuple(orders),
