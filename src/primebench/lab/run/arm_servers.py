@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from primebench.lab.contenders import conformance
-from primebench.lab.host import loopback, processes
+from primebench.lab.host import loopback, resources, servers
 from primebench.lab.model.results import RunRecord
 from primebench.lab.run import loadgen, rounds
 from primebench.lab.run.loadgen import Generator
@@ -43,7 +43,7 @@ class ArmServer:
         self.running: Server | None = None
 
     def start(self, cpus: frozenset[int]) -> Server:
-        """Start (or re-pin) the server on `cpus`; raises `processes.ServerFailed`."""
+        """Start (or re-pin) the server on `cpus`; raises `servers.ServerFailed`."""
         if self._arm.remote is not None:
             self.running = self._arm.remote
             return self.running
@@ -82,7 +82,7 @@ def ops(settings: BenchSettings) -> rounds.Ops:
     )
 
 
-def _context(state: ArmState, pinning: processes.Pinning, settings: BenchSettings) -> RunContext:
+def _context(state: ArmState, pinning: resources.Pinning, settings: BenchSettings) -> RunContext:
     return RunContext(
         root=settings.tools_root,
         server_cpus=frozenset() if state.arm.remote else pinning.server,
@@ -119,7 +119,7 @@ def _ready(
             state.server.restart()
         say(f"[{scenario.name}] {state.arm.name}: ready{stats_line(state)}")
         return _plan(state, scenario, settings)
-    except processes.ServerFailed as exc:
+    except servers.ServerFailed as exc:
         state.server_log = exc.stderr_tail
         state.fail("failed", f"did not start: {exc.reason}")
         return state.reason
@@ -174,7 +174,7 @@ def _primed(state: ArmState, point: Point) -> str:
 
 
 def _repin(
-    state: ArmState, pinning: processes.Pinning, point: Point, settings: BenchSettings
+    state: ArmState, pinning: resources.Pinning, point: Point, settings: BenchSettings
 ) -> str:
     """Restart a local arm's server on a point's own cores (cores scenario); '' or why not."""
     state.pinning = pinning
@@ -182,7 +182,7 @@ def _repin(
         return ""
     try:
         state.server.start(pinning.server)
-    except processes.ServerFailed as exc:
+    except servers.ServerFailed as exc:
         state.fail("failed", f"did not start on cores {sorted(pinning.server)}: {exc.reason}")
         return state.reason
     settings.progress(f"  {state.arm.name}: restarted on cores {sorted(pinning.server)}")
@@ -195,7 +195,7 @@ def _fresh(state: ArmState, point: Point) -> str:
         return ""
     try:
         state.server.restart()
-    except processes.ServerFailed as exc:
+    except servers.ServerFailed as exc:
         state.fail("failed", f"restart before a trial failed: {exc.reason}")
         return state.reason
     return _primed(state, point)
@@ -264,7 +264,7 @@ def _settle_or_restart(
     )
     try:
         state.server.restart()
-    except processes.ServerFailed as exc:
+    except servers.ServerFailed as exc:
         return replace(
             run, restarted_after=True
         ), f"restart after {point.label} failed: {exc.reason}"

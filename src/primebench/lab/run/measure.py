@@ -22,7 +22,7 @@ from typing import Any
 import psutil
 
 from primebench.lab.contenders import conformance
-from primebench.lab.host import disturbance, loopback, processes
+from primebench.lab.host import disturbance, loopback, servers
 from primebench.lab.host.disturbance import Disturbance
 from primebench.lab.host.resources import Pinning
 from primebench.lab.model import stats
@@ -111,7 +111,7 @@ def _run_failure(run: LoadRun, duration_s: float) -> str:
     return ""
 
 
-Server = processes.RunningServer | RemoteServer
+Server = servers.RunningServer | RemoteServer
 
 
 def load_jobs(
@@ -180,11 +180,11 @@ def measure_run(
 
 def _observe(running: Server, jobs: list[tuple[Generator, LoadSpec]], ctx: RunContext) -> Observed:
     """Run the tools, sampling the server's tree and every core they touch meanwhile."""
-    local = isinstance(running, processes.RunningServer)
+    local = isinstance(running, servers.RunningServer)
     cores_before = psutil.cpu_times(percpu=True)
     stat_before = disturbance.sample()
     started = time.monotonic()
-    meter = running.resource_sampler() if isinstance(running, processes.RunningServer) else None
+    meter = running.resource_sampler() if isinstance(running, servers.RunningServer) else None
     with meter if meter is not None else contextlib.nullcontext():
         runs = loadgen.run_together(jobs, root=ctx.root, cpus=ctx.generator_cpus)
     wall = time.monotonic() - started
