@@ -8,14 +8,23 @@ division. A mark says so in the cell; the table's notes say what the mark means.
 
 from __future__ import annotations
 
-from primebench.lab.model.results import PointRecord, ScenarioRecord
+from collections.abc import Mapping
+
+from primebench.lab.model.results import (
+    ARTICLE_ALGORITHM,
+    Document,
+    PointRecord,
+    ScenarioRecord,
+)
 from primebench.lab.render import units as fmt
 
 __all__ = [
     "ALGORITHM_MARK",
     "BOUND_MARK",
+    "LEGACY_ALGORITHMS",
     "NON_2XX_MARK",
     "algorithm",
+    "algorithm_labels",
     "algorithm_notes",
     "answer_counts",
     "marks_notes",
@@ -98,28 +107,48 @@ def marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
     return tuple(notes)
 
 
-#: Contenders that do not answer by the article's trial division, and how they do instead.
-#: (Until the manifests carry an `algorithm` field: a row beside trial-division rows must
-#: say that it answers from a table, or a reader compares a lookup with a computation.)
-ALGORITHMS = {
+#: Documents written before contenders recorded their `algorithm` (manifest key) say
+#: nothing of it: for them alone, the contenders known then not to answer by the article's
+#: trial division, by name, so the reports committed then render as they did.
+LEGACY_ALGORITHMS: Mapping[str, str] = {
     "primebench": "differs: a sieved prime table, then primecount; no trial division",
 }
 
 
-def algorithm(name: str) -> str:
-    """The article's trial division, or what the contender does instead (said, never hidden)."""
-    base = name.split(AA_MARK)[0]
-    return ALGORITHMS.get(base, "trial division, as the article")
+def algorithm_labels(doc: Document) -> dict[str, str]:
+    """Each contender's algorithm as its document recorded it.
+
+    A contender recorded without one (a document older than the field, or a running
+    `--target`, whose code the lab never saw) falls back to `LEGACY_ALGORITHMS` by name,
+    else to the article's trial division.
+    """
+    return {
+        c.name: c.algorithm
+        if c.algorithm is not None
+        else LEGACY_ALGORITHMS.get(c.name, ARTICLE_ALGORITHM)
+        for c in doc.contenders
+    }
 
 
-def named(name: str) -> str:
+def algorithm(name: str, labels: Mapping[str, str]) -> str:
+    """The article's trial division, or what the contender does instead (said, never hidden).
+
+    An A/A twin (`name#aa`) is the same program as `name`. A name missing from `labels`
+    counts as the article's (a document's labels name every contender it holds).
+    """
+    return labels.get(name.split(AA_MARK)[0], ARTICLE_ALGORITHM)
+
+
+def named(name: str, labels: Mapping[str, str]) -> str:
     """The contender's name, marked when it does not run the article's algorithm."""
-    return name + (f" {ALGORITHM_MARK}" if name.split(AA_MARK)[0] in ALGORITHMS else "")
+    differs = algorithm(name, labels) != ARTICLE_ALGORITHM
+    return name + (f" {ALGORITHM_MARK}" if differs else "")
 
 
-def algorithm_notes(scenario: ScenarioRecord) -> list[str]:
+def algorithm_notes(scenario: ScenarioRecord, labels: Mapping[str, str]) -> list[str]:
+    """What each marked contender does instead (once: not again for its A/A twin)."""
     return [
-        f"{ALGORITHM_MARK} {run.contender}: {ALGORITHMS[run.contender]}."
+        f"{ALGORITHM_MARK} {run.contender}: {algorithm(run.contender, labels)}."
         for run in scenario.results
-        if run.contender in ALGORITHMS
+        if AA_MARK not in run.contender and algorithm(run.contender, labels) != ARTICLE_ALGORITHM
     ]

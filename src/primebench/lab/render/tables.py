@@ -10,15 +10,17 @@ that explain them are `footnotes`').
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from primebench.lab.model.results import ContenderRun, Document, PointRecord, ScenarioRecord
 from primebench.lab.render import units as fmt
 from primebench.lab.render.comparisons import aa_cell, comparison_cell
 from primebench.lab.render.footnotes import (
     BOUND_MARK,
+    LEGACY_ALGORITHMS,
     NON_2XX_MARK,
     algorithm,
+    algorithm_labels,
     algorithm_notes,
     answer_counts,
     marks_notes,
@@ -93,7 +95,8 @@ def headline_table(doc: Document, scenario: ScenarioRecord) -> Table:
         rows.append((label, *cells))
     rows.append(("Errors/timeouts/non-2xx (all rounds)", *[_failures_cell(r) for r in runs]))
     rows.append(("Against the baseline (95 % CI)", *[_versus(scenario, n) for n in names]))
-    rows.append(("Algorithm", *[algorithm(n) for n in names]))
+    labels = algorithm_labels(doc)
+    rows.append(("Algorithm", *[algorithm(n, labels) for n in names]))
     artifact = []
     for name in names:
         info = doc.contender(name)
@@ -138,7 +141,13 @@ def _versus(scenario: ScenarioRecord, name: str) -> str:
     return "–"
 
 
-def single_point_table(scenario: ScenarioRecord) -> Table:
+def single_point_table(
+    scenario: ScenarioRecord, algorithms: Mapping[str, str] | None = None
+) -> Table:
+    """One row per contender; `algorithms` (`footnotes.algorithm_labels` of the document)
+    marks those that do not answer by trial division. Without it (a scenario view that
+    has no document at hand), only `LEGACY_ALGORITHMS` are marked."""
+    labels = LEGACY_ALGORITHMS if algorithms is None else algorithms
     header = (
         "Contender",
         "req/s",
@@ -155,11 +164,11 @@ def single_point_table(scenario: ScenarioRecord) -> Table:
     for run in scenario.results:
         point = first_ok(run) if not status_cell(run) else None
         if point is None:
-            rows.append((named(run.contender), status_cell(run) or "failed", *["–"] * 8))
+            rows.append((named(run.contender, labels), status_cell(run) or "failed", *["–"] * 8))
             continue
         rows.append(
             (
-                named(run.contender),
+                named(run.contender, labels),
                 figure(point, "req_per_s", fmt.rate, spread=True),
                 *[
                     figure(point, f"latency_{p}_ms", fmt.ms)
@@ -175,7 +184,7 @@ def single_point_table(scenario: ScenarioRecord) -> Table:
             "req/s: median (min–max of the rounds). Latency covers completed requests only; "
             "what did not complete is counted in errors/timeouts/non-2xx (summed over rounds)."
         ),
-        *algorithm_notes(scenario),
+        *algorithm_notes(scenario, labels),
         *marks_notes(scenario),
     )
     return Table(title(scenario), header, tuple(rows), notes)

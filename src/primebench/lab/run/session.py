@@ -245,6 +245,7 @@ def _prepare(c: Contender, settings: BenchSettings) -> ContenderInfo:
         version=version,
         build=build,
         artifact=artifact,
+        algorithm=c.algorithm,
     )
 
 
