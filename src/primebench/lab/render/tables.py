@@ -43,12 +43,13 @@ __all__ = [
 
 
 def figure(point: PointRecord, metric: str, render: fmt.Render, spread: bool = False) -> str:
-    """The median; with `spread`, the range of the trials beside it (never a MAD of three)."""
+    """The median; with `spread`, the range of the trials beside it (never a MAD of three),
+    unless every trial gave the same figure (`0`, not `0 (0–0)`, when all timed out)."""
     summary = point.summary.get(metric)
     if summary is None:
         return "–"
     text = render(summary.median)
-    if spread and summary.count > 1:
+    if spread and summary.count > 1 and summary.minimum != summary.maximum:
         text += f" ({render(summary.minimum)}–{render(summary.maximum)})"
     if metric == "req_per_s" and point.generator_bound:
         text += BOUND_MARK

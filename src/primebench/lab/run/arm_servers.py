@@ -160,6 +160,9 @@ def _plan(state: ArmState, scenario: ScenarioSettings, settings: BenchSettings) 
         if probe.status != "ok" or probe.load is None:
             state.fail("failed", f"capacity probe: {probe.reason}")
             return state.reason
+        if probe.load.req_per_s <= 0:  # every request timed out: no rate to take fractions of
+            state.fail("failed", f"capacity probe: 0 req/s ({probe.load.timeouts} timeouts)")
+            return state.reason
         capacity = probe.load.req_per_s
         _settle_or_restart(state, probe, probe_point, settings)
     state.points = plan(scenario, state.arm.contender.name, capacity)
