@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from primebench.lab.contenders import conformance
-from primebench.lab.host import processes
+from primebench.lab.host import servers
 from primebench.lab.model.verdicts import compare
 
 N = 10**12
@@ -56,13 +56,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    port = processes.free_port()
+    port = servers.free_port()
     neighbour = subprocess.Popen(["taskset", "-c", "1", sys.executable, "-c", "while True: pass"])
     argv = [sys.executable, "-m", "primebench", "serve", "--port", str(port)]
     served: list[float] = []
     alone: list[float] = []
     try:
-        with processes.server(
+        with servers.server(
             argv, cwd=Path.cwd(), env=dict(os.environ), host="127.0.0.1", port=port,
             cpus=None, ready_path=conformance.READY_PATH, ready_check=conformance.ready_check,
         ) as running:  # fmt: skip

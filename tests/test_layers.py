@@ -203,7 +203,7 @@ def test_checker_allows_inward_imports_and_strings(tmp_path: Path) -> None:
         tmp_path,
         "primebench/lab/twins.py",
         "from primebench.primes import engines\nfrom primebench.errors import UserError\n"
-        "from primebench.lab.host.processes import run_tool\n"
+        "from primebench.lab.host.tool_runs import run_tool\n"
         "ARGV = ['python', '-m', 'primebench.service']\n",
     )
     write(tmp_path, "primebench/service/app.py", "from primebench.primes.table import x\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from primebench.cli import main
-from primebench.lab.host import processes
+from primebench.lab.host import resources
 from primebench.lab.model import results
 from tests.toolchains import require
 
@@ -36,7 +36,7 @@ def test_bench_target_measures_the_running_container(
     assert pod.conformance is not None and pod.conformance["ok"]
     (point,) = pod.points
     assert point.server_cpus == () and point.parallelism is None
-    assert point.generator_cpus == tuple(sorted(processes.cpu_split().generator))
+    assert point.generator_cpus == tuple(sorted(resources.cpu_split().generator))
     assert len(point.runs) == 3
     assert all(r.server_cpu_s is None for r in point.runs)
     median = point.median("req_per_s")

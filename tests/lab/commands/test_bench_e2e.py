@@ -26,7 +26,7 @@ import psutil
 import pytest
 
 from primebench.lab.contenders.registry import Registry, default_root
-from primebench.lab.host import processes
+from primebench.lab.host.resources import cpu_split
 from primebench.lab.model import results
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.measure import generator_bound
@@ -75,7 +75,7 @@ def bench(
         tools_root=default_root(),
         contenders=names or tuple(c.name for c in registry.contenders),
         scenarios=scenarios,
-        pinning=processes.cpu_split(),
+        pinning=cpu_split(),
         out_json=tmp_path / "results" / "bench.json",
         progress=lambda line: print(line, file=sys.stderr),
         request_timeout_s=5.0,
@@ -174,7 +174,7 @@ def test_backlog_past_the_settle_deadline_restarts_the_server(
         tools_root=default_root(),
         contenders=("slow",),
         scenarios=(article,),
-        pinning=processes.cpu_split(),
+        pinning=cpu_split(),
         out_json=tmp_path / "bench.json",
         progress=lambda line: print(line, file=sys.stderr),
         settle_timeout_s=0.5,

@@ -19,7 +19,7 @@ import pytest
 from primebench.cli import main
 from primebench.lab.contenders import conformance
 from primebench.lab.contenders.registry import Registry, default_root
-from primebench.lab.host import processes
+from primebench.lab.host import resources, servers
 from primebench.lab.run.remote import parse_target
 from primebench.lab.run.session import BenchSettings, NothingMeasured, run_bench
 from primebench.lab.scenarios import ScenarioSettings, get
@@ -46,7 +46,7 @@ def settings(
         "tools_root": default_root(),
         "contenders": names,
         "scenarios": (floor(),),
-        "pinning": processes.cpu_split(),
+        "pinning": resources.cpu_split(),
         "out_json": tmp_path / "bench.json",
         "progress": lambda line: print(line, file=sys.stderr),
         "seed": 11,
@@ -86,7 +86,7 @@ def test_rounds_are_recorded_and_the_aa_arm_is_calibrated(
 @pytest.fixture
 def hog_on_server_core() -> Iterator[None]:
     """A busy loop on the server's core: every trial there is disturbed by another process."""
-    server_core = min(processes.cpu_split().server)
+    server_core = min(resources.cpu_split().server)
     hog = subprocess.Popen(
         ["taskset", "-c", str(server_core), sys.executable, "-c", "while True: pass"]
     )
@@ -114,7 +114,7 @@ def test_strict_measures_disturbed_trials_again_at_most_twice(
 @pytest.fixture
 def running_target(tmp_path: Path) -> Iterator[str]:
     """A server this test starts itself, as a plain process the lab knows nothing of."""
-    port = processes.free_port()
+    port = servers.free_port()
     env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
     server = subprocess.Popen(
         [sys.executable, str(FAKE), "serve"], env=env, stderr=subprocess.DEVNULL
@@ -153,7 +153,7 @@ def test_a_running_target_is_measured_beside_a_local_contender(
     assert remote.conformance is not None and remote.conformance["ok"]
     (point,) = remote.points
     assert point.server_cpus == () and point.parallelism is None  # not pinned, not ours
-    assert point.generator_cpus == tuple(sorted(processes.cpu_split().generator))
+    assert point.generator_cpus == tuple(sorted(resources.cpu_split().generator))
     assert all(r.server_cpu_s is None and r.server_peak_rss_bytes is None for r in point.runs)
     assert point.median("req_per_s")
     info = doc.contender("pod")

@@ -22,8 +22,8 @@ paths = ["server.py"]
 label = "server.py"
 """
 TOP_KEYS = (
-    "name, order, language, description, differs_from_article, contract, requires, build, "
-    "run, version, env, artifact"
+    "name, order, language, description, differs_from_article, algorithm, contract, requires, "
+    "build, run, version, env, artifact"
 )
 ARGV = "a non-empty list of non-empty strings (an argv)"
 
@@ -64,6 +64,13 @@ def test_a_good_manifest_gets_its_defaults(tmp_path: Path) -> None:
     assert c.artifact.kind is ArtifactKind.RUNTIME_DEPS
     assert c.directory == path.parent.resolve() and c.manifest == path.parent.resolve() / path.name
     assert (c.root, c.builtin) == (tmp_path, False)
+
+
+def test_algorithm_defaults_to_the_articles_and_is_read(tmp_path: Path) -> None:
+    assert parse(write(tmp_path, GOOD), root=tmp_path).algorithm == "trial division, as the article"
+    sieve = write(tmp_path, 'algorithm = "sieve"\n' + GOOD, directory="sieve-mine")
+    sieve.write_text(sieve.read_text().replace('name = "mine"', 'name = "sieve-mine"'))
+    assert parse(sieve, root=tmp_path).algorithm == "sieve"
 
 
 def test_toml_syntax_error_keeps_line_and_column(tmp_path: Path) -> None:
@@ -109,6 +116,8 @@ def test_unknown_key(tmp_path: Path) -> None:
             "differs_from_article = []",
             "key 'differs_from_article' must be a string, got []",
         ),
+        ("algorithm", 'algorithm = ""', "key 'algorithm' must be a non-empty string, got ''"),
+        ("algorithm", "algorithm = 3", "key 'algorithm' must be a non-empty string, got 3"),
         (
             'run = ["{python}", "server.py"]',
             'run = "python server.py"',

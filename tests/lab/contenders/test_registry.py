@@ -23,7 +23,7 @@ from primebench.lab.contenders.registry import (
     Registry,
     UnknownContender,
 )
-from primebench.lab.host import processes
+from primebench.lab.host import servers
 from tests.toolchains import require_contenders
 
 ManifestWriter = Callable[..., Path]  # the `manifest_root` fixture (tests/lab/conftest.py)
@@ -149,8 +149,8 @@ def test_every_contender_builds_starts_and_answers_20000(registry: Registry, nam
     assert not contenders.version(contender).startswith("unknown")
     size = contenders.artifact_size(contender)
     assert size.bytes > 0 and not size.missing
-    port = processes.free_port()
-    with processes.server(
+    port = servers.free_port()
+    with servers.server(
         contenders.run_argv(contender, "127.0.0.1", port),
         cwd=contender.directory,
         env=contenders.run_env(contender, "127.0.0.1", port),

@@ -1,11 +1,25 @@
-"""Cores for a point that has its own server core count (the cores scenario)."""
+"""resources: how the cores are split between the server and the load generator, and the
+cores for a point that has its own server core count (the cores scenario)."""
 
 from __future__ import annotations
 
 import pytest
 
 from primebench.errors import UserError
+from primebench.lab.host import resources
 from primebench.lab.host.resources import cores_pinning
+
+
+def test_cpu_split_defaults_and_override() -> None:
+    assert resources.cpu_split(frozenset({0, 1})) == resources.Pinning(
+        frozenset({0}), frozenset({1}), shared=False
+    )
+    assert resources.cpu_split(frozenset({0, 1, 2, 3}), server_cores=1).generator == frozenset(
+        {1, 2, 3}
+    )
+    assert resources.cpu_split(frozenset({5})).shared
+    with pytest.raises(ValueError, match="server_cores"):
+        resources.cpu_split(frozenset({0, 1}), server_cores=2)
 
 
 def test_cores_pinning_shares_only_when_no_core_is_left() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -124,3 +125,12 @@ def test_a_repeated_trial_is_kept_but_not_summarised() -> None:
     assert kinds == [("measured", 0), ("repeated", 1), ("measured", 1), ("measured", 2)]
     assert node.points[0].summary["req_per_s"].count == 3
     assert node.points[0].median("req_per_s") == 55.0  # 54, 55, 56; the disturbed 31 not used
+
+
+def test_contender_algorithm_is_optional_in_the_document() -> None:
+    """Documents written before the field load with None and are written back without it."""
+    info = results.load(FIXTURE).contenders[0]
+    assert info.algorithm is None and "algorithm" not in info.to_json()
+    sieve = dataclasses.replace(info, algorithm="sieve")
+    assert sieve.to_json()["algorithm"] == "sieve"
+    assert results.ContenderInfo.from_json(json.loads(json.dumps(sieve.to_json()))) == sieve

@@ -36,3 +36,11 @@ def test_every_key_the_model_writes_is_declared() -> None:
     assert set(run) == set(declared["contender_run"]["properties"])
     assert set(run["points"][0]) == set(declared["point"]["properties"])
     assert set(run["points"][0]["runs"][0]) == set(declared["run"]["properties"])
+
+
+def test_a_contender_with_its_algorithm_validates() -> None:
+    data = results.load(FIXTURE).to_json()
+    data["contenders"][0]["algorithm"] = "sieve"
+    assert [str(e) for e in jsonschema_rs.validator_for(SCHEMA).iter_errors(data)] == []
+    data["contenders"][0]["algorithm"] = 3
+    assert len(list(jsonschema_rs.validator_for(SCHEMA).iter_errors(data))) == 1

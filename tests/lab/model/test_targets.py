@@ -7,10 +7,9 @@ import json
 
 import pytest
 
-from primebench.lab.model import results, targets
+from primebench.lab.model import targets
 from primebench.lab.model.targets import TARGETS, Target, TargetResult, TargetVerdict
 from primebench.lab.model.verdicts import Comparison, Verdict
-from tests.lab.golden_util import FIXTURE
 
 AT_LEAST_1 = Target("X", "a / b req/s", 1.0, True)
 AT_MOST_2 = Target("Y", "a / b p99", 2.0, False)
@@ -133,49 +132,74 @@ def test_result_json_round_trip_and_line() -> None:
     assert unmeasured.line().startswith("P6 unmeasured   start to first")
 
 
-# --- the document-based check (a document of per-contender runs, without rounds) ---
+def test_target_json_and_operator() -> None:
+    p4 = TARGETS["P4"]
+    as_json = {
+        "id": "P4",
+        "description": "primebench light p99 beside n=10^12 load / alone (convoy)",
+        "threshold": 2.0,
+        "at_least": False,
+    }
+    assert p4.to_json() == as_json
+    assert Target.from_json(as_json) == p4
+    assert (TARGETS["P1"].op, p4.op) == (">=", "<=")
 
 
-def _checked(doc: results.Document) -> dict[str, TargetResult]:
-    return {r.target.id: r for r in targets.check(doc)}
+def test_judge_comparison_gives_the_whole_result() -> None:
+    missed = targets.judge_comparison(AT_MOST_2, _comparison(3.0, 2.5, 3.5), "")
+    assert missed == TargetResult(AT_MOST_2, 3.0, 2.5, 3.5, MISS, "")
+    unsure = targets.judge_comparison(AT_LEAST_1, _comparison(1.01, 0.92, 1.10), "")
+    reason = "the 95% interval [0.92, 1.1] straddles 1"
+    assert unsure == TargetResult(AT_LEAST_1, 1.01, 0.92, 1.10, INCONCLUSIVE, reason)
 
 
-def test_document_check_without_rounds_is_never_a_pass() -> None:
-    checked = _checked(results.load(FIXTURE))
-    # python-jit is not in the fixture; rust-axum failed verification: no ratio for P1, P2.
-    assert checked["P1"].verdict is None
-    assert "python-jit not measured" in checked["P1"].reason
-    assert checked["P2"].verdict is None and "rust-axum failed" in checked["P2"].reason
-    assert "P3" not in checked  # no floor scenario in the fixture
-    assert checked["P4"].verdict is None
-    assert "primebench not measured in convoy" in checked["P4"].reason
-    assert targets.exit_code(list(checked.values())) == 1
+@pytest.mark.parametrize(
+    ("target", "comparison", "reason"),
+    [
+        (
+            AT_LEAST_1,
+            _comparison(1.03, 1.01, 1.05, noise=0.04),
+            (
+                "the 95% interval [1.01, 1.05] clears 1, but by 3.0%, "
+                "within the A/A noise floor of 4.0%"
+            ),
+        ),
+        (
+            AT_MOST_2,
+            _comparison(2.1, 2.05, 2.15, noise=0.06),
+            (
+                "the 95% interval [2.05, 2.15] clears 2, but by 5.0%, "
+                "within the A/A noise floor of 6.0%"
+            ),
+        ),
+    ],
+)
+def test_noise_floor_result_and_reason(target: Target, comparison: Comparison, reason: str) -> None:
+    result = targets.judge_comparison(target, comparison, "")
+    low, high = comparison.ci_low, comparison.ci_high
+    assert result == TargetResult(target, comparison.ratio, low, high, INCONCLUSIVE, reason)
 
 
-def test_document_check_ratio_of_medians_is_inconclusive() -> None:
-    doc = results.load(FIXTURE)
-    ratio = targets.throughput_ratio("article", "node-seed", "go-seed")  # 55 / 50
-    (result,) = targets.check(doc, [(AT_LEAST_1, "article", ratio)])
-    assert result.verdict is INCONCLUSIVE and result.reason == targets.NO_ROUNDS
-    assert result.ratio == pytest.approx(1.1)
-    assert targets.exit_code([result]) == 3
+def test_judge_value_at_the_threshold_passes_and_its_json() -> None:
+    at = targets.judge_value(TARGETS["P6-rss"], 80.0, "largest of 3 processes")
+    assert at.to_json() == {
+        "target": TARGETS["P6-rss"].to_json(),
+        "ratio": 80.0,
+        "ci_low": 80.0,
+        "ci_high": 80.0,
+        "verdict": "pass",
+        "reason": "largest of 3 processes",
+    }
 
 
-def test_generator_bound_ratio_does_not_count() -> None:
-    doc = results.load(FIXTURE)
-    ratio = targets.throughput_ratio("article", "primebench", "node-seed")
-    (result,) = targets.check(doc, [(AT_LEAST_1, "article", ratio)])
-    assert result.verdict is None and "generator-bound" in result.reason
-
-
-def test_convoy_target_needs_the_heavy_n_it_is_defined_at() -> None:
-    doc = results.load(FIXTURE)
-    convoy = doc.scenario("convoy")
-    assert convoy is not None
-    ours = dataclasses.replace(convoy.results[0], contender="primebench")
-    doc = dataclasses.replace(doc, scenarios=(dataclasses.replace(convoy, results=(ours,)),))
-    p4 = _checked(doc)["P4"]
-    assert p4.verdict is None
-    assert "--heavy-n primebench=1000000000000" in p4.reason
-    # The same run at the target's heavy n gives the ratio: p99 95 ms loaded vs 2 ms alone.
-    assert targets.convoy_ratio("primebench", heavy_n=20000)(doc) == 95.0 / 2.0
+def test_line_of_a_point_value_and_of_an_unmeasured_target() -> None:
+    worst = targets.judge_value(TARGETS["P6"], 0.61, "worst of 5 cold starts")
+    assert worst.line() == (
+        "P6 miss         start to first correct answer, worst cold start (s) = 0.61 "
+        "(target <= 0.5): worst of 5 cold starts"
+    )
+    unmeasured = targets.judge_comparison(TARGETS["P1"], None, "python-jit not built")
+    assert unmeasured.line() == (
+        "P1 unmeasured   python-jit / rust-axum req/s at n=20000 (article) "
+        "(target >= 1): python-jit not built"
+    )

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from primebench.lab.model import results
+from primebench.lab.model.load_records import LoadResult
 from primebench.lab.pages import markdown
 from primebench.lab.render import tables
+from primebench.lab.run.measure import summarize_point
+from primebench.lab.scenarios.base import Point
 from tests.lab.golden_util import FIXTURE, assert_golden
 
 
@@ -82,3 +87,32 @@ def test_cores_table_shows_range_efficiency_and_generator_share() -> None:
         "| node-seed | 79.0 (78.0–80.0) | 78.0 (77.0–79.0), eff 0.49; "
         "vs 1 core x0.99 [0.96, 1.01] indistinguishable |"
     ) in text
+
+
+def test_a_point_where_every_request_timed_out_shows_zero_and_its_timeouts() -> None:
+    """0 req/s is a measurement (the tool ran to its end; 100 requests per trial timed out):
+    the tables show 0 and the timeouts, no latency, and no failure note."""
+    doc = results.load(FIXTURE)
+    article = doc.scenario("article")
+    assert article is not None
+    node = article.result("node-seed")
+    assert node is not None
+    timed_out = LoadResult("autocannon", 10.06, 0, 0.0, None, 0.0, 0, 0, 100)
+    trials = [
+        dataclasses.replace(r, load=timed_out, cpu_s_per_request=None)
+        for r in node.points[0].runs
+        if r.kind == "measured"
+    ]
+    zero = summarize_point(Point("n=20000", "n=20000", {"n": 20000}, ()), trials, None)
+    assert zero.status == "ok"
+    node = dataclasses.replace(node, points=(zero,))
+    article = dataclasses.replace(
+        article, results=tuple(node if r.contender == "node-seed" else r for r in article.results)
+    )
+    (row,) = [r for r in tables.single_point_table(article).rows if r[0] == "node-seed"]
+    assert row[1:8] == ("0", "–", "–", "–", "–", "–", "0/300/0")  # req/s, latencies, failures
+    assert not [n for n in tables.single_point_table(article).notes if "node-seed n=" in n]
+    headline = tables.headline_table(dataclasses.replace(doc, scenarios=(article,)), article)
+    cells = {r[0]: r[1] for r in headline.rows}  # node-seed is the first column
+    assert cells["Requests/Sec (median, min–max of rounds)"] == "0"
+    assert cells["Errors/timeouts/non-2xx (all rounds)"] == "0/300/0"

@@ -118,3 +118,20 @@ def test_each_core_count_is_compared_with_one_core_paired_by_round() -> None:
     assert c.per_round == pytest.approx((146 / 74, 148 / 75, 150 / 76))
     assert c.verdict is Verdict.FASTER
     assert protocol.scaling_comparisons("x", [one], "req_per_s", seed=1) == ()
+
+
+def test_a_point_at_zero_req_per_s_is_neither_baseline_nor_compared() -> None:
+    """Every request timed out (0 req/s, a measurement): no ratio can have it below the line."""
+    medians = {"fastapi-seed": 0.0, "node-seed": 0.0}
+    assert protocol.choose_baseline(medians, None) is None
+    assert protocol.choose_baseline({**medians, "go-seed": 150.0}, None) == "go-seed"
+    points = {
+        "node-seed": point(0, 0, 0),
+        "node-seed#aa": point(0, 0, 0),
+        "go-seed": point(150, 151, 149),
+    }
+    found, calibration = protocol.point_comparisons(  # a zero baseline, as --baseline can ask
+        "n=1", points, "node-seed", "req_per_s", higher_is_better=True, seed=1
+    )
+    assert found == () and calibration == protocol.Calibration(None, None)
+    assert (point(0, 0, 0).status, point(0, 0, 0).median("req_per_s")) == ("ok", 0.0)

@@ -13,7 +13,7 @@ import pytest
 from primebench.cli import main
 from primebench.errors import UserError
 from primebench.lab.contenders.registry import Registry
-from primebench.lab.host import processes
+from primebench.lab.host import resources
 from primebench.lab.model.targets import TargetVerdict
 from primebench.lab.run import service_targets
 
@@ -149,7 +149,7 @@ def test_check_exit_status_from_a_document(
 def test_probe_runs_the_real_service(tmp_path: Path) -> None:
     settings = service_targets.ProbeSettings(
         Registry.load().get("primebench"),
-        min(processes.cpu_split().server),
+        min(resources.cpu_split().server),
         seed=11,
         huge_n=10**9,
         rounds=3,

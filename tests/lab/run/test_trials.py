@@ -8,7 +8,7 @@ import pytest
 
 from primebench.lab.host.disturbance import Disturbance
 from primebench.lab.model.load_records import LoadResult, LoadSpec
-from primebench.lab.run.loadgen import Generator, LoadRun
+from primebench.lab.run.loadgen import Generator, LoadRun, autocannon, oha, wrk
 from primebench.lab.run.measure import Observed, RunContext, build_run_record
 
 
@@ -66,3 +66,70 @@ def test_disturbance_is_kept_and_flagged_above_ten_percent() -> None:
     )
     assert not quiet.disturbed and busy.disturbed
     assert busy.disturbance is not None and busy.disturbance["others_share"] == 0.25
+
+
+LOADGEN = Path(__file__).parents[1] / "fixtures" / "loadgen"
+SPEC = LoadSpec(port=8080, path="/prime?n=1", connections=4, duration_s=1)
+PARSERS = {
+    Generator.AUTOCANNON: autocannon.parse,
+    Generator.OHA: oha.parse,
+    Generator.WRK: wrk.parse,
+}
+
+
+def captured_run(generator: Generator, name: str) -> Observed:
+    """A trial whose tool printed the captured output `name`, run to its end (exit 0)."""
+    stdout = (LOADGEN / f"{name}.stdout").read_text(encoding="utf-8")
+    result = PARSERS[generator](stdout, SPEC)
+    run = LoadRun(generator, SPEC, result, "", (str(generator),), 0, stdout, "", 2.0, 0.05)
+    return Observed([run], 0.5, 10_000_000, 2.0, 0.5, 0.05, True, None, 1, None)
+
+
+@pytest.mark.parametrize(
+    ("generator", "name", "timeouts"),
+    [(Generator.AUTOCANNON, "autocannon-timeout", 3), (Generator.OHA, "oha-timeout", 2)],
+)
+def test_a_run_with_only_timeouts_is_a_measurement_of_zero(
+    generator: Generator, name: str, timeouts: int
+) -> None:
+    """The tool ran to its end and every request timed out: 0 req/s, timeouts counted."""
+    record = build_run_record(
+        captured_run(generator, name), context({0}, {1}), kind="measured", index=0,
+        duration_s=2.0, raw=[],
+    )  # fmt: skip
+    assert (record.status, record.reason) == ("ok", "")
+    assert record.load is not None
+    assert (record.load.requests, record.load.timeouts, record.load.errors) == (0, timeouts, 0)
+    assert record.metric("req_per_s") == 0.0
+    assert record.metric("latency_p99_ms") is None  # none completed: no latency, not a zero one
+    assert record.cpu_s_per_request is None
+
+
+@pytest.mark.parametrize(
+    ("generator", "name", "reason"),
+    [
+        (
+            Generator.AUTOCANNON,
+            "autocannon-refused",
+            "no 2xx answer in 2 s (0 timeouts, 15906 connection errors, 0 non-2xx)",
+        ),
+        (
+            Generator.WRK,  # nothing counted at all: the run tells nothing
+            "wrk-timeout",
+            "no 2xx answer in 2 s (0 timeouts, 0 connection errors, 0 non-2xx)",
+        ),
+        (
+            Generator.OHA,
+            "oha-404",
+            "no 2xx answer in 2 s (0 timeouts, 0 connection errors, 972 non-2xx)",
+        ),
+    ],
+)
+def test_no_2xx_answer_without_timeouts_alone_fails_the_trial(
+    generator: Generator, name: str, reason: str
+) -> None:
+    record = build_run_record(
+        captured_run(generator, name), context({0}, {1}), kind="measured", index=0,
+        duration_s=2.0, raw=[],
+    )  # fmt: skip
+    assert (record.status, record.reason) == ("failed", reason)

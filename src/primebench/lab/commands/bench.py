@@ -39,7 +39,7 @@ from primebench.lab.contenders.registry import (
     default_root,
     search_dirs,
 )
-from primebench.lab.host import processes
+from primebench.lab.host import processes, resources
 from primebench.lab.pages import markdown
 from primebench.lab.render import target_checks
 from primebench.lab.run.loadgen import Generator
@@ -268,9 +268,9 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     return tuple(result)
 
 
-def _pinning(args: argparse.Namespace) -> processes.Pinning:
+def _pinning(args: argparse.Namespace) -> resources.Pinning:
     if args.server_cpus is None and args.generator_cpus is None:
-        return processes.cpu_split()
+        return resources.cpu_split()
     usable = frozenset(os.sched_getaffinity(0))
     server = parse_cpus(args.server_cpus, "--server-cpus") if args.server_cpus else None
     generator = parse_cpus(args.generator_cpus, "--generator-cpus") if args.generator_cpus else None
@@ -280,7 +280,7 @@ def _pinning(args: argparse.Namespace) -> processes.Pinning:
         raise UserError(
             f"--server-cpus/--generator-cpus leave one side without a core (usable: {sorted(usable)})"
         )
-    return processes.Pinning(server, generator, shared=bool(server & generator))
+    return resources.Pinning(server, generator, shared=bool(server & generator))
 
 
 def _targets(args: argparse.Namespace, local: tuple[str, ...]) -> tuple[RemoteServer, ...]:

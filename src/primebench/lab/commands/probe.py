@@ -21,7 +21,7 @@ from typing import Any
 
 from primebench.errors import UserError
 from primebench.lab.contenders.registry import Registry
-from primebench.lab.host import processes
+from primebench.lab.host import processes, resources
 from primebench.lab.model import targets
 from primebench.lab.run import service_targets
 
@@ -82,7 +82,7 @@ def add_parser(subparsers: Any) -> None:
 def _measure(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = args.out or Path("results") / f"{stamp}-service_targets.json"
-    cpu = min(processes.cpu_split().server) if args.cpu is None else args.cpu
+    cpu = min(resources.cpu_split().server) if args.cpu is None else args.cpu
     if cpu not in os.sched_getaffinity(0):
         raise UserError(f"--cpu {cpu} is not a core this process may use")
     settings = service_targets.ProbeSettings(

@@ -29,8 +29,8 @@ from primebench.lab.contenders.registry import (
     Contender,
     Contract,
 )
-from primebench.lab.host import loopback, processes
-from primebench.lab.host.processes import RunningServer
+from primebench.lab.host import loopback, servers
+from primebench.lab.host.servers import RunningServer
 
 __all__ = [
     "ANSWER_CASES",
@@ -290,11 +290,11 @@ def start(
     host: str = "127.0.0.1",
     deadline_s: float = 30.0,
     log: Path | None = None,
-) -> Iterator[processes.RunningServer]:
+) -> Iterator[servers.RunningServer]:
     """Start a contender on a free port, ready once it answers READY_PATH correctly; always stopped after."""
-    port = processes.free_port(host)
+    port = servers.free_port(host)
     cores = len(cpus) if cpus else None  # `{cores}`/CORES: the cores it is pinned to
-    with processes.server(
+    with servers.server(
         registry.run_argv(c, host, port, cores=cores),
         cwd=c.directory,
         env=registry.run_env(c, host, port, cores=cores),
@@ -343,7 +343,7 @@ def check(
             return ContenderCheck(
                 c, avail, outcome, ver, artifact, running.startup_s, "", conformance
             )
-    except processes.ServerFailed as exc:
+    except servers.ServerFailed as exc:
         return ContenderCheck(c, avail, outcome, ver, artifact, None, f"did not start: {exc}", None)
     except OSError as exc:
         return ContenderCheck(c, avail, outcome, ver, artifact, None, f"did not start: {exc}", None)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from primebench.errors import UserError
+from primebench.lab.model.results import ARTICLE_ALGORITHM
 
 __all__ = [
     "ARTIFACT_KEYS",
@@ -61,7 +62,9 @@ class Contender:
     """One manifest, validated. `directory` is absolute; argv may hold placeholders.
 
     `root` is the primebench checkout whose lab runs it (the `{root}` placeholder);
-    `builtin` is False for a contender found in a `--contenders-dir`.
+    `builtin` is False for a contender found in a `--contenders-dir`. `algorithm` says how
+    it finds the nth prime, so a report never sets a table lookup beside a computation
+    unmarked.
     """
 
     name: str
@@ -79,6 +82,7 @@ class Contender:
     artifact: ArtifactSpec
     root: Path
     builtin: bool = True
+    algorithm: str = ARTICLE_ALGORITHM
 
     @property
     def manifest(self) -> Path:
@@ -139,6 +143,7 @@ KEYS: dict[str, tuple[bool, str, _Check]] = {
     "language": (True, *_text(empty_ok=False)),
     "description": (True, *_text(empty_ok=False)),
     "differs_from_article": (False, *_text(empty_ok=True)),
+    "algorithm": (False, *_text(empty_ok=False)),
     "contract": (False, *_enum(Contract)),
     "requires": (False, "a list of non-empty strings (executables, or ./paths)", _strings),
     "build": (False, f"a list of argv lists, each {_ARGV}", _steps),
@@ -155,6 +160,7 @@ ARTIFACT_KEYS: dict[str, tuple[str, _Check]] = {
 _DEFAULTS: dict[str, Any] = {
     "order": 1000,
     "differs_from_article": "",
+    "algorithm": ARTICLE_ALGORITHM,
     "contract": "seed",
     "requires": [],
     "build": [],
@@ -249,4 +255,5 @@ def parse(path: Path, *, root: Path, builtin: bool = True) -> Contender:
         artifact=_artifact(path, values["artifact"]),
         root=root,
         builtin=builtin,
+        algorithm=values["algorithm"],
     )

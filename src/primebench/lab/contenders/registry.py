@@ -28,7 +28,7 @@ from primebench.lab.contenders.manifest import (
     ManifestError,
     parse,
 )
-from primebench.lab.host import processes
+from primebench.lab.host import tool_runs
 
 __all__ = [
     "ArtifactKind",
@@ -250,7 +250,7 @@ def build(c: Contender, log: Path | None = None) -> BuildOutcome:
     for step in c.build:
         argv = _tool_argv(step, c)
         try:
-            run = processes.run_tool(argv, cpus=None, timeout_s=BUILD_TIMEOUT_S, cwd=c.directory)
+            run = tool_runs.run_tool(argv, cpus=None, timeout_s=BUILD_TIMEOUT_S, cwd=c.directory)
         except OSError as exc:
             return BuildOutcome(
                 False, time.monotonic() - started, f"{argv[0]}: {exc.strerror or exc}"
@@ -276,7 +276,7 @@ def version(c: Contender) -> str:
     """What the version argv prints (first non-empty line); `unknown: <reason>` on failure."""
     argv = _tool_argv(c.version, c)
     try:
-        run = processes.run_tool(argv, cpus=None, timeout_s=VERSION_TIMEOUT_S, cwd=c.directory)
+        run = tool_runs.run_tool(argv, cpus=None, timeout_s=VERSION_TIMEOUT_S, cwd=c.directory)
     except OSError as exc:
         return f"unknown: {argv[0]}: {exc.strerror or exc}"
     lines = [line.strip() for line in (run.stdout + run.stderr).splitlines() if line.strip()]

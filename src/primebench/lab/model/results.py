@@ -358,6 +358,10 @@ class ScenarioRecord:
         )
 
 
+ARTICLE_ALGORITHM = "trial division, as the article"
+"""A contender's `algorithm` when it answers as the article's servers do (the default)."""
+
+
 @dataclass(frozen=True)
 class ContenderInfo:
     """What a contender is, independent of any scenario: version, build, artifact."""
@@ -371,8 +375,10 @@ class ContenderInfo:
     version: str
     build: Mapping[str, Any]
     artifact: Mapping[str, Any] | None
+    algorithm: str | None = None  # from the manifest; None: written before the field existed
 
     def to_json(self) -> dict[str, Any]:
+        optional = {} if self.algorithm is None else {"algorithm": self.algorithm}
         return {
             "name": self.name,
             "language": self.language,
@@ -383,6 +389,7 @@ class ContenderInfo:
             "version": self.version,
             "build": dict(self.build),
             "artifact": None if self.artifact is None else dict(self.artifact),
+            **optional,
         }
 
     @classmethod

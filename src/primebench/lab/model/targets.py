@@ -14,12 +14,11 @@ failures are data.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from primebench.lab.model.results import Document, PointRecord
 from primebench.lab.model.verdicts import MIN_ROUNDS, Comparison
 
 __all__ = [
@@ -29,8 +28,6 @@ __all__ = [
     "Target",
     "TargetResult",
     "TargetVerdict",
-    "check",
-    "exit_code",
     "exit_status",
     "judge",
     "judge_comparison",
@@ -39,7 +36,6 @@ __all__ = [
 
 EXIT_MISS = 1
 EXIT_INCONCLUSIVE = 3
-P4_HEAVY_N = 10**12
 
 
 class TargetVerdict(StrEnum):
@@ -192,106 +188,3 @@ def exit_status(results: Sequence[TargetResult]) -> int:
     if any(v is TargetVerdict.INCONCLUSIVE for v in verdicts):
         return EXIT_INCONCLUSIVE
     return 0
-
-
-# --- Until bench writes interleaved rounds: P1-P4 from a document's per-contender medians ---
-
-
-class Unmeasured(Exception):
-    """The document cannot give this target's value; the message says why."""
-
-
-def _point(doc: Document, scenario: str, contender: str, key: str | None = None) -> PointRecord:
-    record = doc.scenario(scenario)
-    if record is None:
-        raise Unmeasured(f"scenario {scenario} not in the document")
-    run = record.result(contender)
-    if run is None:
-        raise Unmeasured(f"{contender} not measured in {scenario}")
-    if run.status != "ok":
-        raise Unmeasured(f"{contender} {run.status} in {scenario}: {run.reason}")
-    point = run.point(key) if key else (run.points[0] if run.points else None)
-    if point is None or point.status != "ok":
-        raise Unmeasured(
-            f"{contender}: no measured point {key or ''} in {scenario}".replace("  ", " ")
-        )
-    return point
-
-
-def throughput_ratio(scenario: str, top: str, bottom: str) -> Callable[[Document], float]:
-    """req/s of `top` over req/s of `bottom` in `scenario`; refuses generator-bound runs."""
-
-    def value(doc: Document) -> float:
-        a, b = _point(doc, scenario, top), _point(doc, scenario, bottom)
-        bound = [name for name, p in ((top, a), (bottom, b)) if p.generator_bound]
-        if bound:
-            raise Unmeasured(
-                f"generator-bound run for {', '.join(bound)}: re-run with a faster --generator"
-            )
-        ra, rb = a.median("req_per_s"), b.median("req_per_s")
-        if not ra or not rb:
-            raise Unmeasured("no req/s figure")
-        return ra / rb
-
-    return value
-
-
-def convoy_ratio(contender: str, heavy_n: int = P4_HEAVY_N) -> Callable[[Document], float]:
-    """Light-stream p99 beside the heavy stream over light-stream p99 alone, for `contender`."""
-
-    def value(doc: Document) -> float:
-        loaded = _point(doc, "convoy", contender, "loaded")
-        unloaded = _point(doc, "convoy", contender, "unloaded")
-        ran_with = int(loaded.params.get("heavy_n", 0))
-        if ran_with < heavy_n:
-            raise Unmeasured(
-                f"heavy n was {ran_with}; the target is set at n={heavy_n} "
-                f"(run with --heavy-n {contender}={heavy_n})"
-            )
-        a, b = loaded.median("latency_p99_ms"), unloaded.median("latency_p99_ms")
-        if a is None or not b:
-            raise Unmeasured("no light-stream p99")
-        return a / b
-
-    return value
-
-
-#: P1-P4 read from a document of per-contender runs: (target, scenario, value).
-MEDIAN_RATIOS: tuple[tuple[Target, str, Callable[[Document], float]], ...] = (
-    (TARGETS["P1"], "article", throughput_ratio("article", "python-jit", "rust-axum")),
-    (TARGETS["P2"], "article", throughput_ratio("article", "primebench", "rust-axum")),
-    (TARGETS["P3"], "floor", throughput_ratio("floor", "primebench", "go-seed")),
-    (TARGETS["P4"], "convoy", convoy_ratio("primebench")),
-)
-
-NO_ROUNDS = "a ratio of medians without an interval: the runs were not paired rounds"
-
-
-def check(
-    doc: Document,
-    ratios: Sequence[tuple[Target, str, Callable[[Document], float]]] = MEDIAN_RATIOS,
-) -> list[TargetResult]:
-    """P1-P4 from a document without rounds: `inconclusive` at best, for want of an interval.
-
-    A target whose scenario is not in the document is left out; one that cannot be
-    measured there has no verdict and says why. Without an interval the lab cannot tell
-    a pass from a miss, so a measured ratio is inconclusive whichever side it falls on.
-    """
-    results = []
-    for target, scenario, value in ratios:
-        if doc.scenario(scenario) is None:
-            continue
-        try:
-            ratio = value(doc)
-        except Unmeasured as exc:
-            results.append(TargetResult(target, None, None, None, None, str(exc)))
-            continue
-        results.append(
-            TargetResult(target, ratio, None, None, TargetVerdict.INCONCLUSIVE, NO_ROUNDS)
-        )
-    return results
-
-
-def exit_code(results: Sequence[TargetResult]) -> int:
-    """The exit status of `--check` (kept for the callers of the document-based check)."""
-    return exit_status(results)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from primebench.lab.model.results import ContenderRun, ScenarioRecord
 from primebench.lab.render import units as fmt
 from primebench.lab.render.comparisons import comparison_cell
+from primebench.lab.render.footnotes import marks_notes
 from primebench.lab.render.table import Table
-from primebench.lab.render.tables import marks_notes, status_cell, title
+from primebench.lab.render.tables import status_cell, title
 
 __all__ = ["GENERATOR_SHARE_FLAG", "cores_scaling", "cores_table", "efficiency"]
 

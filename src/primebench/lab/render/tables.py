@@ -4,58 +4,58 @@ Markdown and HTML show the same cells, so the cells are computed once here: the
 article's table (one column per contender), the article's claims beside what was
 measured, one table per scenario, the contenders, and the failures. A figure is a
 median over measured runs; its spread is shown when there were several runs, and a
-generator-bound figure is marked, because it measured the tool.
+generator-bound figure is marked, because it measured the tool (the marks and the notes
+that explain them are `footnotes`').
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from primebench.lab.model.results import ContenderRun, Document, PointRecord, ScenarioRecord
 from primebench.lab.render import units as fmt
 from primebench.lab.render.comparisons import aa_cell, comparison_cell
+from primebench.lab.render.footnotes import (
+    BOUND_MARK,
+    LEGACY_ALGORITHMS,
+    NON_2XX_MARK,
+    algorithm,
+    algorithm_labels,
+    algorithm_notes,
+    answer_counts,
+    marks_notes,
+    named,
+)
 from primebench.lab.render.table import Table
 
 __all__ = [
     "Table",
-    "answer_counts",
     "contenders_table",
     "convoy_table",
     "figure",
     "first_ok",
     "grid_table",
     "headline_table",
-    "marks_notes",
     "single_point_table",
     "status_cell",
     "title",
 ]
 
-BOUND_MARK = "†"
-AA_MARK = "#aa"  # protocol.AA_SUFFIX: the A/A twin is the same program
-NON_2XX_MARK = "‡"
-ALGORITHM_MARK = "§"
-
 
 def figure(point: PointRecord, metric: str, render: fmt.Render, spread: bool = False) -> str:
-    """The median; with `spread`, the range of the trials beside it (never a MAD of three)."""
+    """The median; with `spread`, the range of the trials beside it (never a MAD of three),
+    unless every trial gave the same figure (`0`, not `0 (0–0)`, when all timed out)."""
     summary = point.summary.get(metric)
     if summary is None:
         return "–"
     text = render(summary.median)
-    if spread and summary.count > 1:
+    if spread and summary.count > 1 and summary.minimum != summary.maximum:
         text += f" ({render(summary.minimum)}–{render(summary.maximum)})"
     if metric == "req_per_s" and point.generator_bound:
         text += BOUND_MARK
     if metric == "req_per_s" and answer_counts(point)[1]:
         text += NON_2XX_MARK
     return text
-
-
-def answer_counts(point: PointRecord) -> tuple[int, int]:
-    """(answers, non-2xx answers) over the point's successful measured runs."""
-    loads = [r.load for r in point.runs if r.status == "ok" and r.load is not None]
-    return sum(x.requests for x in loads), sum(x.non_2xx for x in loads)
 
 
 def status_cell(run: ContenderRun | None) -> str | None:
@@ -96,7 +96,8 @@ def headline_table(doc: Document, scenario: ScenarioRecord) -> Table:
         rows.append((label, *cells))
     rows.append(("Errors/timeouts/non-2xx (all rounds)", *[_failures_cell(r) for r in runs]))
     rows.append(("Against the baseline (95 % CI)", *[_versus(scenario, n) for n in names]))
-    rows.append(("Algorithm", *[_algorithm(n) for n in names]))
+    labels = algorithm_labels(doc)
+    rows.append(("Algorithm", *[algorithm(n, labels) for n in names]))
     artifact = []
     for name in names:
         info = doc.contender(name)
@@ -132,20 +133,6 @@ def _failures_cell(run: ContenderRun | None) -> str:
     return _failures(point) if point else "–"
 
 
-#: Contenders that do not answer by the article's trial division, and how they do instead.
-#: (Until the manifests carry an `algorithm` field: a row beside trial-division rows must
-#: say that it answers from a table, or a reader compares a lookup with a computation.)
-ALGORITHMS = {
-    "primebench": "differs: a sieved prime table, then primecount; no trial division",
-}
-
-
-def _algorithm(name: str) -> str:
-    """The article's trial division, or what the contender does instead (said, never hidden)."""
-    base = name.split(AA_MARK)[0]
-    return ALGORITHMS.get(base, "trial division, as the article")
-
-
 def _versus(scenario: ScenarioRecord, name: str) -> str:
     first = next((c for c in scenario.comparisons if c.comparison.contender == name), None)
     if first is not None:
@@ -155,71 +142,13 @@ def _versus(scenario: ScenarioRecord, name: str) -> str:
     return "–"
 
 
-def marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
-    notes = []
-    if any(p.generator_bound for r in scenario.results for p in r.points):
-        notes.append(
-            f"{BOUND_MARK} generator-bound: the load generator used up its cores (or was "
-            "starved on them by other processes): this figure is the tool's limit, not the server's."
-        )
-    disturbed = {
-        r.contender: n
-        for r in scenario.results
-        if (n := sum(x.disturbed for p in r.points for x in p.runs))
-    }
-    if disturbed:
-        which = ", ".join(f"{name} {n}" for name, n in disturbed.items())
-        notes.append(
-            f"disturbed trials (CPU steal or other processes > 10% of the cores used): {which}"
-            "; with --strict they are measured again (kind 'repeated' in the document)."
-        )
-    refused = {
-        r.contender: answer_counts(p)
-        for r in scenario.results
-        for p in r.points
-        if answer_counts(p)[1]
-    }
-    if refused:
-        which = ", ".join(f"{name} {bad:,} of {total:,}" for name, (total, bad) in refused.items())
-        notes.append(
-            f"{NON_2XX_MARK} non-2xx answers ({which}): req/s counts only 2xx answers; latency "
-            "and throughput include every answer, so fast refusals (503) make them look good."
-        )
-    noisy = {
-        r.contender: max(x.server_cores_foreign or 0.0 for x in p.runs)
-        for r in scenario.results
-        for p in r.points
-        if any(x.noisy for x in p.runs)
-    }
-    if noisy:
-        worst = ", ".join(f"{name} {share * 100:.0f}%" for name, share in noisy.items())
-        notes.append(
-            "noisy machine: other processes used a share of the server's cores during runs of "
-            f"{worst} (worst run); those figures understate the server."
-        )
-    restarted = {
-        r.contender: n
-        for r in scenario.results
-        if (n := sum(x.restarted_after for p in r.points for x in (*p.runs, p.warmup) if x))
-    }
-    if restarted:
-        which = ", ".join(f"{name} ({n}x)" for name, n in restarted.items())
-        notes.append(
-            f"restarted between runs: {which}: still working off the requests a finished run "
-            "had left queued when the settle deadline passed (--settle-timeout)."
-        )
-    for run in scenario.results:
-        if run.status not in ("ok",):
-            notes.append(f"{run.contender}: {run.status}: {fmt.short(run.reason)}")
-        for point in run.points:
-            if point.status != "ok" and run.status == "ok":
-                notes.append(
-                    f"{run.contender} {point.label}: {point.status}: {fmt.short(point.reason)}"
-                )
-    return tuple(notes)
-
-
-def single_point_table(scenario: ScenarioRecord) -> Table:
+def single_point_table(
+    scenario: ScenarioRecord, algorithms: Mapping[str, str] | None = None
+) -> Table:
+    """One row per contender; `algorithms` (`footnotes.algorithm_labels` of the document)
+    marks those that do not answer by trial division. Without it (a scenario view that
+    has no document at hand), only `LEGACY_ALGORITHMS` are marked."""
+    labels = LEGACY_ALGORITHMS if algorithms is None else algorithms
     header = (
         "Contender",
         "req/s",
@@ -236,11 +165,11 @@ def single_point_table(scenario: ScenarioRecord) -> Table:
     for run in scenario.results:
         point = first_ok(run) if not status_cell(run) else None
         if point is None:
-            rows.append((_named(run.contender), status_cell(run) or "failed", *["–"] * 8))
+            rows.append((named(run.contender, labels), status_cell(run) or "failed", *["–"] * 8))
             continue
         rows.append(
             (
-                _named(run.contender),
+                named(run.contender, labels),
                 figure(point, "req_per_s", fmt.rate, spread=True),
                 *[
                     figure(point, f"latency_{p}_ms", fmt.ms)
@@ -256,23 +185,10 @@ def single_point_table(scenario: ScenarioRecord) -> Table:
             "req/s: median (min–max of the rounds). Latency covers completed requests only; "
             "what did not complete is counted in errors/timeouts/non-2xx (summed over rounds)."
         ),
-        *_algorithm_notes(scenario),
+        *algorithm_notes(scenario, labels),
         *marks_notes(scenario),
     )
     return Table(title(scenario), header, tuple(rows), notes)
-
-
-def _named(name: str) -> str:
-    """The contender's name, marked when it does not run the article's algorithm."""
-    return name + (f" {ALGORITHM_MARK}" if name.split(AA_MARK)[0] in ALGORITHMS else "")
-
-
-def _algorithm_notes(scenario: ScenarioRecord) -> list[str]:
-    return [
-        f"{ALGORITHM_MARK} {run.contender}: {ALGORITHMS[run.contender]}."
-        for run in scenario.results
-        if run.contender in ALGORITHMS
-    ]
 
 
 def _failures(point: PointRecord) -> str:

@@ -24,7 +24,9 @@ Render = Callable[[float], str]
 
 
 def rate(value: float) -> str:
-    """Requests per second: `1.93`, `54.2`, `18,532`."""
+    """Requests per second: `0` (none answered), `1.93`, `54.2`, `18,532`."""
+    if value == 0:
+        return "0"
     if value < 10:
         return f"{value:.2f}"
     if value < 1000:

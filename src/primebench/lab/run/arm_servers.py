@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from primebench.lab.contenders import conformance
-from primebench.lab.host import loopback, processes, resources
+from primebench.lab.host import loopback, resources, servers
 from primebench.lab.model.results import RunRecord
 from primebench.lab.run import loadgen, rounds
 from primebench.lab.run.measure import RunContext, Server, measure_run, settle
@@ -42,7 +42,7 @@ class ArmServer:
         self.running: Server | None = None
 
     def start(self, cpus: frozenset[int]) -> Server:
-        """Start (or re-pin) the server on `cpus`; raises `processes.ServerFailed`."""
+        """Start (or re-pin) the server on `cpus`; raises `servers.ServerFailed`."""
         if self._arm.remote is not None:
             self.running = self._arm.remote
             return self.running
@@ -81,7 +81,7 @@ def ops(settings: BenchSettings) -> rounds.Ops:
     )
 
 
-def _context(state: ArmState, pinning: processes.Pinning, settings: BenchSettings) -> RunContext:
+def _context(state: ArmState, pinning: resources.Pinning, settings: BenchSettings) -> RunContext:
     return RunContext(
         root=settings.tools_root,
         server_cpus=frozenset() if state.arm.remote else pinning.server,
@@ -118,7 +118,7 @@ def _ready(
             state.server.restart()
         say(f"[{scenario.name}] {state.arm.name}: ready{stats_line(state)}")
         return _plan(state, scenario, settings)
-    except processes.ServerFailed as exc:
+    except servers.ServerFailed as exc:
         state.server_log = exc.stderr_tail
         state.fail("failed", f"did not start: {exc.reason}")
         return state.reason
@@ -144,7 +144,7 @@ def _left_busy(state: ArmState, healthy: bool) -> bool:
     return not healthy or settle(state.running, IDLE_AFTER_VERIFY_S) is None
 
 
-def point_pinning(point: Point | None) -> processes.Pinning | None:
+def point_pinning(point: Point | None) -> resources.Pinning | None:
     """The cores of a point that has its own server core count (cores scenario), else None."""
     if point is None or point.server_cores is None:
         return None
@@ -160,6 +160,9 @@ def _plan(state: ArmState, chosen: ScenarioSettings, settings: BenchSettings) ->
         state.probe = probe
         if probe.status != "ok" or probe.load is None:
             state.fail("failed", f"capacity probe: {probe.reason}")
+            return state.reason
+        if probe.load.req_per_s <= 0:  # every request timed out: no rate to take fractions of
+            state.fail("failed", f"capacity probe: 0 req/s ({probe.load.timeouts} timeouts)")
             return state.reason
         capacity = probe.load.req_per_s
         _settle_or_restart(state, probe, probe_point, settings)
@@ -184,7 +187,7 @@ def _repin(state: ArmState, point: Point, settings: BenchSettings) -> str:
         return ""
     try:
         state.server.start(pinning.server)
-    except processes.ServerFailed as exc:
+    except servers.ServerFailed as exc:
         state.fail("failed", f"did not start on cores {sorted(pinning.server)}: {exc.reason}")
         return state.reason
     settings.progress(f"  {state.arm.name}: restarted on cores {sorted(pinning.server)}")
@@ -197,7 +200,7 @@ def _fresh(state: ArmState, point: Point) -> str:
         return ""
     try:
         state.server.restart()
-    except processes.ServerFailed as exc:
+    except servers.ServerFailed as exc:
         state.fail("failed", f"restart before a trial failed: {exc.reason}")
         return state.reason
     return _primed(state, point)
@@ -266,7 +269,7 @@ def _settle_or_restart(
     )
     try:
         state.server.restart()
-    except processes.ServerFailed as exc:
+    except servers.ServerFailed as exc:
         return replace(
             run, restarted_after=True
         ), f"restart after {point.label} failed: {exc.reason}"

@@ -22,7 +22,7 @@ from typing import Any
 import psutil
 
 from primebench.lab.contenders import conformance
-from primebench.lab.host import disturbance, loopback, processes
+from primebench.lab.host import disturbance, loopback, servers
 from primebench.lab.host.disturbance import Disturbance
 from primebench.lab.host.resources import Pinning
 from primebench.lab.model import stats
@@ -99,11 +99,20 @@ def _write_raw(ctx: RunContext, base: str, run: LoadRun) -> list[str]:
 
 
 def _run_failure(run: LoadRun, duration_s: float) -> str:
+    """Why the trial is no measurement, or "" when it is one.
+
+    A tool that ran to its end and counted only timeouts measured the server: it took
+    longer than the request timeout for every request, which is 0 req/s with its timeouts
+    counted, not a failure (no latency is recorded: none completed). No 2xx answer with
+    connection errors or only non-2xx answers, or with nothing counted at all, tells
+    nothing about the server's speed, and fails the trial.
+    """
     if run.failure:
         return run.failure
     result = run.result
     assert result is not None
-    if result.requests - result.non_2xx <= 0:
+    only_timeouts = result.timeouts > 0 and result.errors == 0 and result.non_2xx == 0
+    if result.requests - result.non_2xx <= 0 and not only_timeouts:
         return (
             f"no 2xx answer in {duration_s:g} s ({result.timeouts} timeouts, "
             f"{result.errors} connection errors, {result.non_2xx} non-2xx)"
@@ -111,7 +120,7 @@ def _run_failure(run: LoadRun, duration_s: float) -> str:
     return ""
 
 
-Server = processes.RunningServer | RemoteServer
+Server = servers.RunningServer | RemoteServer
 
 
 def load_jobs(
@@ -180,11 +189,11 @@ def measure_run(
 
 def _observe(running: Server, jobs: list[tuple[Generator, LoadSpec]], ctx: RunContext) -> Observed:
     """Run the tools, sampling the server's tree and every core they touch meanwhile."""
-    local = isinstance(running, processes.RunningServer)
+    local = isinstance(running, servers.RunningServer)
     cores_before = psutil.cpu_times(percpu=True)
     stat_before = disturbance.sample()
     started = time.monotonic()
-    meter = running.resource_sampler() if isinstance(running, processes.RunningServer) else None
+    meter = running.resource_sampler() if isinstance(running, servers.RunningServer) else None
     with meter if meter is not None else contextlib.nullcontext():
         runs = loadgen.run_together(jobs, root=ctx.root, cpus=ctx.generator_cpus)
     wall = time.monotonic() - started

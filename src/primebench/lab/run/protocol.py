@@ -80,7 +80,8 @@ def choose_baseline(medians: Mapping[str, float | None], requested: str | None) 
     """`--baseline`, else the article server with the highest median of the point's metric."""
     if requested:
         return requested if requested in medians else None
-    measured = {n: m for n, m in medians.items() if n in ARTICLE_SERVERS and m is not None}
+    # A zero (every request timed out) cannot be the denominator of a ratio.
+    measured = {n: m for n, m in medians.items() if n in ARTICLE_SERVERS and m}
     if not measured:
         return None
     return max(measured, key=lambda name: measured[name])
@@ -107,6 +108,8 @@ def _calibrate(
     if twin is None or base is None:
         return Calibration(None, None)
     twin_values, base_values = paired_values(twin.runs, base.runs, metric)
+    if not twin_values:  # no round where both answered (e.g. every request timed out)
+        return Calibration(None, None)
     aa = verdicts.compare(
         metric,
         twin_name(baseline),

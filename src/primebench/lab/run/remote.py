@@ -21,7 +21,7 @@ __all__ = ["RemoteServer", "parse_target"]
 
 @dataclass(frozen=True)
 class RemoteServer:
-    """The part of `procs.RunningServer` the protocol uses, for a server it does not own."""
+    """The part of `servers.RunningServer` the protocol uses, for a server it does not own."""
 
     name: str
     url: str

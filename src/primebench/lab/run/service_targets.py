@@ -35,7 +35,7 @@ import psutil
 from primebench.errors import UserError
 from primebench.lab.contenders import conformance
 from primebench.lab.contenders.registry import Contender
-from primebench.lab.host import disturbance, loopback, machine, processes
+from primebench.lab.host import disturbance, loopback, machine, servers, tool_runs
 from primebench.lab.model import targets
 from primebench.lab.model.targets import TARGETS, TargetResult, TargetVerdict
 from primebench.lab.model.verdicts import Comparison, compare, noise_halfwidth
@@ -87,7 +87,7 @@ def _cold_start(settings: ProbeSettings, cache_home: Path, log: Path) -> tuple[f
             _with_cache(settings.contender, cache_home), cpus=settings.cpus, log=log
         ) as running:
             return running.startup_s, ""
-    except (processes.ServerFailed, OSError) as exc:
+    except (servers.ServerFailed, OSError) as exc:
         return None, f"did not start: {exc}"
 
 
@@ -138,14 +138,14 @@ def _alone(n: int, warmup: int, cpus: frozenset[int]) -> tuple[float, int, float
         str(warmup),
         str(n),
     ]
-    run = processes.run_tool(argv, cpus=cpus, timeout_s=REQUEST_TIMEOUT_S)
+    run = tool_runs.run_tool(argv, cpus=cpus, timeout_s=REQUEST_TIMEOUT_S)
     if not run.ok:
         raise RuntimeError(f"primecount alone failed ({run.returncode}): {run.stderr[-300:]}")
     answer = json.loads(run.stdout)
     return float(answer["seconds"][0]), int(answer["prime"][0]), run.cpu_s
 
 
-def _served(running: processes.RunningServer, n: int) -> tuple[float, int]:
+def _served(running: servers.RunningServer, n: int) -> tuple[float, int]:
     answer = loopback.get(running.host, running.port, f"/prime?n={n}", timeout_s=REQUEST_TIMEOUT_S)
     body = answer.json() if answer.status == 200 else None
     if not isinstance(body, dict) or body.get("n") != n or not isinstance(body.get("prime"), int):
@@ -153,7 +153,7 @@ def _served(running: processes.RunningServer, n: int) -> tuple[float, int]:
     return answer.elapsed_s, int(body["prime"])
 
 
-def _tree_cpu_s(running: processes.RunningServer) -> float:
+def _tree_cpu_s(running: servers.RunningServer) -> float:
     total = 0.0
     for p in running.tree():
         try:
@@ -164,7 +164,7 @@ def _tree_cpu_s(running: processes.RunningServer) -> float:
     return total
 
 
-def _largest_rss(running: processes.RunningServer) -> int:
+def _largest_rss(running: servers.RunningServer) -> int:
     largest = 0
     for p in running.tree():
         try:
@@ -175,7 +175,7 @@ def _largest_rss(running: processes.RunningServer) -> int:
 
 
 def _round(
-    running: processes.RunningServer, settings: ProbeSettings, n: int, warmup: int, order: list[str]
+    running: servers.RunningServer, settings: ProbeSettings, n: int, warmup: int, order: list[str]
 ) -> dict[str, Any]:
     """One round: every arm once for this n, in `order`, with the disturbance on the core."""
     record: dict[str, Any] = {"n": n, "order": order}
@@ -220,7 +220,7 @@ def _huge_n(settings: ProbeSettings, home: Path, log: Path) -> dict[str, Any]:
                 order = rng.sample(arms, len(arms))
                 rounds.append({"index": index, **_round(running, settings, n, warmup, order)})
                 largest_rss = max(largest_rss, _largest_rss(running))
-    except (processes.ServerFailed, loopback.ProbeFailed, RuntimeError, OSError, ValueError) as exc:
+    except (servers.ServerFailed, loopback.ProbeFailed, RuntimeError, OSError, ValueError) as exc:
         failure = f"after {len(rounds)} rounds: {exc}"
     return {
         "rounds": rounds,

@@ -16,7 +16,7 @@ and the restart is recorded. See docs/LAB.md, "Protocol".
 
 A failure is data: an arm that cannot build, start or verify, or dies mid-run, is recorded
 with its reason and the bench goes on. Server and generator run on disjoint cores
-(`processes.cpu_split`) except where a point shares them (cores scenario), which is recorded.
+(`resources.cpu_split`) except where a point shares them (cores scenario), which is recorded.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 
 from primebench.lab.contenders import registry
 from primebench.lab.contenders.registry import Contender, Contract, Registry
-from primebench.lab.host import machine, processes
+from primebench.lab.host import machine, resources
 from primebench.lab.model import results
 from primebench.lab.model.results import ContenderInfo, Document, ScenarioRecord
 from primebench.lab.run import arm_servers, loadgen, protocol, rounds
@@ -54,7 +54,7 @@ class BenchSettings:
     tools_root: Path
     contenders: tuple[str, ...]  # local contenders to start (none: only --target arms)
     scenarios: tuple[ScenarioSettings, ...]
-    pinning: processes.Pinning
+    pinning: resources.Pinning
     out_json: Path
     command: tuple[str, ...] = ()
     targets: tuple[RemoteServer, ...] = ()
@@ -245,6 +245,7 @@ def _prepare(c: Contender, settings: BenchSettings) -> ContenderInfo:
         version=version,
         build=build,
         artifact=artifact,
+        algorithm=c.algorithm,
     )
 
 

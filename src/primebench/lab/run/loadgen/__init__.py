@@ -1,4 +1,4 @@
-"""Load generators: real tools, run through `processes.run_tool`, read through their machine output.
+"""Load generators: real tools, run through `tool_runs.run_tool`, read through their machine output.
 
 One module per tool (`autocannon`, `wrk`, `oha`), each with the same four functions
 (`locate`, `argv`, `parse`, `parse_version`); this package picks the module, runs the
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from primebench.lab.host import processes
+from primebench.lab.host import tool_runs
 from primebench.lab.model.generators import Generator
 from primebench.lab.model.load_records import (
     LOOPBACK,
@@ -80,7 +80,7 @@ def tool_version(generator: Generator, root: Path) -> str:
     if exe is None:
         return f"unavailable: {generator} not installed (run scripts/setup)"
     try:
-        ran = processes.run_tool([str(exe), "--version"], cpus=None, timeout_s=VERSION_TIMEOUT_S)
+        ran = tool_runs.run_tool([str(exe), "--version"], cpus=None, timeout_s=VERSION_TIMEOUT_S)
     except OSError as exc:
         return f"unavailable: {exc}"
     version: str = _MODULES[generator].parse_version(ran.stdout + ran.stderr)
@@ -97,7 +97,7 @@ def run(
         return _failed(generator, spec, f"{generator} is not installed (run scripts/setup)")
     argv: list[str] = module.argv(exe, spec)
     try:
-        ran = processes.run_tool(argv, cpus=cpus, timeout_s=spec.tool_timeout_s)
+        ran = tool_runs.run_tool(argv, cpus=cpus, timeout_s=spec.tool_timeout_s)
     except OSError as exc:
         return _failed(generator, spec, f"{generator} could not start: {exc}", tuple(argv))
     failure = ""
