@@ -116,3 +116,20 @@ def test_a_point_where_every_request_timed_out_shows_zero_and_its_timeouts() -> 
     cells = {r[0]: r[1] for r in headline.rows}  # node-seed is the first column
     assert cells["Requests/Sec (median, min–max of rounds)"] == "0"
     assert cells["Errors/timeouts/non-2xx (all rounds)"] == "0/300/0"
+
+
+def test_a_recorded_algorithm_marks_the_scenario_table_too() -> None:
+    """The document's `algorithm` (not the contender's name) decides the § mark and note."""
+    doc = results.load(FIXTURE)
+    go = next(c for c in doc.contenders if c.name == "go-seed")
+    others = [c for c in doc.contenders if c.name != "go-seed"]
+    relabelled = dataclasses.replace(
+        doc, contenders=(*others, dataclasses.replace(go, algorithm="sieve"))
+    )
+    report = markdown.render(relabelled)
+    article = report[report.index("### article") :]
+    article = article[: article.index("\n### ", 1)]
+    rows = [line for line in article.splitlines() if line.startswith("| go-seed")]
+    assert [line.split(" | ")[0] for line in rows] == ["| go-seed §", "| go-seed#aa §"]
+    assert "§ go-seed: sieve." in article
+    assert "| node-seed |" in article  # an article-algorithm contender stays unmarked

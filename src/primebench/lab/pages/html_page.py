@@ -19,6 +19,7 @@ from primebench.lab.pages.sections import (
     scenario_tables,
 )
 from primebench.lab.render.claims import claims_table
+from primebench.lab.render.footnotes import algorithm_labels
 from primebench.lab.render.tables import (
     Table,
     contenders_table,
@@ -78,9 +79,10 @@ def render(doc: Document) -> str:
     if article is not None:
         parts.append(_table(claims_table(doc, article), level=2, css="claims"))
     parts.append("<h2>Scenarios</h2>")
+    labels = algorithm_labels(doc)
     for scenario in doc.scenarios:
         parts += [_figure(svg) for svg in scenario_charts(scenario)]
-        parts += [_table(t) for t in scenario_tables(scenario)]
+        parts += [_table(t) for t in scenario_tables(scenario, labels)]
     parts.append(_table(contenders_table(doc), level=2))
     if doc.notes:
         parts.append(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from primebench.lab.model.results import Document
 from primebench.lab.pages.sections import claims_scenario, headline_scenario, scenario_tables
 from primebench.lab.render.claims import claims_table
+from primebench.lab.render.footnotes import algorithm_labels
 from primebench.lab.render.tables import (
     Table,
     contenders_table,
@@ -53,8 +54,9 @@ def render(doc: Document) -> str:
     if article is not None:
         parts.append(render_table(claims_table(doc, article), level=2))
     parts.append("## Scenarios\n")
+    labels = algorithm_labels(doc)
     for scenario in doc.scenarios:
-        for table in scenario_tables(scenario):
+        for table in scenario_tables(scenario, labels):
             parts.append(render_table(table, level=3))
     parts.append(render_table(contenders_table(doc), level=2))
     if doc.notes:

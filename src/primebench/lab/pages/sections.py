@@ -3,6 +3,8 @@ each scenario's tables and charts: asked of the scenario objects, never of their
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from primebench.lab import scenarios
 from primebench.lab.model.results import Document, ScenarioRecord
 from primebench.lab.render.comparisons import comparisons_table
@@ -11,10 +13,14 @@ from primebench.lab.render.table import Table
 __all__ = ["claims_scenario", "headline_scenario", "scenario_charts", "scenario_tables"]
 
 
-def scenario_tables(scenario: ScenarioRecord) -> list[Table]:
-    """The scenario's own tables, then its comparisons against the baseline."""
+def scenario_tables(
+    scenario: ScenarioRecord, algorithms: Mapping[str, str] | None = None
+) -> list[Table]:
+    """The scenario's own tables, then its comparisons against the baseline; `algorithms`
+    is the document's `footnotes.algorithm_labels`."""
     compared = comparisons_table(scenario)
-    return scenarios.view(scenario.name).tables(scenario) + ([compared] if compared else [])
+    own = scenarios.view(scenario.name).tables(scenario, algorithms)
+    return own + ([compared] if compared else [])
 
 
 def scenario_charts(scenario: ScenarioRecord) -> list[str]:

@@ -156,8 +156,14 @@ class ScenarioView(ABC):
     beside_claims: bool = False
 
     @abstractmethod
-    def tables(self, record: ScenarioRecord) -> list[Table]:
-        """The scenario's own tables (the comparisons table is added by the page)."""
+    def tables(
+        self, record: ScenarioRecord, algorithms: Mapping[str, str] | None = None
+    ) -> list[Table]:
+        """The scenario's own tables (the comparisons table is added by the page).
+
+        `algorithms` (`footnotes.algorithm_labels` of the document) names what each contender
+        computes, for the tables that mark those not answering by trial division.
+        """
 
     @abstractmethod
     def charts(self, record: ScenarioRecord) -> list[str]:

@@ -7,6 +7,7 @@ is compared, lower being better.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from primebench.lab.model.generators import Generator
@@ -75,7 +76,9 @@ class Convoy(Scenario):
     def generators(self, settings: ScenarioSettings) -> frozenset[Generator]:
         return frozenset({Generator.WRK, Generator.OHA})
 
-    def tables(self, record: ScenarioRecord) -> list[Table]:
+    def tables(
+        self, record: ScenarioRecord, algorithms: Mapping[str, str] | None = None
+    ) -> list[Table]:
         return [convoy_table(record)]
 
     def charts(self, record: ScenarioRecord) -> list[str]:

@@ -7,6 +7,7 @@ Each point carries its server core count; the run pins the server to that many c
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import replace
 
 from primebench.errors import UserError
@@ -55,7 +56,9 @@ class Cores(Scenario):
             for c in s.server_cores
         ]
 
-    def tables(self, record: ScenarioRecord) -> list[Table]:
+    def tables(
+        self, record: ScenarioRecord, algorithms: Mapping[str, str] | None = None
+    ) -> list[Table]:
         return [cores_table(record)]
 
     def charts(self, record: ScenarioRecord) -> list[str]:

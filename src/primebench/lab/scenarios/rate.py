@@ -8,6 +8,7 @@ first (the pre-step `capacity_probe`) gives that capacity.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 
 from primebench.lab.model.generators import Generator
@@ -63,7 +64,9 @@ class Rate(Scenario):
     def generators(self, settings: ScenarioSettings) -> frozenset[Generator]:
         return frozenset({Generator.WRK, Generator.OHA})
 
-    def tables(self, record: ScenarioRecord) -> list[Table]:
+    def tables(
+        self, record: ScenarioRecord, algorithms: Mapping[str, str] | None = None
+    ) -> list[Table]:
         return [
             grid_table(record, "latency_p99_ms", fmt.ms, "p99 latency (corrected) by offered rate"),
             grid_table(record, "req_per_s", fmt.rate, "achieved req/s by offered rate"),

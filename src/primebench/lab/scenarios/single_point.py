@@ -6,6 +6,8 @@ version does not know (a newer document's), so that such a document still render
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from primebench.lab.model.results import ScenarioRecord
 from primebench.lab.render import charts
 from primebench.lab.render.table import Table
@@ -20,8 +22,10 @@ class SinglePointView(ScenarioView):
 
     heads_report = True
 
-    def tables(self, record: ScenarioRecord) -> list[Table]:
-        return [single_point_table(record)]
+    def tables(
+        self, record: ScenarioRecord, algorithms: Mapping[str, str] | None = None
+    ) -> list[Table]:
+        return [single_point_table(record, algorithms)]
 
     def charts(self, record: ScenarioRecord) -> list[str]:
         return charts.headline_charts(record)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
 
 from primebench.lab.model.results import ScenarioRecord
@@ -51,7 +52,9 @@ class Sweep(Scenario):
 
         return [Point(f"n={n}", f"n={n}", {"n": n}, (stream(n),)) for n in settings.sweep_ns]
 
-    def tables(self, record: ScenarioRecord) -> list[Table]:
+    def tables(
+        self, record: ScenarioRecord, algorithms: Mapping[str, str] | None = None
+    ) -> list[Table]:
         return [
             grid_table(record, "req_per_s", fmt.rate, "req/s by n"),
             grid_table(record, "latency_p99_ms", fmt.ms, "p99 latency by n"),
