@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from primebench.lab.model.results import ScenarioRecord
 from primebench.lab.render import units as fmt
-from primebench.lab.render.cores import cores_scaling
 from primebench.lab.render.footnotes import answer_counts
+from primebench.lab.render.scaling import cores_scaling
 from primebench.lab.render.svg import Bar, Series, bar_chart, line_chart
 
 __all__ = ["convoy_chart", "cores_chart", "headline_charts", "rate_chart", "sweep_chart"]

@@ -13,7 +13,7 @@ from dataclasses import replace
 from primebench.errors import UserError
 from primebench.lab.model.results import ScenarioRecord
 from primebench.lab.render import charts
-from primebench.lab.render.cores import cores_table
+from primebench.lab.render.scaling import cores_table
 from primebench.lab.render.table import Table
 from primebench.lab.scenarios.base import Point, Scenario, ScenarioSettings, Stream, prime_path
 
