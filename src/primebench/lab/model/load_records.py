@@ -7,8 +7,12 @@ latency in milliseconds, throughput in bytes per second, rates per second.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict
+
+from primebench.lab.model.vocabulary import RECORD_CONFIG, LoadTool
 
 __all__ = ["LOOPBACK", "Latency", "LoadParseError", "LoadResult", "LoadSpec", "ok_rate"]
 
@@ -72,6 +76,8 @@ class LoadSpec:
 class Latency:
     """Latency of completed requests, in milliseconds."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
     avg: float
     p50: float
     p90: float
@@ -88,9 +94,12 @@ class LoadResult:
     `errors` are connection-level failures (connect, read, write, reset), not timeouts and
     not non-2xx answers, which have their own counts. `latency_ms` is None when no
     request completed (a tool's empty histogram holds no latency, not a zero one).
+    `extra` holds what only one tool reports (wrk's p99.9, oha's error kinds): open JSON.
     """
 
-    tool: str
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
+    tool: LoadTool
     duration_s: float
     requests: int
     req_per_s: float
@@ -101,18 +110,6 @@ class LoadResult:
     timeouts: int
     offered_rate: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON for the results document."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> LoadResult:
-        """Inverse of `to_json` (the loader has already checked the schema version)."""
-        values = dict(data)
-        if values.get("latency_ms") is not None:
-            values["latency_ms"] = Latency(**values["latency_ms"])
-        return cls(**values)
 
 
 def ok_rate(requests: int, non_2xx: int, duration_s: float) -> float:

@@ -13,6 +13,13 @@ orders (with the document's seed) and the comparisons of every arm against the b
 per-round paired ratios, their geometric mean and bootstrap interval, and the verdict.
 
 Schema 2 (interleaved rounds) replaced schema 1 (runs back to back per contender).
+
+The dataclasses below are the format: `codec` reads and writes them by their annotations
+(pydantic), and `results.schema.json` is generated from them (`python -m
+primebench.lab.model.results_schema`), so a field is declared once. Closed vocabularies
+are in `vocabulary`; the records of contenders and of the bench's host in
+`contender_records` and `bench_records`. Only `params` and `settings` stay open JSON
+objects: what they hold is the scenario's to say.
 """
 
 from __future__ import annotations
@@ -21,12 +28,31 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, ValidationError
 
 from primebench.errors import UserError
+from primebench.lab.model import codec
+from primebench.lab.model.bench_records import (
+    CorePinning,
+    Disturbance,
+    Machine,
+    Parallelism,
+    Protocol,
+)
+from primebench.lab.model.contender_records import ArtifactSize, BuildOutcome, Conformance
 from primebench.lab.model.load_records import LoadResult
 from primebench.lab.model.stats import Summary
-from primebench.lab.model.verdicts import Comparison
+from primebench.lab.model.verdicts import Comparison, Verdict
+from primebench.lab.model.vocabulary import (
+    RECORD_CONFIG,
+    ArmKind,
+    ContenderStatus,
+    PointStatus,
+    TrialKind,
+    TrialStatus,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -75,15 +101,17 @@ class RunRecord:
     `server_processes` counts the server's process tree at the end of the run (master and
     workers), so peak RSS can be read per process. `index` is the round of a measured trial.
     `disturbance` is the CPU steal and other processes' CPU on the server's and the
-    generator's cores during the trial (`disturbance.Disturbance.to_json`); a `disturbed`
-    trial that `--strict` measured again is kept with kind "repeated" and not used.
+    generator's cores during the trial; a `disturbed` trial that `--strict` measured again
+    is kept with kind "repeated" and not used.
     `generator_share` is the generator's CPU time over the run's wall time (cores of one):
     where it shares the server's cores (`cpus_overlap`), that much was taken from the server.
     """
 
-    kind: str  # "warmup" | "measured" | "probe" | "repeated"
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
+    kind: TrialKind
     index: int
-    status: str  # "ok" | "failed"
+    status: TrialStatus
     reason: str
     load: LoadResult | None
     background: LoadResult | None
@@ -95,15 +123,15 @@ class RunRecord:
     generator_cores: int
     generator_bound: bool
     settle_s: float | None
-    raw: tuple[str, ...] = ()
     generator_cores_busy: float | None = None
     server_cores_foreign: float | None = None
     restarted_after: bool = False
     server_processes: int | None = None
-    disturbance: Mapping[str, Any] | None = None
+    disturbance: Disturbance | None = None
     disturbed: bool = False
     generator_share: float | None = None
     cpus_overlap: tuple[int, ...] = ()
+    raw: tuple[str, ...] = ()
 
     @property
     def noisy(self) -> bool:
@@ -128,108 +156,36 @@ class RunRecord:
         value: float = getattr(lat, name.removeprefix("latency_").removesuffix("_ms"))
         return value
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "index": self.index,
-            "status": self.status,
-            "reason": self.reason,
-            "load": None if self.load is None else self.load.to_json(),
-            "background": None if self.background is None else self.background.to_json(),
-            "server_cpu_s": self.server_cpu_s,
-            "server_peak_rss_bytes": self.server_peak_rss_bytes,
-            "cpu_s_per_request": self.cpu_s_per_request,
-            "generator_cpu_s": self.generator_cpu_s,
-            "generator_wall_s": self.generator_wall_s,
-            "generator_cores": self.generator_cores,
-            "generator_bound": self.generator_bound,
-            "settle_s": self.settle_s,
-            "generator_cores_busy": self.generator_cores_busy,
-            "server_cores_foreign": self.server_cores_foreign,
-            "restarted_after": self.restarted_after,
-            "server_processes": self.server_processes,
-            "disturbance": None if self.disturbance is None else dict(self.disturbance),
-            "disturbed": self.disturbed,
-            "generator_share": self.generator_share,
-            "cpus_overlap": list(self.cpus_overlap),
-            "raw": list(self.raw),
-        }
 
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> RunRecord:
-        values = dict(d)
-        values["load"] = None if d["load"] is None else LoadResult.from_json(d["load"])
-        values["background"] = (
-            None if d["background"] is None else LoadResult.from_json(d["background"])
-        )
-        values["raw"] = tuple(d.get("raw", ()))
-        values["cpus_overlap"] = tuple(d.get("cpus_overlap", ()))
-        return cls(**values)
-
-
-def _summary_from_json(d: Mapping[str, Any]) -> Summary:
-    return Summary(
-        d["median"], d["mad"], d["spread"], d["min"], d["max"], d["count"], d["high_spread"]
-    )
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PointRecord:
-    """One figure of a scenario (one n, one rate, one convoy phase) for one contender."""
+    """One figure of a scenario (one n, one rate, one convoy phase) for one contender.
+
+    `params` are the point's settings as the scenario names them (`n`, `rate`, `cores`...).
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     key: str
     label: str
     params: Mapping[str, Any]
-    status: str  # "ok" | "failed" | "skipped"
+    status: PointStatus
     reason: str
+    warmup: RunRecord | None = None
     runs: tuple[RunRecord, ...]
     summary: Mapping[str, Summary]
     generator_bound: bool
-    warmup: RunRecord | None = None
     server_cpus: tuple[int, ...] = ()
     generator_cpus: tuple[int, ...] = ()
-    parallelism: Mapping[str, Any] | None = None
+    parallelism: Parallelism | None = None
 
     def median(self, metric: str) -> float | None:
         """The median of `metric` over measured runs, None when not measured."""
         found = self.summary.get(metric)
         return None if found is None else found.median
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "params": dict(self.params),
-            "status": self.status,
-            "reason": self.reason,
-            "warmup": None if self.warmup is None else self.warmup.to_json(),
-            "runs": [r.to_json() for r in self.runs],
-            "summary": {k: v.to_json() for k, v in self.summary.items()},
-            "generator_bound": self.generator_bound,
-            "server_cpus": list(self.server_cpus),
-            "generator_cpus": list(self.generator_cpus),
-            "parallelism": None if self.parallelism is None else dict(self.parallelism),
-        }
 
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> PointRecord:
-        return cls(
-            key=d["key"],
-            label=d["label"],
-            params=dict(d["params"]),
-            status=d["status"],
-            reason=d["reason"],
-            runs=tuple(RunRecord.from_json(r) for r in d["runs"]),
-            summary={k: _summary_from_json(v) for k, v in d["summary"].items()},
-            generator_bound=d["generator_bound"],
-            warmup=None if d["warmup"] is None else RunRecord.from_json(d["warmup"]),
-            server_cpus=tuple(d["server_cpus"]),
-            generator_cpus=tuple(d["generator_cpus"]),
-            parallelism=d["parallelism"],
-        )
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ContenderRun:
     """One arm through one scenario: how it started, whether it verified, its points.
 
@@ -237,81 +193,90 @@ class ContenderRun:
     (an already running service at `url`: not built, started, stopped or pinned by the lab).
     """
 
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
     contender: str
-    status: str  # "ok" | "failed" | "unavailable"
+    status: ContenderStatus
     reason: str
     startup_s: float | None
-    conformance: Mapping[str, Any] | None
-    points: tuple[PointRecord, ...]
+    conformance: Conformance | None
     probe: RunRecord | None = None
+    points: tuple[PointRecord, ...]
     server_log: str = ""
-    arm: str = "contender"
+    arm: ArmKind = "contender"
     url: str = ""
 
     def point(self, key: str) -> PointRecord | None:
         return next((p for p in self.points if p.key == key), None)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "contender": self.contender,
-            "status": self.status,
-            "reason": self.reason,
-            "startup_s": self.startup_s,
-            "conformance": None if self.conformance is None else dict(self.conformance),
-            "probe": None if self.probe is None else self.probe.to_json(),
-            "points": [p.to_json() for p in self.points],
-            "server_log": self.server_log,
-            "arm": self.arm,
-            "url": self.url,
-        }
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> ContenderRun:
-        return cls(
-            contender=d["contender"],
-            status=d["status"],
-            reason=d["reason"],
-            startup_s=d["startup_s"],
-            conformance=d["conformance"],
-            points=tuple(PointRecord.from_json(p) for p in d["points"]),
-            probe=None if d["probe"] is None else RunRecord.from_json(d["probe"]),
-            server_log=d.get("server_log", ""),
-            arm=d["arm"],
-            url=d["url"],
-        )
 
 
 @dataclass(frozen=True)
 class RoundOrder:
     """The order in which one round measured the arms of one point."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
     point: str
     index: int
     order: tuple[str, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {"point": self.point, "index": self.index, "order": list(self.order)}
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> RoundOrder:
-        return cls(d["point"], d["index"], tuple(d["order"]))
-
 
 @dataclass(frozen=True)
 class PointComparison:
-    """One arm against the baseline at one point; `aa` marks the A/A (noise floor) pair."""
+    """One arm against the baseline at one point; `aa` marks the A/A (noise floor) pair.
+
+    Stored flat, as the document has it: the point, then the `Comparison`'s own fields.
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     point: str
-    comparison: Comparison
-    aa: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {"point": self.point, "aa": self.aa, **self.comparison.to_json()}
+    aa: bool
+    metric: str
+    contender: str
+    baseline: str
+    per_round: tuple[float, ...]
+    ratio: float
+    ci_low: float | None
+    ci_high: float | None
+    confidence: float
+    verdict: Verdict
+    noise_halfwidth: float | None
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> PointComparison:
-        fields = {k: v for k, v in d.items() if k not in ("point", "aa")}
-        return cls(d["point"], Comparison.from_json(fields), bool(d["aa"]))
+    def at(cls, point: str, comparison: Comparison, *, aa: bool = False) -> PointComparison:
+        """`comparison` recorded at `point`."""
+        c = comparison
+        return cls(
+            point,
+            aa,
+            c.metric,
+            c.contender,
+            c.baseline,
+            c.per_round,
+            c.ratio,
+            c.ci_low,
+            c.ci_high,
+            c.confidence,
+            c.verdict,
+            c.noise_halfwidth,
+        )
+
+    @property
+    def comparison(self) -> Comparison:
+        """The comparison itself, without the point."""
+        return Comparison(
+            self.metric,
+            self.contender,
+            self.baseline,
+            self.per_round,
+            self.ratio,
+            self.ci_low,
+            self.ci_high,
+            self.confidence,
+            self.verdict,
+            self.noise_halfwidth,
+        )
 
 
 @dataclass(frozen=True)
@@ -322,6 +287,8 @@ class ScenarioRecord:
     calibrated); `smallest_resolvable` is the smallest relative difference the scenario
     could have claimed (from the narrowest interval and the noise floor).
     """
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     name: str
     settings: Mapping[str, Any]
@@ -334,33 +301,12 @@ class ScenarioRecord:
     def result(self, contender: str) -> ContenderRun | None:
         return next((r for r in self.results if r.contender == contender), None)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "settings": dict(self.settings),
-            "results": [r.to_json() for r in self.results],
-            "rounds": [r.to_json() for r in self.rounds],
-            "comparisons": [c.to_json() for c in self.comparisons],
-            "noise": dict(self.noise),
-            "smallest_resolvable": self.smallest_resolvable,
-        }
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> ScenarioRecord:
-        return cls(
-            d["name"],
-            dict(d["settings"]),
-            tuple(ContenderRun.from_json(r) for r in d["results"]),
-            tuple(RoundOrder.from_json(r) for r in d["rounds"]),
-            tuple(PointComparison.from_json(c) for c in d["comparisons"]),
-            dict(d["noise"]),
-            d["smallest_resolvable"],
-        )
-
 
 @dataclass(frozen=True)
 class ContenderInfo:
     """What a contender is, independent of any scenario: version, build, artifact."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     name: str
     language: str
@@ -369,41 +315,30 @@ class ContenderInfo:
     available: bool
     reason: str
     version: str
-    build: Mapping[str, Any]
-    artifact: Mapping[str, Any] | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "language": self.language,
-            "description": self.description,
-            "differs_from_article": self.differs_from_article,
-            "available": self.available,
-            "reason": self.reason,
-            "version": self.version,
-            "build": dict(self.build),
-            "artifact": None if self.artifact is None else dict(self.artifact),
-        }
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> ContenderInfo:
-        return cls(**{**d, "build": dict(d["build"])})
+    build: BuildOutcome
+    artifact: ArtifactSize | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Document:
-    """A whole bench: where and how it ran, and every scenario's results."""
+    """A whole bench: where and how it ran, and every scenario's results.
+
+    The file also carries `schema_version` and `kind` first (`to_json`); they say how to
+    read it, so they are checked before the rest is, and are not fields.
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     created_utc: str
     command: tuple[str, ...]
-    machine: Mapping[str, Any]
+    machine: Machine
     tools: Mapping[str, str]
-    pinning: Mapping[str, Any]
+    pinning: CorePinning
+    protocol: Protocol
+    raw_dir: str = ""
+    notes: tuple[str, ...] = ()
     contenders: tuple[ContenderInfo, ...]
     scenarios: tuple[ScenarioRecord, ...]
-    raw_dir: str = ""
-    notes: tuple[str, ...] = field(default=())
-    protocol: Mapping[str, Any] = field(default_factory=dict)
 
     def scenario(self, name: str) -> ScenarioRecord | None:
         return next((s for s in self.scenarios if s.name == name), None)
@@ -412,35 +347,9 @@ class Document:
         return next((c for c in self.contenders if c.name == name), None)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "kind": KIND,
-            "created_utc": self.created_utc,
-            "command": list(self.command),
-            "machine": dict(self.machine),
-            "tools": dict(self.tools),
-            "pinning": dict(self.pinning),
-            "protocol": dict(self.protocol),
-            "raw_dir": self.raw_dir,
-            "notes": list(self.notes),
-            "contenders": [c.to_json() for c in self.contenders],
-            "scenarios": [s.to_json() for s in self.scenarios],
-        }
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> Document:
-        return cls(
-            created_utc=d["created_utc"],
-            command=tuple(d["command"]),
-            machine=dict(d["machine"]),
-            tools=dict(d["tools"]),
-            pinning=dict(d["pinning"]),
-            contenders=tuple(ContenderInfo.from_json(c) for c in d["contenders"]),
-            scenarios=tuple(ScenarioRecord.from_json(s) for s in d["scenarios"]),
-            raw_dir=d.get("raw_dir", ""),
-            notes=tuple(d.get("notes", ())),
-            protocol=dict(d["protocol"]),
-        )
+        """The document as JSON values, version and kind first."""
+        data: dict[str, Any] = codec.dump(self)
+        return {"schema_version": SCHEMA_VERSION, "kind": KIND, **data}
 
 
 def save(doc: Document, path: Path) -> None:
@@ -461,7 +370,11 @@ def load(path: Path) -> Document:
 
 
 def from_json(data: Any, where: str = "results document") -> Document:
-    """Check the kind and schema version, then build the typed document."""
+    """Check the kind and schema version, then build the typed document.
+
+    Every field is checked against its type, every status and kind against its
+    vocabulary: a malformed document is a `UserError` that names the fields at fault.
+    """
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise UserError(f"{where} is not a primebench results document (kind must be {KIND!r})")
     version = data.get("schema_version")
@@ -470,9 +383,10 @@ def from_json(data: Any, where: str = "results document") -> Document:
             f"{where} has schema_version {version!r}; this primebench reads only {SCHEMA_VERSION} "
             "(re-run the bench, or use the primebench version that wrote it)"
         )
+    fields = {k: v for k, v in data.items() if k not in ("schema_version", "kind")}
     try:
-        return Document.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
+        return codec.parse(Document, fields)
+    except ValidationError as exc:
         raise UserError(
-            f"{where} is malformed for schema_version {SCHEMA_VERSION}: {exc!r}"
+            f"{where} is malformed for schema_version {SCHEMA_VERSION}: {codec.explain(exc)}"
         ) from exc

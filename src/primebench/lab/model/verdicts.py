@@ -35,7 +35,11 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict
+
+from primebench.lab.model.vocabulary import RECORD_CONFIG
 
 __all__ = [
     "MIN_ROUNDS",
@@ -66,6 +70,8 @@ class Verdict(StrEnum):
 @dataclass(frozen=True)
 class Comparison:
     """A contender against a baseline on one metric, over paired rounds."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     metric: str  # e.g. "requests_per_s", "latency_p99_ms"
     contender: str
