@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from primebench.errors import UserError
+from primebench.lab.model.vocabulary import ArtifactKind, Contract
 
 __all__ = [
     "ARTIFACT_KEYS",
@@ -35,18 +36,6 @@ MANIFEST = "contender.toml"
 
 class ManifestError(UserError):
     """A manifest that cannot be used; the message is one line: file, key, what is allowed."""
-
-
-class Contract(StrEnum):
-    """Which input contract conformance checks: the article's servers only record bad input."""
-
-    SEED = "seed"
-    STRICT = "strict"
-
-
-class ArtifactKind(StrEnum):
-    BINARY = "binary"
-    RUNTIME_DEPS = "runtime+deps"
 
 
 @dataclass(frozen=True)

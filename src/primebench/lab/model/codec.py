@@ -19,9 +19,15 @@ __all__ = ["adapter", "dump", "explain", "parse"]
 T = TypeVar("T")
 
 
-@functools.cache
 def adapter(kind: type[T]) -> TypeAdapter[T]:
     """The (cached) adapter that reads, writes and describes records of `kind`."""
+    key: Any = kind  # a class is hashable; mypy cannot tell for a generic type[T]
+    found: TypeAdapter[T] = _adapter(key)
+    return found
+
+
+@functools.cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
     return TypeAdapter(kind)
 
 
@@ -32,7 +38,8 @@ def dump(value: object) -> Any:
 
 def parse(kind: type[T], data: Any) -> T:
     """Build a `kind` from JSON values; `pydantic.ValidationError` when they do not fit."""
-    return adapter(kind).validate_json(json.dumps(data), strict=True)
+    found: T = adapter(kind).validate_json(json.dumps(data), strict=True)
+    return found
 
 
 def explain(error: ValidationError, limit: int = 5) -> str:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from primebench.lab.contenders import conformance
 from primebench.lab.host import loopback, processes
 from primebench.lab.model.results import RunRecord
+from primebench.lab.model.vocabulary import TrialKind
 from primebench.lab.run import loadgen, rounds
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.measure import RunContext, Server, measure_run, settle
@@ -99,7 +100,7 @@ def _ready(
     """Start, verify and prime one arm; plan its points. '' when ready, else why not."""
     say = settings.progress
     info = state.info
-    if not info.available or not info.build.get("ok"):
+    if not info.available or not info.build.ok:
         state.fail("unavailable" if not info.available else "failed", info.reason)
         return info.reason
     pinning = (first.pinning if first else None) or settings.pinning
@@ -108,7 +109,7 @@ def _ready(
         running = state.server.start(pinning.server)
         state.startup_s = running.startup_s
         checked = conformance.verify(state.arm.contender, running)  # type: ignore[arg-type]
-        state.conformance = checked.to_json()
+        state.conformance = checked
         if not checked.ok:
             reason = "verification failed: " + "; ".join(checked.problems)
             state.fail("failed", reason)
@@ -204,7 +205,7 @@ def _fresh(state: ArmState, point: Point) -> str:
 def _trial(
     state: ArmState,
     point: Point,
-    kind: str,
+    kind: TrialKind,
     index: int,
     duration_s: float,
     settings: BenchSettings,

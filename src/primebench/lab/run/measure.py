@@ -26,7 +26,9 @@ from primebench.lab.host import disturbance, loopback, processes
 from primebench.lab.host.disturbance import Disturbance
 from primebench.lab.host.resources import Pinning
 from primebench.lab.model import stats
+from primebench.lab.model.bench_records import Parallelism
 from primebench.lab.model.results import METRICS, PointRecord, RunRecord
+from primebench.lab.model.vocabulary import PointStatus, TrialKind
 from primebench.lab.run import loadgen
 from primebench.lab.run.loadgen import Generator, LoadRun, LoadSpec
 from primebench.lab.run.remote import RemoteServer
@@ -158,7 +160,7 @@ def measure_run(
     point: Point,
     ctx: RunContext,
     *,
-    kind: str,
+    kind: TrialKind,
     index: int,
     duration_s: float,
     attempt: int = 0,
@@ -210,7 +212,13 @@ def _observe(running: Server, jobs: list[tuple[Generator, LoadSpec]], ctx: RunCo
 
 
 def build_run_record(
-    seen: Observed, ctx: RunContext, *, kind: str, index: int, duration_s: float, raw: list[str]
+    seen: Observed,
+    ctx: RunContext,
+    *,
+    kind: TrialKind,
+    index: int,
+    duration_s: float,
+    raw: list[str],
 ) -> RunRecord:
     """The trial's record from what was observed (pure: every judgement of a trial is here)."""
     main, background = seen.runs[0], (seen.runs[1] if len(seen.runs) > 1 else None)
@@ -252,7 +260,7 @@ def build_run_record(
         generator_cores_busy=gen_share,
         server_cores_foreign=foreign,
         server_processes=seen.server_processes,
-        disturbance=None if seen.disturbance is None else seen.disturbance.to_json(),
+        disturbance=seen.disturbance,
         disturbed=seen.disturbance is not None and seen.disturbance.disturbed(),
         generator_share=gen_cpu / gen_wall if gen_wall > 0 else None,
         cpus_overlap=tuple(sorted(overlap)),
@@ -336,7 +344,7 @@ def summarize_point(
     skipped: str = "",
     *,
     pinning: Pinning | None = None,
-    parallelism: Mapping[str, Any] | None = None,
+    parallelism: Parallelism | None = None,
 ) -> PointRecord:
     """The point's record: median and range of every figure over its kept, successful trials.
 
@@ -346,18 +354,18 @@ def summarize_point(
     generator_cpus = tuple(sorted(pinning.generator)) if pinning else ()
     if skipped:
         return PointRecord(
-            point.key,
-            point.label,
-            dict(point.params),
-            "skipped",
-            skipped,
-            tuple(runs),
-            {},
-            False,
-            warmup,
-            server_cpus,
-            generator_cpus,
-            parallelism,
+            key=point.key,
+            label=point.label,
+            params=dict(point.params),
+            status="skipped",
+            reason=skipped,
+            warmup=warmup,
+            runs=tuple(runs),
+            summary={},
+            generator_bound=False,
+            server_cpus=server_cpus,
+            generator_cpus=generator_cpus,
+            parallelism=parallelism,
         )
     kept = [r for r in runs if r.kind == "measured"]
     ok = [r for r in kept if r.status == "ok"]
@@ -367,7 +375,7 @@ def summarize_point(
         if values:
             summary[metric] = stats.summarize(values)
     failed = [r for r in kept if r.status != "ok"]
-    status = "ok" if ok else "failed"
+    status: PointStatus = "ok" if ok else "failed"
     reason = "" if ok else (failed[0].reason if failed else "no measured run")
     if ok and failed:
         reason = f"{len(failed)} of {len(kept)} trials failed: {failed[0].reason}"
