@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, ValidationError
+from pydantic import ConfigDict, GetCoreSchemaHandler, ValidationError
+from pydantic_core import core_schema
 
 from primebench.errors import UserError
 from primebench.lab.model import codec
@@ -222,11 +223,8 @@ class RoundOrder:
 
 
 @dataclass(frozen=True)
-class PointComparison:
-    """One arm against the baseline at one point; `aa` marks the A/A (noise floor) pair.
-
-    Stored flat, as the document has it: the point, then the `Comparison`'s own fields.
-    """
+class ComparisonAtPoint:
+    """A `PointComparison` as the document stores it: flat, the point and `aa` first."""
 
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
@@ -243,13 +241,54 @@ class PointComparison:
     verdict: Verdict
     noise_halfwidth: float | None
 
+
+@dataclass(frozen=True)
+class PointComparison:
+    """One arm against the baseline at one point; `aa` marks the A/A (noise floor) pair.
+
+    Written flat (`ComparisonAtPoint`): the point, then the comparison's own fields.
+    """
+
+    point: str
+    comparison: Comparison
+    aa: bool = False
+
     @classmethod
-    def at(cls, point: str, comparison: Comparison, *, aa: bool = False) -> PointComparison:
-        """`comparison` recorded at `point`."""
-        c = comparison
-        return cls(
-            point,
-            aa,
+    def __get_pydantic_core_schema__(
+        cls, source: type[Any], handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        """Read and write the flat form; the schema generated for it is the flat form's."""
+        flat = handler.generate_schema(ComparisonAtPoint)
+        return core_schema.no_info_after_validator_function(
+            cls._from_flat,
+            flat,
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                cls._to_flat, return_schema=flat
+            ),
+        )
+
+    @staticmethod
+    def _from_flat(f: ComparisonAtPoint) -> PointComparison:
+        c = Comparison(
+            f.metric,
+            f.contender,
+            f.baseline,
+            f.per_round,
+            f.ratio,
+            f.ci_low,
+            f.ci_high,
+            f.confidence,
+            f.verdict,
+            f.noise_halfwidth,
+        )
+        return PointComparison(f.point, c, f.aa)
+
+    @staticmethod
+    def _to_flat(p: PointComparison) -> ComparisonAtPoint:
+        c = p.comparison
+        return ComparisonAtPoint(
+            p.point,
+            p.aa,
             c.metric,
             c.contender,
             c.baseline,
@@ -260,22 +299,6 @@ class PointComparison:
             c.confidence,
             c.verdict,
             c.noise_halfwidth,
-        )
-
-    @property
-    def comparison(self) -> Comparison:
-        """The comparison itself, without the point."""
-        return Comparison(
-            self.metric,
-            self.contender,
-            self.baseline,
-            self.per_round,
-            self.ratio,
-            self.ci_low,
-            self.ci_high,
-            self.confidence,
-            self.verdict,
-            self.noise_halfwidth,
         )
 
 

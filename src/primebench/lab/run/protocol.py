@@ -118,7 +118,7 @@ def _calibrate(
         seed=seed,
     )
     width = verdicts.noise_halfwidth(aa) if aa.ci_low is not None else None
-    return Calibration(PointComparison.at(point, aa, aa=True), width)
+    return Calibration(PointComparison(point, aa, aa=True), width)
 
 
 def point_comparisons(
@@ -154,7 +154,7 @@ def point_comparisons(
             noise_halfwidth=calibration.halfwidth,
             seed=seed,
         )
-        found.append(PointComparison.at(point, comparison))
+        found.append(PointComparison(point, comparison, aa=False))
     return tuple(found), calibration
 
 
@@ -187,5 +187,5 @@ def scaling_comparisons(
             noise_halfwidth=None,
             seed=seed,
         )
-        found.append(PointComparison.at(later.key, comparison))
+        found.append(PointComparison(later.key, comparison, aa=False))
     return tuple(found)
