@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -124,3 +126,74 @@ def test_a_repeated_trial_is_kept_but_not_summarised() -> None:
     assert kinds == [("measured", 0), ("repeated", 1), ("measured", 1), ("measured", 2)]
     assert node.points[0].summary["req_per_s"].count == 3
     assert node.points[0].median("req_per_s") == 55.0  # 54, 55, 56; the disturbed 31 not used
+
+
+COMMITTED = sorted(
+    p
+    for p in Path(__file__).resolve().parents[3].joinpath("benchmarks", "results").rglob("*.json")
+    if '"kind": "primebench-results"' in p.read_text(encoding="utf-8")[:200]
+)
+
+
+def test_committed_documents_are_found() -> None:
+    """The round trip below must not pass by finding nothing."""
+    assert len(COMMITTED) >= 5
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.name)
+def test_every_committed_document_loads_and_saves_byte_for_byte(path: Path, tmp_path: Path) -> None:
+    """The typed model reads every committed document and writes it back unchanged."""
+    out = tmp_path / path.name
+    results.save(results.load(path), out)
+    assert out.read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+
+
+def _first_run(data: dict[str, Any]) -> dict[str, Any]:
+    run: dict[str, Any] = data["scenarios"][0]["results"][0]["points"][0]["runs"][0]
+    return run
+
+
+@pytest.mark.parametrize(
+    ("spoil", "where", "what"),
+    [
+        (lambda d: _first_run(d).update(kind="measurd"), ".points.0.runs.0.kind", "'measurd'"),
+        (lambda d: _first_run(d).update(status="okay"), ".points.0.runs.0.status", "'okay'"),
+        (
+            lambda d: d["scenarios"][0]["results"][0]["points"][0].update(status="skiped"),
+            "results.0.points.0.status",
+            "'skiped'",
+        ),
+        (
+            lambda d: d["scenarios"][0]["results"][0].update(status="unavailible"),
+            "scenarios.0.results.0.status",
+            "'unavailible'",
+        ),
+        (lambda d: d["scenarios"][0]["results"][0].update(arm="a/a"), "results.0.arm", "'a/a'"),
+        (lambda d: d["contenders"][0]["artifact"].update(kind="docker"), "artifact.kind", "docker"),
+        (lambda d: _first_run(d)["load"].update(req_per_s="50"), "load.req_per_s", "'50'"),
+        (lambda d: _first_run(d).update(generator_bund=True), "runs.0.generator_bund", "True"),
+        (lambda d: d["machine"].pop("cpu_model"), "machine.cpu_model", "Field required"),
+    ],
+    ids=[
+        "kind",
+        "trial-status",
+        "point-status",
+        "arm-status",
+        "arm",
+        "artifact",
+        "number",
+        "unknown-key",
+        "missing-key",
+    ],
+)
+def test_a_malformed_field_is_a_user_error_naming_it(
+    tmp_path: Path, spoil: Callable[[dict[str, Any]], object], where: str, what: str
+) -> None:
+    data = json.loads(FIXTURE.read_text())
+    spoil(data)
+    path = tmp_path / "spoilt.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError, match="malformed for schema_version 2") as caught:
+        results.load(path)
+    message = str(caught.value)
+    assert where in message and what in message, message
