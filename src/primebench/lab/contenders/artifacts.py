@@ -160,9 +160,7 @@ def _expand(spec: str, directory: Path) -> list[tuple[str, Iterable[Path]]] | No
     return [(str(path), _files(path))] if path.exists() else None
 
 
-def measure(
-    directory: Path, specs: Sequence[str], kind: ArtifactKind, label: str
-) -> ArtifactSize:
+def measure(directory: Path, specs: Sequence[str], kind: ArtifactKind, label: str) -> ArtifactSize:
     """Sum the sizes of every file named by `specs` (relative to `directory`, or placeholders)."""
     seen: set[tuple[int, int]] = set()
     total = 0

@@ -383,10 +383,7 @@ def setup_lines(doc: Document) -> Sequence[str]:
     pin = doc.pinning
     tools = ", ".join(f"{k} {v}" for k, v in doc.tools.items())
     return (
-        (
-            f"Machine: {m.cpu_model}, {m.cores} cores, {m.os}, "
-            f"kernel {m.kernel}, {m.python}."
-        ),
+        (f"Machine: {m.cpu_model}, {m.cores} cores, {m.os}, kernel {m.kernel}, {m.python}."),
         f"Pinning: server on cores {list(pin.server)}, load generator on cores {list(pin.generator)}"
         + (" (shared: one core only)" if pin.shared else "")
         + ".",

@@ -14,7 +14,6 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
