@@ -17,9 +17,9 @@ Schema 2 (interleaved rounds) replaced schema 1 (runs back to back per contender
 The dataclasses below are the format: `codec` reads and writes them by their annotations
 (pydantic), and `results.schema.json` is generated from them (`python -m
 primebench.lab.model.results_schema`), so a field is declared once. Closed vocabularies
-are in `vocabulary`; the records of contenders and of the bench's host in
-`contender_records` and `bench_records`. Only `params` and `settings` stay open JSON
-objects: what they hold is the scenario's to say.
+are in `vocabulary`; the records of contenders, of the bench's host and of comparisons
+in `contender_records`, `bench_records` and `comparison_records`. Only `params` and
+`settings` stay open JSON objects: what they hold is the scenario's to say.
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, GetCoreSchemaHandler, ValidationError
-from pydantic_core import core_schema
+from pydantic import ConfigDict, ValidationError
 
 from primebench.errors import UserError
 from primebench.lab.model import codec
@@ -42,10 +41,10 @@ from primebench.lab.model.bench_records import (
     Parallelism,
     Protocol,
 )
+from primebench.lab.model.comparison_records import PointComparison
 from primebench.lab.model.contender_records import ArtifactSize, BuildOutcome, Conformance
 from primebench.lab.model.load_records import LoadResult
 from primebench.lab.model.stats import Summary
-from primebench.lab.model.verdicts import Comparison, Verdict
 from primebench.lab.model.vocabulary import (
     RECORD_CONFIG,
     ArmKind,
@@ -220,86 +219,6 @@ class RoundOrder:
     point: str
     index: int
     order: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ComparisonAtPoint:
-    """A `PointComparison` as the document stores it: flat, the point and `aa` first."""
-
-    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
-
-    point: str
-    aa: bool
-    metric: str
-    contender: str
-    baseline: str
-    per_round: tuple[float, ...]
-    ratio: float
-    ci_low: float | None
-    ci_high: float | None
-    confidence: float
-    verdict: Verdict
-    noise_halfwidth: float | None
-
-
-@dataclass(frozen=True)
-class PointComparison:
-    """One arm against the baseline at one point; `aa` marks the A/A (noise floor) pair.
-
-    Written flat (`ComparisonAtPoint`): the point, then the comparison's own fields.
-    """
-
-    point: str
-    comparison: Comparison
-    aa: bool = False
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: type[Any], handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        """Read and write the flat form; the schema generated for it is the flat form's."""
-        flat = handler.generate_schema(ComparisonAtPoint)
-        return core_schema.no_info_after_validator_function(
-            cls._from_flat,
-            flat,
-            serialization=core_schema.plain_serializer_function_ser_schema(
-                cls._to_flat, return_schema=flat
-            ),
-        )
-
-    @staticmethod
-    def _from_flat(f: ComparisonAtPoint) -> PointComparison:
-        c = Comparison(
-            f.metric,
-            f.contender,
-            f.baseline,
-            f.per_round,
-            f.ratio,
-            f.ci_low,
-            f.ci_high,
-            f.confidence,
-            f.verdict,
-            f.noise_halfwidth,
-        )
-        return PointComparison(f.point, c, f.aa)
-
-    @staticmethod
-    def _to_flat(p: PointComparison) -> ComparisonAtPoint:
-        c = p.comparison
-        return ComparisonAtPoint(
-            p.point,
-            p.aa,
-            c.metric,
-            c.contender,
-            c.baseline,
-            c.per_round,
-            c.ratio,
-            c.ci_low,
-            c.ci_high,
-            c.confidence,
-            c.verdict,
-            c.noise_halfwidth,
-        )
 
 
 @dataclass(frozen=True)
