@@ -25,6 +25,7 @@ from primebench.lab.contenders import oracle, registry
 from primebench.lab.contenders.registry import Availability, Contender, Contract
 from primebench.lab.host import loopback, processes
 from primebench.lab.host.processes import RunningServer
+from primebench.lab.model import codec
 from primebench.lab.model.contender_records import (
     Answer,
     ArtifactSize,
@@ -202,13 +203,13 @@ class ContenderCheck:
             "contract": c.contract.value,
             "available": self.availability.available,
             "unavailable_reason": self.availability.reason,
-            "build": None if self.build is None else vars(self.build),
+            "build": None if self.build is None else codec.dump(self.build),
             "version": self.version,
-            "artifact": None if self.artifact is None else self.artifact.to_json(),
+            "artifact": None if self.artifact is None else codec.dump(self.artifact),
             "startup_s": self.startup_s,
             "failure": self.failure,
             "ok": self.ok,
-            "conformance": None if self.conformance is None else self.conformance.to_json(),
+            "conformance": None if self.conformance is None else codec.dump(self.conformance),
         }
 
 

@@ -40,15 +40,6 @@ class ArtifactSize:
     paths: tuple[str, ...]
     missing: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "bytes": self.bytes,
-            "kind": self.kind.value,
-            "label": self.label,
-            "paths": list(self.paths),
-            "missing": list(self.missing),
-        }
-
 
 @dataclass(frozen=True)
 class Answer:
@@ -116,14 +107,3 @@ class Conformance:
 
     def answer_ms(self, case: str) -> float | None:
         return next((a.elapsed_ms for a in self.answers if a.case == case), None)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "contender": self.contender,
-            "contract": self.contract.value,
-            "ok": self.ok,
-            "problems": list(self.problems),
-            "answers": [vars(a) for a in self.answers],
-            "bad_inputs": [vars(b) for b in self.bad_inputs],
-            "healthy_after": self.healthy_after,
-        }
