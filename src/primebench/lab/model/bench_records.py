@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field, NonNegativeInt, PositiveInt
 
 from primebench.lab.model.vocabulary import RECORD_CONFIG
 
@@ -27,9 +27,9 @@ class Machine:
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     cpu_model: str
-    cores: int
-    usable_cores: tuple[int, ...]
-    memory_bytes: int
+    cores: PositiveInt
+    usable_cores: tuple[NonNegativeInt, ...]
+    memory_bytes: NonNegativeInt
     os: str
     kernel: str
     arch: str
@@ -43,8 +43,8 @@ class CorePinning:
 
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
-    server: tuple[int, ...]
-    generator: tuple[int, ...]
+    server: Annotated[tuple[NonNegativeInt, ...], Field(min_length=1)]
+    generator: Annotated[tuple[NonNegativeInt, ...], Field(min_length=1)]
     shared: bool
 
 
@@ -59,11 +59,11 @@ class Protocol:
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     seed: int
-    rounds: Mapping[str, int]
+    rounds: Mapping[str, PositiveInt]
     baseline: str | None
     calibrate: bool
     strict: bool
-    max_repeats: int
+    max_repeats: NonNegativeInt
     servers: str
 
 
@@ -73,9 +73,9 @@ class Parallelism:
 
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
-    cores: int
-    processes: int
-    threads: int
+    cores: PositiveInt
+    processes: NonNegativeInt
+    threads: NonNegativeInt
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ class Disturbance:
 
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
-    cpus: tuple[int, ...]
+    cpus: tuple[NonNegativeInt, ...]
     wall_s: float
     steal_s: float
     busy_s: float

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict, GetCoreSchemaHandler
+from pydantic import ConfigDict, GetCoreSchemaHandler, PositiveFloat
 from pydantic_core import core_schema
 
 from primebench.lab.model.verdicts import Comparison, Verdict
@@ -31,7 +31,7 @@ class ComparisonAtPoint:
     metric: str
     contender: str
     baseline: str
-    per_round: tuple[float, ...]
+    per_round: tuple[PositiveFloat, ...]
     ratio: float
     ci_low: float | None
     ci_high: float | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, NonNegativeInt
 
 from primebench.lab.model.vocabulary import RECORD_CONFIG, ArtifactKind, Contract
 
@@ -34,7 +34,7 @@ class ArtifactSize:
 
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
-    bytes: int
+    bytes: NonNegativeInt
     kind: ArtifactKind
     label: str
     paths: tuple[str, ...]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, NonNegativeFloat, NonNegativeInt
 
 from primebench.lab.model.vocabulary import RECORD_CONFIG, LoadTool
 
@@ -78,11 +78,11 @@ class Latency:
 
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
-    avg: float
-    p50: float
-    p90: float
-    p99: float
-    max: float
+    avg: NonNegativeFloat
+    p50: NonNegativeFloat
+    p90: NonNegativeFloat
+    p99: NonNegativeFloat
+    max: NonNegativeFloat
 
 
 @dataclass(frozen=True)
@@ -100,14 +100,14 @@ class LoadResult:
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     tool: LoadTool
-    duration_s: float
-    requests: int
-    req_per_s: float
+    duration_s: NonNegativeFloat
+    requests: NonNegativeInt
+    req_per_s: NonNegativeFloat
     latency_ms: Latency | None
-    throughput_bytes_per_s: float
-    errors: int
-    non_2xx: int
-    timeouts: int
+    throughput_bytes_per_s: NonNegativeFloat
+    errors: NonNegativeInt
+    non_2xx: NonNegativeInt
+    timeouts: NonNegativeInt
     offered_rate: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -28,9 +28,16 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import ConfigDict, ValidationError
+from pydantic import (
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationError,
+)
 
 from primebench.errors import UserError
 from primebench.lab.model import codec
@@ -72,6 +79,8 @@ __all__ = [
 SCHEMA_VERSION = 2
 KIND = "primebench-results"
 NOISY_SHARE = 0.10
+#: `created_utc`, as `session` writes it: second resolution, UTC.
+UTC_STAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 
 #: Figures summarised per point over its measured runs, in report order (see `RunRecord.metric`).
 METRICS = (
@@ -110,27 +119,27 @@ class RunRecord:
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     kind: TrialKind
-    index: int
+    index: NonNegativeInt
     status: TrialStatus
     reason: str
     load: LoadResult | None
     background: LoadResult | None
     server_cpu_s: float | None
-    server_peak_rss_bytes: int | None
+    server_peak_rss_bytes: NonNegativeInt | None
     cpu_s_per_request: float | None
-    generator_cpu_s: float
-    generator_wall_s: float
-    generator_cores: int
+    generator_cpu_s: NonNegativeFloat
+    generator_wall_s: NonNegativeFloat
+    generator_cores: PositiveInt
     generator_bound: bool
     settle_s: float | None
     generator_cores_busy: float | None = None
     server_cores_foreign: float | None = None
     restarted_after: bool = False
-    server_processes: int | None = None
+    server_processes: NonNegativeInt | None = None
     disturbance: Disturbance | None = None
     disturbed: bool = False
     generator_share: float | None = None
-    cpus_overlap: tuple[int, ...] = ()
+    cpus_overlap: tuple[NonNegativeInt, ...] = ()
     raw: tuple[str, ...] = ()
 
     @property
@@ -175,8 +184,8 @@ class PointRecord:
     runs: tuple[RunRecord, ...]
     summary: Mapping[str, Summary]
     generator_bound: bool
-    server_cpus: tuple[int, ...] = ()
-    generator_cpus: tuple[int, ...] = ()
+    server_cpus: tuple[NonNegativeInt, ...] = ()
+    generator_cpus: tuple[NonNegativeInt, ...] = ()
     parallelism: Parallelism | None = None
 
     def median(self, metric: str) -> float | None:
@@ -217,7 +226,7 @@ class RoundOrder:
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     point: str
-    index: int
+    index: NonNegativeInt
     order: tuple[str, ...]
 
 
@@ -237,7 +246,7 @@ class ScenarioRecord:
     results: tuple[ContenderRun, ...]
     rounds: tuple[RoundOrder, ...] = ()
     comparisons: tuple[PointComparison, ...] = ()
-    noise: Mapping[str, float] = field(default_factory=dict)
+    noise: Mapping[str, NonNegativeFloat] = field(default_factory=dict)
     smallest_resolvable: float | None = None
 
     def result(self, contender: str) -> ContenderRun | None:
@@ -271,7 +280,7 @@ class Document:
 
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
-    created_utc: str
+    created_utc: Annotated[str, Field(pattern=UTC_STAMP)]
     command: tuple[str, ...]
     machine: Machine
     tools: Mapping[str, str]

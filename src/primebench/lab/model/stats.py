@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, ClassVar
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, NonNegativeFloat, PositiveInt
 
 from primebench.lab.model.vocabulary import RECORD_CONFIG
 
@@ -85,11 +85,11 @@ class Summary:
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     median: float
-    mad: float
-    spread: float  # mad / median
+    mad: NonNegativeFloat
+    spread: NonNegativeFloat  # mad / median
     minimum: Annotated[float, Field(alias="min")]  # "min"/"max" in the document
     maximum: Annotated[float, Field(alias="max")]
-    count: int
+    count: PositiveInt
     high_spread: bool
 
 

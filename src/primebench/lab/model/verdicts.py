@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from pydantic import ConfigDict
+from pydantic import ConfigDict, PositiveFloat
 
 from primebench.lab.model.vocabulary import RECORD_CONFIG
 
@@ -76,7 +76,7 @@ class Comparison:
     metric: str  # e.g. "requests_per_s", "latency_p99_ms"
     contender: str
     baseline: str
-    per_round: tuple[float, ...]  # contender / baseline, paired by round
+    per_round: tuple[PositiveFloat, ...]  # contender / baseline, paired by round
     ratio: float  # geometric mean of per_round
     ci_low: float | None  # bootstrap interval of the geometric mean; None: too few rounds
     ci_high: float | None
