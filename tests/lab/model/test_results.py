@@ -173,6 +173,15 @@ def _first_run(data: dict[str, Any]) -> dict[str, Any]:
         (lambda d: _first_run(d)["load"].update(req_per_s="50"), "load.req_per_s", "'50'"),
         (lambda d: _first_run(d).update(generator_bund=True), "runs.0.generator_bund", "True"),
         (lambda d: d["machine"].pop("cpu_model"), "machine.cpu_model", "Field required"),
+        (lambda d: d.update(created_utc="yesterday"), "created_utc", "'yesterday'"),
+        (lambda d: _first_run(d).update(index=-1), "runs.0.index", "greater than or equal to 0"),
+        (lambda d: _first_run(d).update(load=None), "runs.0:", "must have its load"),
+        (lambda d: _first_run(d).update(status="failed"), "runs.0:", "must say why"),
+        (
+            lambda d: d["scenarios"][0]["results"][0].update(reason="why not"),
+            "scenarios.0.results.0:",
+            "a reason exactly when not ok",
+        ),
     ],
     ids=[
         "kind",
@@ -184,6 +193,11 @@ def _first_run(data: dict[str, Any]) -> dict[str, Any]:
         "number",
         "unknown-key",
         "missing-key",
+        "utc-stamp",
+        "negative",
+        "ok-without-load",
+        "failed-without-reason",
+        "ok-with-reason",
     ],
 )
 def test_a_malformed_field_is_a_user_error_naming_it(

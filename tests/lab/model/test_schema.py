@@ -77,6 +77,24 @@ def test_a_misspelt_word_fails_the_schema_too() -> None:
     assert len(errors) == 1 and '"measurd" is not one of' in errors[0]
 
 
+@pytest.mark.parametrize(
+    ("where", "change"),
+    [
+        ("trial", {"status": "failed", "reason": ""}),
+        ("trial", {"load": None}),
+        ("arm", {"status": "failed", "reason": ""}),
+        ("arm", {"reason": "ok, but says why"}),
+    ],
+)
+def test_the_reason_rules_are_in_the_schema(where: str, change: dict[str, object]) -> None:
+    """What the model's validators refuse, the generated schema refuses too (its if/then)."""
+    data = json.loads(FIXTURE.read_text())
+    arm = data["scenarios"][0]["results"][0]
+    (arm if where == "arm" else arm["points"][0]["runs"][0]).update(change)
+    errors = list(jsonschema_rs.validator_for(SCHEMA).iter_errors(data))
+    assert len(errors) == 1
+
+
 def test_check_flag_fails_on_a_stale_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

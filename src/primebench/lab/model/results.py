@@ -37,6 +37,7 @@ from pydantic import (
     NonNegativeInt,
     PositiveInt,
     ValidationError,
+    model_validator,
 )
 
 from primebench.errors import UserError
@@ -114,9 +115,17 @@ class RunRecord:
     is kept with kind "repeated" and not used.
     `generator_share` is the generator's CPU time over the run's wall time (cores of one):
     where it shares the server's cores (`cpus_overlap`), that much was taken from the server.
+    A trial that is ok has its load; one that failed says why.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(
+        **RECORD_CONFIG,
+        json_schema_extra={
+            "if": {"properties": {"status": {"const": "ok"}}},
+            "then": {"properties": {"load": {"type": "object"}}},
+            "else": {"properties": {"reason": {"minLength": 1}}},
+        },
+    )
 
     kind: TrialKind
     index: NonNegativeInt
@@ -165,6 +174,14 @@ class RunRecord:
         value: float = getattr(lat, name.removeprefix("latency_").removesuffix("_ms"))
         return value
 
+    @model_validator(mode="after")
+    def _measured_or_explained(self) -> RunRecord:
+        if self.status == "ok" and self.load is None:
+            raise ValueError("a trial that is ok must have its load")
+        if self.status == "failed" and not self.reason:
+            raise ValueError("a failed trial must say why (reason)")
+        return self
+
 
 @dataclass(frozen=True, kw_only=True)
 class PointRecord:
@@ -200,9 +217,17 @@ class ContenderRun:
 
     `arm` is "contender" (started by the lab), "aa" (the baseline's A/A twin) or "target"
     (an already running service at `url`: not built, started, stopped or pinned by the lab).
+    `reason` is '' exactly when the arm is ok.
     """
 
-    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(
+        **RECORD_CONFIG,
+        json_schema_extra={
+            "if": {"properties": {"status": {"const": "ok"}}},
+            "then": {"properties": {"reason": {"const": ""}}},
+            "else": {"properties": {"reason": {"minLength": 1}}},
+        },
+    )
 
     contender: str
     status: ContenderStatus
@@ -217,6 +242,14 @@ class ContenderRun:
 
     def point(self, key: str) -> PointRecord | None:
         return next((p for p in self.points if p.key == key), None)
+
+    @model_validator(mode="after")
+    def _reason_exactly_when_not_ok(self) -> ContenderRun:
+        if (self.status == "ok") != (self.reason == ""):
+            raise ValueError(
+                f"an arm that is {self.status!r} must have a reason exactly when not ok"
+            )
+        return self
 
 
 @dataclass(frozen=True)
