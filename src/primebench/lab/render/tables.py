@@ -383,8 +383,9 @@ def setup_lines(doc: Document) -> Sequence[str]:
     pin = doc.pinning
     tools = ", ".join(f"{k} {v}" for k, v in doc.tools.items())
     return (
-        (f"Machine: {m.cpu_model}, {m.cores} cores, {m.os}, kernel {m.kernel}, {m.python}."),
-        f"Pinning: server on cores {list(pin.server)}, load generator on cores {list(pin.generator)}"
+        f"Machine: {m.cpu_model}, {m.cores} cores, {m.os}, kernel {m.kernel}, {m.python}.",
+        f"Pinning: server on cores {list(pin.server)}, "
+        f"load generator on cores {list(pin.generator)}"
         + (" (shared: one core only)" if pin.shared else "")
         + ".",
         _protocol_line(doc),
