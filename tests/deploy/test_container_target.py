@@ -33,7 +33,7 @@ def test_bench_target_measures_the_running_container(
     pod = scenario.result("pod")
     assert pod is not None and pod.status == "ok", pod
     assert (pod.arm, pod.url) == ("target", primebench_container_url)
-    assert pod.conformance is not None and pod.conformance["ok"]
+    assert pod.conformance is not None and pod.conformance.ok
     (point,) = pod.points
     assert point.server_cpus == () and point.parallelism is None
     assert point.generator_cpus == tuple(sorted(resources.cpu_split().generator))

@@ -109,9 +109,9 @@ def test_short_bench_over_every_contender(tmp_path: Path, name: str) -> None:
         if not info.available:
             assert run.status == "unavailable" and run.reason
             continue
-        assert info.build["ok"], f"{info.name} did not build: {info.build['reason']}"
+        assert info.build.ok, f"{info.name} did not build: {info.build.reason}"
         assert "verification failed" not in run.reason, f"{info.name}: {run.reason}"
-        assert run.conformance is not None and run.conformance["ok"], info.name
+        assert run.conformance is not None and run.conformance.ok, info.name
         assert run.status == "ok", f"{info.name}: {run.reason}"
         assert any(p.status == "ok" for p in run.points), f"{info.name}: no point measured"
         for point in run.points:

@@ -67,7 +67,7 @@ def test_rounds_are_recorded_and_the_aa_arm_is_calibrated(
     registry = fakes(manifest_root, "go-seed", "other")
     doc = run_bench(settings(tmp_path, registry, ("go-seed", "other"), calibrate=True))
     (scenario,) = doc.scenarios
-    assert doc.protocol["seed"] == 11 and doc.protocol["calibrate"] is True
+    assert doc.protocol.seed == 11 and doc.protocol.calibrate is True
     assert [r.index for r in scenario.rounds] == [0, 1, 2]
     assert all(sorted(r.order) == ["go-seed", "go-seed#aa", "other"] for r in scenario.rounds)
     twin = scenario.result("go-seed#aa")
@@ -108,7 +108,7 @@ def test_strict_measures_disturbed_trials_again_at_most_twice(
     kinds = [r.kind for r in point.runs]
     assert kinds == ["repeated", "repeated", "measured"], kinds
     assert all(r.disturbed for r in point.runs)  # the hog never stopped: kept after 2 repeats
-    assert all(r.disturbance and r.disturbance["others_share"] > 0.1 for r in point.runs)
+    assert all(r.disturbance and r.disturbance.others_share > 0.1 for r in point.runs)
 
 
 @pytest.fixture
@@ -150,7 +150,7 @@ def test_a_running_target_is_measured_beside_a_local_contender(
     remote = scenario.result("pod")
     assert remote is not None and remote.status == "ok", remote
     assert (remote.arm, remote.url) == ("target", running_target)
-    assert remote.conformance is not None and remote.conformance["ok"]
+    assert remote.conformance is not None and remote.conformance.ok
     (point,) = remote.points
     assert point.server_cpus == () and point.parallelism is None  # not pinned, not ours
     assert point.generator_cpus == tuple(sorted(resources.cpu_split().generator))
@@ -186,7 +186,7 @@ def test_cores_scenario_over_two_contenders_at_one_and_two_cores(tmp_path: Path)
         assert all(r.cpus_overlap == two.server_cpus for r in two.runs)  # shared, recorded
         assert all(r.generator_share is not None for r in (*one.runs, *two.runs))
         assert one.parallelism and two.parallelism
-        assert (one.parallelism["cores"], two.parallelism["cores"]) == (1, 2)
+        assert (one.parallelism.cores, two.parallelism.cores) == (1, 2)
     assert not children()
 
 

@@ -14,6 +14,8 @@ from primebench.lab.contenders import oracle
 from primebench.lab.contenders.conformance import BadInput, _check_answer, check, ready_check
 from primebench.lab.contenders.registry import Registry
 from primebench.lab.host.loopback import HttpAnswer
+from primebench.lab.model import codec
+from primebench.lab.model.contender_records import Conformance
 from tests.toolchains import require
 
 ManifestWriter = Callable[..., Path]  # the `manifest_root` fixture (tests/lab/conftest.py)
@@ -77,6 +79,22 @@ def test_a_wrong_answer_fails_verify(manifest_root: ManifestWriter, tmp_path: Pa
     assert result.conformance is not None and not result.ok
     assert result.conformance.problems == ("n=20000: prime 224739, expected 224737",)
     assert command.run([], root=root) == 1
+
+
+def test_the_verify_document_holds_the_models_records(
+    manifest_root: ManifestWriter, tmp_path: Path
+) -> None:
+    """Build, artifact and conformance are written by the results model's codec, and read back."""
+    root = manifest_root(
+        "liar",
+        run=f'["{{python}}", "{(Path(__file__).parents[1] / "fake_server.py")}", "serve", "--wrong"]',
+    )
+    result = check(Registry.load(root).get("liar"), build_first=True)
+    data = json.loads(json.dumps(result.to_json()))
+    assert data["build"] == {"ok": True, "seconds": data["build"]["seconds"], "reason": ""}
+    assert data["artifact"]["kind"] == "runtime+deps" and data["artifact"]["bytes"] > 0
+    assert data["conformance"]["contract"] == "seed" and data["conformance"]["ok"] is False
+    assert codec.parse(Conformance, data["conformance"]) == result.conformance
 
 
 def test_unavailable_contender_is_reported_not_failed(

@@ -78,7 +78,7 @@ def test_a_contender_outside_the_repository_is_verified_and_benched(tmp_path: Pa
     document = results.load(path)
     (info,) = document.contenders
     assert (info.name, info.language, info.available) == ("mine", "Python (standard library)", True)
-    assert info.artifact is not None and info.artifact["bytes"] > 0
+    assert info.artifact is not None and info.artifact.bytes > 0
     (scenario,) = document.scenarios
     run = scenario.result("mine")
     assert run is not None and run.status == "ok", run

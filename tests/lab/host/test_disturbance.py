@@ -12,6 +12,7 @@ import pytest
 
 from primebench.lab.host import disturbance
 from primebench.lab.host.disturbance import CpuSample, Disturbance
+from primebench.lab.model import codec
 
 #        user nice system idle iowait irq softirq steal guest guest_nice
 BEFORE = """cpu  900 0 300 5000 10 0 0 40 0 0
@@ -95,8 +96,9 @@ def test_bad_inputs_are_refused() -> None:
 
 
 def test_json_round_trip() -> None:
+    """Through the results model's codec, as a trial's record writes and reads it."""
     d = disturbance.between(_sample(BEFORE, 10.0), _sample(AFTER, 12.0), [0, 1], own_cpu_s=1)
-    assert Disturbance.from_json(json.loads(json.dumps(d.to_json()))) == d
+    assert codec.parse(Disturbance, json.loads(json.dumps(codec.dump(d)))) == d
 
 
 _BUSY_LOOP = """

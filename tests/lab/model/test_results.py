@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from primebench.errors import UserError
-from primebench.lab.model import results, stats
-from primebench.lab.run.measure import summarize_point
+from primebench.lab.model import codec, results, stats
+from primebench.lab.run.point_records import summarize_point
 from primebench.lab.scenarios.base import Point
 from tests.lab.golden_util import FIXTURE
 
@@ -83,7 +85,7 @@ def test_failures_are_recorded_as_data_not_zeros() -> None:
 
 
 def test_point_summary_is_the_median_of_runs() -> None:
-    # The lab's own summary (measure.summarize_point) of the fixture's three go-seed runs,
+    # The lab's own summary (point_records.summarize_point) of the fixture's three go-seed runs,
     # against figures worked out by hand from the runs (not the fixture's stored summary).
     article = results.load(FIXTURE).scenario("article")
     assert article is not None
@@ -130,7 +132,92 @@ def test_a_repeated_trial_is_kept_but_not_summarised() -> None:
 def test_contender_algorithm_is_optional_in_the_document() -> None:
     """Documents written before the field load with None and are written back without it."""
     info = results.load(FIXTURE).contenders[0]
-    assert info.algorithm is None and "algorithm" not in info.to_json()
+    assert info.algorithm is None and "algorithm" not in codec.dump(info)
     sieve = dataclasses.replace(info, algorithm="sieve")
-    assert sieve.to_json()["algorithm"] == "sieve"
-    assert results.ContenderInfo.from_json(json.loads(json.dumps(sieve.to_json()))) == sieve
+    assert codec.dump(sieve)["algorithm"] == "sieve"
+    assert codec.parse(results.ContenderInfo, json.loads(json.dumps(codec.dump(sieve)))) == sieve
+
+
+COMMITTED = sorted(
+    p
+    for p in Path(__file__).resolve().parents[3].joinpath("benchmarks", "results").rglob("*.json")
+    if '"kind": "primebench-results"' in p.read_text(encoding="utf-8")[:200]
+)
+
+
+def test_committed_documents_are_found() -> None:
+    """The round trip below must not pass by finding nothing."""
+    assert len(COMMITTED) >= 5
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.name)
+def test_every_committed_document_loads_and_saves_byte_for_byte(path: Path, tmp_path: Path) -> None:
+    """The typed model reads every committed document and writes it back unchanged."""
+    out = tmp_path / path.name
+    results.save(results.load(path), out)
+    assert out.read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+
+
+def _first_run(data: dict[str, Any]) -> dict[str, Any]:
+    run: dict[str, Any] = data["scenarios"][0]["results"][0]["points"][0]["runs"][0]
+    return run
+
+
+@pytest.mark.parametrize(
+    ("spoil", "where", "what"),
+    [
+        (lambda d: _first_run(d).update(kind="measurd"), ".points.0.runs.0.kind", "'measurd'"),
+        (lambda d: _first_run(d).update(status="okay"), ".points.0.runs.0.status", "'okay'"),
+        (
+            lambda d: d["scenarios"][0]["results"][0]["points"][0].update(status="skiped"),
+            "results.0.points.0.status",
+            "'skiped'",
+        ),
+        (
+            lambda d: d["scenarios"][0]["results"][0].update(status="unavailible"),
+            "scenarios.0.results.0.status",
+            "'unavailible'",
+        ),
+        (lambda d: d["scenarios"][0]["results"][0].update(arm="a/a"), "results.0.arm", "'a/a'"),
+        (lambda d: d["contenders"][0]["artifact"].update(kind="docker"), "artifact.kind", "docker"),
+        (lambda d: _first_run(d)["load"].update(req_per_s="50"), "load.req_per_s", "'50'"),
+        (lambda d: _first_run(d).update(generator_bund=True), "runs.0.generator_bund", "True"),
+        (lambda d: d["machine"].pop("cpu_model"), "machine.cpu_model", "Field required"),
+        (lambda d: d.update(created_utc="yesterday"), "created_utc", "'yesterday'"),
+        (lambda d: _first_run(d).update(index=-1), "runs.0.index", "greater than or equal to 0"),
+        (lambda d: _first_run(d).update(load=None), "runs.0:", "must have its load"),
+        (lambda d: _first_run(d).update(status="failed"), "runs.0:", "must say why"),
+        (
+            lambda d: d["scenarios"][0]["results"][0].update(reason="why not"),
+            "scenarios.0.results.0:",
+            "a reason exactly when not ok",
+        ),
+    ],
+    ids=[
+        "kind",
+        "trial-status",
+        "point-status",
+        "arm-status",
+        "arm",
+        "artifact",
+        "number",
+        "unknown-key",
+        "missing-key",
+        "utc-stamp",
+        "negative",
+        "ok-without-load",
+        "failed-without-reason",
+        "ok-with-reason",
+    ],
+)
+def test_a_malformed_field_is_a_user_error_naming_it(
+    tmp_path: Path, spoil: Callable[[dict[str, Any]], object], where: str, what: str
+) -> None:
+    data = json.loads(FIXTURE.read_text())
+    spoil(data)
+    path = tmp_path / "spoilt.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError, match="malformed for schema_version 2") as caught:
+        results.load(path)
+    message = str(caught.value)
+    assert where in message and what in message, message

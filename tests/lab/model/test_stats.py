@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from primebench.lab.model import stats
+from primebench.lab.model import codec, stats
 
 
 def test_median_odd_and_even() -> None:
@@ -54,4 +54,4 @@ def test_single_run_has_no_spread_warning() -> None:
     summary = stats.summarize([42.0])
     assert summary.spread == 0.0
     assert not summary.high_spread
-    assert summary.to_json()["count"] == 1
+    assert codec.dump(summary)["count"] == 1

@@ -8,7 +8,7 @@ from primebench.lab.model import results
 from primebench.lab.model.load_records import LoadResult
 from primebench.lab.pages import markdown
 from primebench.lab.render import tables
-from primebench.lab.run.measure import summarize_point
+from primebench.lab.run.point_records import summarize_point
 from primebench.lab.scenarios.base import Point
 from tests.lab.golden_util import FIXTURE, assert_golden
 

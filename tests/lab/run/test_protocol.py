@@ -10,12 +10,15 @@ from primebench.lab.model.load_records import LoadResult
 from primebench.lab.model.pairing import paired_values
 from primebench.lab.model.results import PointRecord, RunRecord
 from primebench.lab.model.verdicts import Verdict
+from primebench.lab.model.vocabulary import TrialKind, TrialStatus
 from primebench.lab.run import protocol
-from primebench.lab.run.measure import summarize_point
+from primebench.lab.run.point_records import summarize_point
 from primebench.lab.scenarios.base import Point
 
 
-def trial(index: int, rps: float, *, status: str = "ok", kind: str = "measured") -> RunRecord:
+def trial(
+    index: int, rps: float, *, status: TrialStatus = "ok", kind: TrialKind = "measured"
+) -> RunRecord:
     load = LoadResult("wrk", 1.0, int(rps), rps, None, 0.0, 0, 0, 0)
     return RunRecord(kind, index, status, "", load, None, 1.0, 1, None, 0.1, 1.0, 1, False, None)
 

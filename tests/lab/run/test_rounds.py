@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from primebench.lab.host.resources import Pinning
+from primebench.lab.model.contender_records import BuildOutcome
 from primebench.lab.model.load_records import LoadResult
 from primebench.lab.model.results import ContenderInfo, RunRecord
+from primebench.lab.model.vocabulary import TrialKind
 from primebench.lab.run.measure import Server
 from primebench.lab.run.remote import RemoteServer
 from primebench.lab.run.rounds import Ops, ProtocolSettings, run_scenario
@@ -54,7 +56,7 @@ class Script:
             return ""
 
         def measure(
-            state: ArmState, point: Point, kind: str, index: int, d: float, attempt: int
+            state: ArmState, point: Point, kind: TrialKind, index: int, d: float, attempt: int
         ) -> RunRecord:
             key = (state.arm.name, kind, index, point.key)
             assert attempt == self.attempts.get(key, 0)  # the loop counts its repeats
@@ -99,7 +101,7 @@ class Script:
 
 
 def states(*names: str) -> list[ArmState]:
-    info = ContenderInfo("x", "", "", "", True, "", "", {"ok": True}, None)
+    info = ContenderInfo("x", "", "", "", True, "", "", BuildOutcome(True, 0.0, ""), None)
     contender = None  # the scripted ops never look at it
     return [
         ArmState(

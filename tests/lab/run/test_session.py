@@ -7,7 +7,7 @@ from pathlib import Path
 
 from primebench.lab.contenders.registry import Registry
 from primebench.lab.host import resources
-from primebench.lab.model import results
+from primebench.lab.model import codec, results
 from primebench.lab.pages import markdown
 from primebench.lab.run import session
 from tests.lab.conftest import ManifestWriter
@@ -52,4 +52,4 @@ def test_a_contender_without_the_key_is_recorded_as_the_articles(
     registry = Registry.load(dirs=(mine,))
     info = session._prepare(registry.get("mine"), _settings(registry, tmp_path))
     assert info.algorithm == "trial division, as the article"
-    assert info.to_json()["algorithm"] == "trial division, as the article"
+    assert codec.dump(info)["algorithm"] == "trial division, as the article"

@@ -65,7 +65,7 @@ def test_disturbance_is_kept_and_flagged_above_ten_percent() -> None:
         raw=[],
     )
     assert not quiet.disturbed and busy.disturbed
-    assert busy.disturbance is not None and busy.disturbance["others_share"] == 0.25
+    assert busy.disturbance is not None and busy.disturbance.others_share == 0.25
 
 
 LOADGEN = Path(__file__).parents[1] / "fixtures" / "loadgen"

@@ -30,30 +30,12 @@ import shutil
 import sys
 import sysconfig
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from primebench.lab.model.contender_records import ArtifactSize
+from primebench.lab.model.vocabulary import ArtifactKind
+
 __all__ = ["ArtifactSize", "measure"]
-
-
-@dataclass(frozen=True)
-class ArtifactSize:
-    """Total bytes, what was counted (`paths`), and what could not be found (`missing`)."""
-
-    bytes: int
-    kind: str
-    label: str
-    paths: tuple[str, ...]
-    missing: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "bytes": self.bytes,
-            "kind": self.kind,
-            "label": self.label,
-            "paths": list(self.paths),
-            "missing": list(self.missing),
-        }
 
 
 _SLIM_SKIP_DIRS = frozenset({"test", "tests", "idle_test"})
@@ -178,7 +160,7 @@ def _expand(spec: str, directory: Path) -> list[tuple[str, Iterable[Path]]] | No
     return [(str(path), _files(path))] if path.exists() else None
 
 
-def measure(directory: Path, specs: Sequence[str], kind: str, label: str) -> ArtifactSize:
+def measure(directory: Path, specs: Sequence[str], kind: ArtifactKind, label: str) -> ArtifactSize:
     """Sum the sizes of every file named by `specs` (relative to `directory`, or placeholders)."""
     seen: set[tuple[int, int]] = set()
     total = 0

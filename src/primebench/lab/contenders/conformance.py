@@ -22,15 +22,17 @@ from pathlib import Path
 from typing import Any
 
 from primebench.lab.contenders import oracle, registry
-from primebench.lab.contenders.artifacts import ArtifactSize
-from primebench.lab.contenders.registry import (
-    Availability,
-    BuildOutcome,
-    Contender,
-    Contract,
-)
+from primebench.lab.contenders.registry import Availability, Contender, Contract
 from primebench.lab.host import loopback, servers
 from primebench.lab.host.servers import RunningServer
+from primebench.lab.model import codec
+from primebench.lab.model.contender_records import (
+    Answer,
+    ArtifactSize,
+    BadInput,
+    BuildOutcome,
+    Conformance,
+)
 
 __all__ = [
     "ANSWER_CASES",
@@ -82,77 +84,6 @@ def ready_check(status: int, body: bytes) -> bool:
 def _short(body: bytes) -> str:
     text = body.decode("utf-8", "replace").strip()
     return text if len(text) <= BODY_LIMIT else text[:BODY_LIMIT] + "..."
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One valid-n request: what came back and whether it was right."""
-
-    case: str
-    path: str
-    expected_prime: int
-    status: int | None
-    content_type: str
-    body: str
-    elapsed_ms: float | None
-    ok: bool
-    problem: str
-
-
-@dataclass(frozen=True)
-class BadInput:
-    """One bad-input request: status (None when no answer), content type, short body."""
-
-    case: str
-    path: str
-    status: int | None
-    content_type: str
-    body: str
-    error: str
-    ok: bool | None  # None: recorded, not judged (seed contract)
-
-    def cell(self, width: int = 40) -> str:
-        """A short table cell: `200 {"n":null,"prime":1}`, `400 problem+json`, `timeout`.
-
-        A long plain-text body keeps its end, where frameworks put the reason
-        (Axum: "Failed to deserialize query string: n: invalid digit found in string").
-        """
-        if self.status is None:
-            return "timeout" if "no answer within" in self.error else "no answer"
-        if self.content_type == "application/problem+json":
-            return f"{self.status} problem+json"
-        body = " ".join(self.body.split())
-        text = f"{self.status} {body}".strip()
-        if len(text) <= width:
-            return text
-        if self.content_type.endswith("json"):
-            return text[: width - 1] + "…"
-        return f"{self.status} …{body[-(width - len(str(self.status)) - 2) :]}"
-
-
-@dataclass(frozen=True)
-class Conformance:
-    contender: str
-    contract: Contract
-    ok: bool
-    problems: tuple[str, ...]
-    answers: tuple[Answer, ...]
-    bad_inputs: tuple[BadInput, ...]
-    healthy_after: bool
-
-    def answer_ms(self, case: str) -> float | None:
-        return next((a.elapsed_ms for a in self.answers if a.case == case), None)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "contender": self.contender,
-            "contract": self.contract.value,
-            "ok": self.ok,
-            "problems": list(self.problems),
-            "answers": [vars(a) for a in self.answers],
-            "bad_inputs": [vars(b) for b in self.bad_inputs],
-            "healthy_after": self.healthy_after,
-        }
 
 
 def _check_answer(answer: loopback.HttpAnswer, n: int, expected: int, strict: bool) -> str:
@@ -272,13 +203,13 @@ class ContenderCheck:
             "contract": c.contract.value,
             "available": self.availability.available,
             "unavailable_reason": self.availability.reason,
-            "build": None if self.build is None else vars(self.build),
+            "build": None if self.build is None else codec.dump(self.build),
             "version": self.version,
-            "artifact": None if self.artifact is None else self.artifact.to_json(),
+            "artifact": None if self.artifact is None else codec.dump(self.artifact),
             "startup_s": self.startup_s,
             "failure": self.failure,
             "ok": self.ok,
-            "conformance": None if self.conformance is None else self.conformance.to_json(),
+            "conformance": None if self.conformance is None else codec.dump(self.conformance),
         }
 
 

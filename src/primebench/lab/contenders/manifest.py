@@ -18,6 +18,7 @@ from typing import Any
 
 from primebench.errors import UserError
 from primebench.lab.model.results import ARTICLE_ALGORITHM
+from primebench.lab.model.vocabulary import ArtifactKind, Contract
 
 __all__ = [
     "ARTIFACT_KEYS",
@@ -36,18 +37,6 @@ MANIFEST = "contender.toml"
 
 class ManifestError(UserError):
     """A manifest that cannot be used; the message is one line: file, key, what is allowed."""
-
-
-class Contract(StrEnum):
-    """Which input contract conformance checks: the article's servers only record bad input."""
-
-    SEED = "seed"
-    STRICT = "strict"
-
-
-class ArtifactKind(StrEnum):
-    BINARY = "binary"
-    RUNTIME_DEPS = "runtime+deps"
 
 
 @dataclass(frozen=True)

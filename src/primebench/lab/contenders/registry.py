@@ -29,6 +29,7 @@ from primebench.lab.contenders.manifest import (
     parse,
 )
 from primebench.lab.host import tool_runs
+from primebench.lab.model.contender_records import BuildOutcome
 
 __all__ = [
     "ArtifactKind",
@@ -74,13 +75,6 @@ class Availability:
 
     def __str__(self) -> str:
         return "available" if self.available else f"unavailable: {self.reason}"
-
-
-@dataclass(frozen=True)
-class BuildOutcome:
-    ok: bool
-    seconds: float
-    reason: str  # "" when ok
 
 
 def default_root() -> Path:
@@ -289,7 +283,7 @@ def version(c: Contender) -> str:
 
 def artifact_size(c: Contender) -> ArtifactSize:
     """Bytes of what a deployment ships: the binary, or the runtime plus its dependencies."""
-    return artifacts.measure(c.directory, c.artifact.paths, c.artifact.kind.value, c.artifact.label)
+    return artifacts.measure(c.directory, c.artifact.paths, c.artifact.kind, c.artifact.label)
 
 
 def build_all(root: Path | None = None) -> int:

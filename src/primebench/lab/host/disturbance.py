@@ -17,12 +17,18 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-__all__ = ["CpuSample", "CpuTimes", "Disturbance", "between", "parse", "sample"]
+from primebench.lab.model.bench_records import DEFAULT_THRESHOLD, Disturbance
 
-#: Share of a trial's core time lost to steal or to other processes that flags it.
-DEFAULT_THRESHOLD = 0.10
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "CpuSample",
+    "CpuTimes",
+    "Disturbance",
+    "between",
+    "parse",
+    "sample",
+]
 
 
 @dataclass(frozen=True)
@@ -66,50 +72,6 @@ def sample(proc_stat: Path = Path("/proc/stat")) -> CpuSample:
     """Read the per-CPU times now (cost: one small file read)."""
     text = proc_stat.read_text()
     return parse(text, time.monotonic(), os.sysconf("SC_CLK_TCK"))
-
-
-@dataclass(frozen=True)
-class Disturbance:
-    """What happened on `cpus` between two samples, besides the processes we ran."""
-
-    cpus: tuple[int, ...]
-    wall_s: float
-    steal_s: float
-    busy_s: float
-    own_s: float  # CPU seconds of the processes we know of (server tree + generator)
-    others_s: float  # max(0, busy_s - own_s): other processes on these cores
-    steal_share: float  # steal_s / (wall_s * len(cpus))
-    others_share: float  # others_s / (wall_s * len(cpus))
-
-    def disturbed(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
-        """More than `threshold` of the cores' time went to steal or to other processes."""
-        return self.steal_share > threshold or self.others_share > threshold
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "cpus": list(self.cpus),
-            "wall_s": self.wall_s,
-            "steal_s": self.steal_s,
-            "busy_s": self.busy_s,
-            "own_s": self.own_s,
-            "others_s": self.others_s,
-            "steal_share": self.steal_share,
-            "others_share": self.others_share,
-        }
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, object]) -> Disturbance:
-        data: Mapping[str, Any] = d
-        return cls(
-            cpus=tuple(int(c) for c in data["cpus"]),
-            wall_s=float(data["wall_s"]),
-            steal_s=float(data["steal_s"]),
-            busy_s=float(data["busy_s"]),
-            own_s=float(data["own_s"]),
-            others_s=float(data["others_s"]),
-            steal_share=float(data["steal_share"]),
-            others_share=float(data["others_share"]),
-        )
 
 
 def between(

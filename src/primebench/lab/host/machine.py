@@ -11,9 +11,10 @@ import os
 import platform
 import sys
 from pathlib import Path
-from typing import Any
 
 import psutil
+
+from primebench.lab.model.bench_records import Machine
 
 __all__ = ["describe"]
 
@@ -39,16 +40,16 @@ def _os_name(os_release: Path = Path("/etc/os-release")) -> str:
     return platform.platform()
 
 
-def describe() -> dict[str, Any]:
+def describe() -> Machine:
     """CPU model, logical cores (all and usable by this process), memory, OS, kernel, Python."""
-    return {
-        "cpu_model": _cpu_model(),
-        "cores": os.cpu_count() or 1,
-        "usable_cores": sorted(os.sched_getaffinity(0)),
-        "memory_bytes": int(psutil.virtual_memory().total),
-        "os": _os_name(),
-        "kernel": platform.release(),
-        "arch": platform.machine(),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "python_executable": sys.executable,
-    }
+    return Machine(
+        cpu_model=_cpu_model(),
+        cores=os.cpu_count() or 1,
+        usable_cores=tuple(sorted(os.sched_getaffinity(0))),
+        memory_bytes=int(psutil.virtual_memory().total),
+        os=_os_name(),
+        kernel=platform.release(),
+        arch=platform.machine(),
+        python=f"{platform.python_implementation()} {platform.python_version()}",
+        python_executable=sys.executable,
+    )

@@ -20,6 +20,7 @@ from typing import Self
 import psutil
 
 from primebench.errors import UserError
+from primebench.lab.model.bench_records import CorePinning
 
 __all__ = [
     "SAMPLE_INTERVAL_S",
@@ -42,12 +43,9 @@ class Pinning:
     generator: frozenset[int]
     shared: bool
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "server": sorted(self.server),
-            "generator": sorted(self.generator),
-            "shared": self.shared,
-        }
+    def record(self) -> CorePinning:
+        """As the results document records it: sorted core lists."""
+        return CorePinning(tuple(sorted(self.server)), tuple(sorted(self.generator)), self.shared)
 
 
 def cpu_split(

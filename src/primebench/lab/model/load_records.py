@@ -7,8 +7,12 @@ latency in milliseconds, throughput in bytes per second, rates per second.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, NonNegativeFloat, NonNegativeInt
+
+from primebench.lab.model.vocabulary import RECORD_CONFIG, LoadTool
 
 __all__ = ["LOOPBACK", "Latency", "LoadParseError", "LoadResult", "LoadSpec", "ok_rate"]
 
@@ -72,11 +76,13 @@ class LoadSpec:
 class Latency:
     """Latency of completed requests, in milliseconds."""
 
-    avg: float
-    p50: float
-    p90: float
-    p99: float
-    max: float
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
+    avg: NonNegativeFloat
+    p50: NonNegativeFloat
+    p90: NonNegativeFloat
+    p99: NonNegativeFloat
+    max: NonNegativeFloat
 
 
 @dataclass(frozen=True)
@@ -88,31 +94,22 @@ class LoadResult:
     `errors` are connection-level failures (connect, read, write, reset), not timeouts and
     not non-2xx answers, which have their own counts. `latency_ms` is None when no
     request completed (a tool's empty histogram holds no latency, not a zero one).
+    `extra` holds what only one tool reports (wrk's p99.9, oha's error kinds): open JSON.
     """
 
-    tool: str
-    duration_s: float
-    requests: int
-    req_per_s: float
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
+    tool: LoadTool
+    duration_s: NonNegativeFloat
+    requests: NonNegativeInt
+    req_per_s: NonNegativeFloat
     latency_ms: Latency | None
-    throughput_bytes_per_s: float
-    errors: int
-    non_2xx: int
-    timeouts: int
+    throughput_bytes_per_s: NonNegativeFloat
+    errors: NonNegativeInt
+    non_2xx: NonNegativeInt
+    timeouts: NonNegativeInt
     offered_rate: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain JSON for the results document."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> LoadResult:
-        """Inverse of `to_json` (the loader has already checked the schema version)."""
-        values = dict(data)
-        if values.get("latency_ms") is not None:
-            values["latency_ms"] = Latency(**values["latency_ms"])
-        return cls(**values)
 
 
 def ok_rate(requests: int, non_2xx: int, duration_s: float) -> float:

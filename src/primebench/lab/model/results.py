@@ -13,6 +13,13 @@ orders (with the document's seed) and the comparisons of every arm against the b
 per-round paired ratios, their geometric mean and bootstrap interval, and the verdict.
 
 Schema 2 (interleaved rounds) replaced schema 1 (runs back to back per contender).
+
+The dataclasses below are the format: `codec` reads and writes them by their annotations
+(pydantic), and `results.schema.json` is generated from them (`python -m
+primebench.lab.model.results_schema`), so a field is declared once. Closed vocabularies
+are in `vocabulary`; the records of contenders, of the bench's host and of comparisons
+in `contender_records`, `bench_records` and `comparison_records`. Only `params` and
+`settings` stay open JSON objects: what they hold is the scenario's to say.
 """
 
 from __future__ import annotations
@@ -21,12 +28,40 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar
+
+from pydantic import (
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
 from primebench.errors import UserError
+from primebench.lab.model import codec
+from primebench.lab.model.bench_records import (
+    CorePinning,
+    Disturbance,
+    Machine,
+    Parallelism,
+    Protocol,
+)
+from primebench.lab.model.comparison_records import PointComparison
+from primebench.lab.model.contender_records import ArtifactSize, BuildOutcome, Conformance
 from primebench.lab.model.load_records import LoadResult
 from primebench.lab.model.stats import Summary
-from primebench.lab.model.verdicts import Comparison
+from primebench.lab.model.vocabulary import (
+    RECORD_CONFIG,
+    ArmKind,
+    ContenderStatus,
+    PointStatus,
+    TrialKind,
+    TrialStatus,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -46,6 +81,8 @@ __all__ = [
 SCHEMA_VERSION = 2
 KIND = "primebench-results"
 NOISY_SHARE = 0.10
+#: `created_utc`, as `session` writes it: second resolution, UTC.
+UTC_STAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 
 #: Figures summarised per point over its measured runs, in report order (see `RunRecord.metric`).
 METRICS = (
@@ -75,35 +112,45 @@ class RunRecord:
     `server_processes` counts the server's process tree at the end of the run (master and
     workers), so peak RSS can be read per process. `index` is the round of a measured trial.
     `disturbance` is the CPU steal and other processes' CPU on the server's and the
-    generator's cores during the trial (`disturbance.Disturbance.to_json`); a `disturbed`
-    trial that `--strict` measured again is kept with kind "repeated" and not used.
+    generator's cores during the trial; a `disturbed` trial that `--strict` measured again
+    is kept with kind "repeated" and not used.
     `generator_share` is the generator's CPU time over the run's wall time (cores of one):
     where it shares the server's cores (`cpus_overlap`), that much was taken from the server.
+    A trial that is ok has its load; one that failed says why.
     """
 
-    kind: str  # "warmup" | "measured" | "probe" | "repeated"
-    index: int
-    status: str  # "ok" | "failed"
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(
+        **RECORD_CONFIG,
+        json_schema_extra={
+            "if": {"properties": {"status": {"const": "ok"}}},
+            "then": {"properties": {"load": {"type": "object"}}},
+            "else": {"properties": {"reason": {"minLength": 1}}},
+        },
+    )
+
+    kind: TrialKind
+    index: NonNegativeInt
+    status: TrialStatus
     reason: str
     load: LoadResult | None
     background: LoadResult | None
     server_cpu_s: float | None
-    server_peak_rss_bytes: int | None
+    server_peak_rss_bytes: NonNegativeInt | None
     cpu_s_per_request: float | None
-    generator_cpu_s: float
-    generator_wall_s: float
-    generator_cores: int
+    generator_cpu_s: NonNegativeFloat
+    generator_wall_s: NonNegativeFloat
+    generator_cores: PositiveInt
     generator_bound: bool
     settle_s: float | None
-    raw: tuple[str, ...] = ()
     generator_cores_busy: float | None = None
     server_cores_foreign: float | None = None
     restarted_after: bool = False
-    server_processes: int | None = None
-    disturbance: Mapping[str, Any] | None = None
+    server_processes: NonNegativeInt | None = None
+    disturbance: Disturbance | None = None
     disturbed: bool = False
     generator_share: float | None = None
-    cpus_overlap: tuple[int, ...] = ()
+    cpus_overlap: tuple[NonNegativeInt, ...] = ()
+    raw: tuple[str, ...] = ()
 
     @property
     def noisy(self) -> bool:
@@ -128,190 +175,93 @@ class RunRecord:
         value: float = getattr(lat, name.removeprefix("latency_").removesuffix("_ms"))
         return value
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "index": self.index,
-            "status": self.status,
-            "reason": self.reason,
-            "load": None if self.load is None else self.load.to_json(),
-            "background": None if self.background is None else self.background.to_json(),
-            "server_cpu_s": self.server_cpu_s,
-            "server_peak_rss_bytes": self.server_peak_rss_bytes,
-            "cpu_s_per_request": self.cpu_s_per_request,
-            "generator_cpu_s": self.generator_cpu_s,
-            "generator_wall_s": self.generator_wall_s,
-            "generator_cores": self.generator_cores,
-            "generator_bound": self.generator_bound,
-            "settle_s": self.settle_s,
-            "generator_cores_busy": self.generator_cores_busy,
-            "server_cores_foreign": self.server_cores_foreign,
-            "restarted_after": self.restarted_after,
-            "server_processes": self.server_processes,
-            "disturbance": None if self.disturbance is None else dict(self.disturbance),
-            "disturbed": self.disturbed,
-            "generator_share": self.generator_share,
-            "cpus_overlap": list(self.cpus_overlap),
-            "raw": list(self.raw),
-        }
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> RunRecord:
-        values = dict(d)
-        values["load"] = None if d["load"] is None else LoadResult.from_json(d["load"])
-        values["background"] = (
-            None if d["background"] is None else LoadResult.from_json(d["background"])
-        )
-        values["raw"] = tuple(d.get("raw", ()))
-        values["cpus_overlap"] = tuple(d.get("cpus_overlap", ()))
-        return cls(**values)
+    @model_validator(mode="after")
+    def _measured_or_explained(self) -> RunRecord:
+        if self.status == "ok" and self.load is None:
+            raise ValueError("a trial that is ok must have its load")
+        if self.status == "failed" and not self.reason:
+            raise ValueError("a failed trial must say why (reason)")
+        return self
 
 
-def _summary_from_json(d: Mapping[str, Any]) -> Summary:
-    return Summary(
-        d["median"], d["mad"], d["spread"], d["min"], d["max"], d["count"], d["high_spread"]
-    )
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class PointRecord:
-    """One figure of a scenario (one n, one rate, one convoy phase) for one contender."""
+    """One figure of a scenario (one n, one rate, one convoy phase) for one contender.
+
+    `params` are the point's settings as the scenario names them (`n`, `rate`, `cores`...).
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
     key: str
     label: str
     params: Mapping[str, Any]
-    status: str  # "ok" | "failed" | "skipped"
+    status: PointStatus
     reason: str
+    warmup: RunRecord | None = None
     runs: tuple[RunRecord, ...]
     summary: Mapping[str, Summary]
     generator_bound: bool
-    warmup: RunRecord | None = None
-    server_cpus: tuple[int, ...] = ()
-    generator_cpus: tuple[int, ...] = ()
-    parallelism: Mapping[str, Any] | None = None
+    server_cpus: tuple[NonNegativeInt, ...] = ()
+    generator_cpus: tuple[NonNegativeInt, ...] = ()
+    parallelism: Parallelism | None = None
 
     def median(self, metric: str) -> float | None:
         """The median of `metric` over measured runs, None when not measured."""
         found = self.summary.get(metric)
         return None if found is None else found.median
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "label": self.label,
-            "params": dict(self.params),
-            "status": self.status,
-            "reason": self.reason,
-            "warmup": None if self.warmup is None else self.warmup.to_json(),
-            "runs": [r.to_json() for r in self.runs],
-            "summary": {k: v.to_json() for k, v in self.summary.items()},
-            "generator_bound": self.generator_bound,
-            "server_cpus": list(self.server_cpus),
-            "generator_cpus": list(self.generator_cpus),
-            "parallelism": None if self.parallelism is None else dict(self.parallelism),
-        }
 
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> PointRecord:
-        return cls(
-            key=d["key"],
-            label=d["label"],
-            params=dict(d["params"]),
-            status=d["status"],
-            reason=d["reason"],
-            runs=tuple(RunRecord.from_json(r) for r in d["runs"]),
-            summary={k: _summary_from_json(v) for k, v in d["summary"].items()},
-            generator_bound=d["generator_bound"],
-            warmup=None if d["warmup"] is None else RunRecord.from_json(d["warmup"]),
-            server_cpus=tuple(d["server_cpus"]),
-            generator_cpus=tuple(d["generator_cpus"]),
-            parallelism=d["parallelism"],
-        )
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ContenderRun:
     """One arm through one scenario: how it started, whether it verified, its points.
 
     `arm` is "contender" (started by the lab), "aa" (the baseline's A/A twin) or "target"
     (an already running service at `url`: not built, started, stopped or pinned by the lab).
+    `reason` is '' exactly when the arm is ok.
     """
 
+    __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(
+        **RECORD_CONFIG,
+        json_schema_extra={
+            "if": {"properties": {"status": {"const": "ok"}}},
+            "then": {"properties": {"reason": {"const": ""}}},
+            "else": {"properties": {"reason": {"minLength": 1}}},
+        },
+    )
+
     contender: str
-    status: str  # "ok" | "failed" | "unavailable"
+    status: ContenderStatus
     reason: str
     startup_s: float | None
-    conformance: Mapping[str, Any] | None
-    points: tuple[PointRecord, ...]
+    conformance: Conformance | None
     probe: RunRecord | None = None
+    points: tuple[PointRecord, ...]
     server_log: str = ""
-    arm: str = "contender"
+    arm: ArmKind = "contender"
     url: str = ""
 
     def point(self, key: str) -> PointRecord | None:
         return next((p for p in self.points if p.key == key), None)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "contender": self.contender,
-            "status": self.status,
-            "reason": self.reason,
-            "startup_s": self.startup_s,
-            "conformance": None if self.conformance is None else dict(self.conformance),
-            "probe": None if self.probe is None else self.probe.to_json(),
-            "points": [p.to_json() for p in self.points],
-            "server_log": self.server_log,
-            "arm": self.arm,
-            "url": self.url,
-        }
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> ContenderRun:
-        return cls(
-            contender=d["contender"],
-            status=d["status"],
-            reason=d["reason"],
-            startup_s=d["startup_s"],
-            conformance=d["conformance"],
-            points=tuple(PointRecord.from_json(p) for p in d["points"]),
-            probe=None if d["probe"] is None else RunRecord.from_json(d["probe"]),
-            server_log=d.get("server_log", ""),
-            arm=d["arm"],
-            url=d["url"],
-        )
+    @model_validator(mode="after")
+    def _reason_exactly_when_not_ok(self) -> ContenderRun:
+        if (self.status == "ok") != (self.reason == ""):
+            raise ValueError(
+                f"an arm that is {self.status!r} must have a reason exactly when not ok"
+            )
+        return self
 
 
 @dataclass(frozen=True)
 class RoundOrder:
     """The order in which one round measured the arms of one point."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
     point: str
-    index: int
+    index: NonNegativeInt
     order: tuple[str, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return {"point": self.point, "index": self.index, "order": list(self.order)}
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> RoundOrder:
-        return cls(d["point"], d["index"], tuple(d["order"]))
-
-
-@dataclass(frozen=True)
-class PointComparison:
-    """One arm against the baseline at one point; `aa` marks the A/A (noise floor) pair."""
-
-    point: str
-    comparison: Comparison
-    aa: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {"point": self.point, "aa": self.aa, **self.comparison.to_json()}
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> PointComparison:
-        fields = {k: v for k, v in d.items() if k not in ("point", "aa")}
-        return cls(d["point"], Comparison.from_json(fields), bool(d["aa"]))
 
 
 @dataclass(frozen=True)
@@ -323,39 +273,18 @@ class ScenarioRecord:
     could have claimed (from the narrowest interval and the noise floor).
     """
 
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
     name: str
     settings: Mapping[str, Any]
     results: tuple[ContenderRun, ...]
     rounds: tuple[RoundOrder, ...] = ()
     comparisons: tuple[PointComparison, ...] = ()
-    noise: Mapping[str, float] = field(default_factory=dict)
+    noise: Mapping[str, NonNegativeFloat] = field(default_factory=dict)
     smallest_resolvable: float | None = None
 
     def result(self, contender: str) -> ContenderRun | None:
         return next((r for r in self.results if r.contender == contender), None)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "settings": dict(self.settings),
-            "results": [r.to_json() for r in self.results],
-            "rounds": [r.to_json() for r in self.rounds],
-            "comparisons": [c.to_json() for c in self.comparisons],
-            "noise": dict(self.noise),
-            "smallest_resolvable": self.smallest_resolvable,
-        }
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> ScenarioRecord:
-        return cls(
-            d["name"],
-            dict(d["settings"]),
-            tuple(ContenderRun.from_json(r) for r in d["results"]),
-            tuple(RoundOrder.from_json(r) for r in d["rounds"]),
-            tuple(PointComparison.from_json(c) for c in d["comparisons"]),
-            dict(d["noise"]),
-            d["smallest_resolvable"],
-        )
 
 
 ARTICLE_ALGORITHM = "trial division, as the article"
@@ -366,6 +295,8 @@ ARTICLE_ALGORITHM = "trial division, as the article"
 class ContenderInfo:
     """What a contender is, independent of any scenario: version, build, artifact."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
     name: str
     language: str
     description: str
@@ -373,44 +304,37 @@ class ContenderInfo:
     available: bool
     reason: str
     version: str
-    build: Mapping[str, Any]
-    artifact: Mapping[str, Any] | None
-    algorithm: str | None = None  # from the manifest; None: written before the field existed
-
-    def to_json(self) -> dict[str, Any]:
-        optional = {} if self.algorithm is None else {"algorithm": self.algorithm}
-        return {
-            "name": self.name,
-            "language": self.language,
-            "description": self.description,
-            "differs_from_article": self.differs_from_article,
-            "available": self.available,
-            "reason": self.reason,
-            "version": self.version,
-            "build": dict(self.build),
-            "artifact": None if self.artifact is None else dict(self.artifact),
-            **optional,
-        }
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> ContenderInfo:
-        return cls(**{**d, "build": dict(d["build"])})
+    build: BuildOutcome
+    artifact: ArtifactSize | None
+    # From the manifest. None: written before the field existed, and then not written at
+    # all, so those documents round-trip byte for byte (in the schema: optional, a string).
+    algorithm: Annotated[
+        str | None,
+        Field(exclude_if=lambda v: v is None),
+        WithJsonSchema({"type": "string", "minLength": 1}),
+    ] = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Document:
-    """A whole bench: where and how it ran, and every scenario's results."""
+    """A whole bench: where and how it ran, and every scenario's results.
 
-    created_utc: str
+    The file also carries `schema_version` and `kind` first (`to_json`); they say how to
+    read it, so they are checked before the rest is, and are not fields.
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
+    created_utc: Annotated[str, Field(pattern=UTC_STAMP)]
     command: tuple[str, ...]
-    machine: Mapping[str, Any]
+    machine: Machine
     tools: Mapping[str, str]
-    pinning: Mapping[str, Any]
+    pinning: CorePinning
+    protocol: Protocol
+    raw_dir: str = ""
+    notes: tuple[str, ...] = ()
     contenders: tuple[ContenderInfo, ...]
     scenarios: tuple[ScenarioRecord, ...]
-    raw_dir: str = ""
-    notes: tuple[str, ...] = field(default=())
-    protocol: Mapping[str, Any] = field(default_factory=dict)
 
     def scenario(self, name: str) -> ScenarioRecord | None:
         return next((s for s in self.scenarios if s.name == name), None)
@@ -419,35 +343,9 @@ class Document:
         return next((c for c in self.contenders if c.name == name), None)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "kind": KIND,
-            "created_utc": self.created_utc,
-            "command": list(self.command),
-            "machine": dict(self.machine),
-            "tools": dict(self.tools),
-            "pinning": dict(self.pinning),
-            "protocol": dict(self.protocol),
-            "raw_dir": self.raw_dir,
-            "notes": list(self.notes),
-            "contenders": [c.to_json() for c in self.contenders],
-            "scenarios": [s.to_json() for s in self.scenarios],
-        }
-
-    @classmethod
-    def from_json(cls, d: Mapping[str, Any]) -> Document:
-        return cls(
-            created_utc=d["created_utc"],
-            command=tuple(d["command"]),
-            machine=dict(d["machine"]),
-            tools=dict(d["tools"]),
-            pinning=dict(d["pinning"]),
-            contenders=tuple(ContenderInfo.from_json(c) for c in d["contenders"]),
-            scenarios=tuple(ScenarioRecord.from_json(s) for s in d["scenarios"]),
-            raw_dir=d.get("raw_dir", ""),
-            notes=tuple(d.get("notes", ())),
-            protocol=dict(d["protocol"]),
-        )
+        """The document as JSON values, version and kind first."""
+        data: dict[str, Any] = codec.dump(self)
+        return {"schema_version": SCHEMA_VERSION, "kind": KIND, **data}
 
 
 def save(doc: Document, path: Path) -> None:
@@ -468,7 +366,11 @@ def load(path: Path) -> Document:
 
 
 def from_json(data: Any, where: str = "results document") -> Document:
-    """Check the kind and schema version, then build the typed document."""
+    """Check the kind and schema version, then build the typed document.
+
+    Every field is checked against its type, every status and kind against its
+    vocabulary: a malformed document is a `UserError` that names the fields at fault.
+    """
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise UserError(f"{where} is not a primebench results document (kind must be {KIND!r})")
     version = data.get("schema_version")
@@ -477,9 +379,10 @@ def from_json(data: Any, where: str = "results document") -> Document:
             f"{where} has schema_version {version!r}; this primebench reads only {SCHEMA_VERSION} "
             "(re-run the bench, or use the primebench version that wrote it)"
         )
+    fields = {k: v for k, v in data.items() if k not in ("schema_version", "kind")}
     try:
-        return Document.from_json(data)
-    except (KeyError, TypeError, ValueError) as exc:
+        return codec.parse(Document, fields)
+    except ValidationError as exc:
         raise UserError(
-            f"{where} is malformed for schema_version {SCHEMA_VERSION}: {exc!r}"
+            f"{where} is malformed for schema_version {SCHEMA_VERSION}: {codec.explain(exc)}"
         ) from exc

@@ -12,6 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated, ClassVar
+
+from pydantic import ConfigDict, Field, NonNegativeFloat, PositiveInt
+
+from primebench.lab.model.vocabulary import RECORD_CONFIG
 
 __all__ = [
     "HIGH_SPREAD",
@@ -77,25 +82,15 @@ def percentile(values: Sequence[float], pct: float) -> float:
 class Summary:
     """One figure over the measured runs: what a report cell shows and what a reader must know about it."""
 
-    median: float
-    mad: float
-    spread: float  # mad / median
-    minimum: float
-    maximum: float
-    count: int
-    high_spread: bool
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
 
-    def to_json(self) -> dict[str, float | int | bool]:
-        """Plain JSON for the results document."""
-        return {
-            "median": self.median,
-            "mad": self.mad,
-            "spread": self.spread,
-            "min": self.minimum,
-            "max": self.maximum,
-            "count": self.count,
-            "high_spread": self.high_spread,
-        }
+    median: float
+    mad: NonNegativeFloat
+    spread: NonNegativeFloat  # mad / median
+    minimum: Annotated[float, Field(alias="min")]  # "min"/"max" in the document
+    maximum: Annotated[float, Field(alias="max")]
+    count: PositiveInt
+    high_spread: bool
 
 
 def summarize(values: Sequence[float], threshold: float = HIGH_SPREAD) -> Summary:

@@ -35,7 +35,11 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
+
+from pydantic import ConfigDict, PositiveFloat
+
+from primebench.lab.model.vocabulary import RECORD_CONFIG
 
 __all__ = [
     "MIN_ROUNDS",
@@ -67,10 +71,12 @@ class Verdict(StrEnum):
 class Comparison:
     """A contender against a baseline on one metric, over paired rounds."""
 
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
     metric: str  # e.g. "requests_per_s", "latency_p99_ms"
     contender: str
     baseline: str
-    per_round: tuple[float, ...]  # contender / baseline, paired by round
+    per_round: tuple[PositiveFloat, ...]  # contender / baseline, paired by round
     ratio: float  # geometric mean of per_round
     ci_low: float | None  # bootstrap interval of the geometric mean; None: too few rounds
     ci_high: float | None

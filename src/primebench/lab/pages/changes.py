@@ -134,10 +134,10 @@ def _with_range(summary: Summary, render: fmt.Render) -> str:
 def render(before: Document, after: Document) -> str:
     """Markdown: where each run came from, then the table (or why there is nothing to compare)."""
     head = (
-        f"- before: {before.created_utc}, {before.machine.get('cpu_model')}\n"
-        f"- after: {after.created_utc}, {after.machine.get('cpu_model')}\n"
+        f"- before: {before.created_utc}, {before.machine.cpu_model}\n"
+        f"- after: {after.created_utc}, {after.machine.cpu_model}\n"
     )
-    if before.machine.get("cpu_model") != after.machine.get("cpu_model"):
+    if before.machine.cpu_model != after.machine.cpu_model:
         head += "- warning: the two runs come from different CPUs; ratios compare machines too.\n"
     found = changes(before, after)
     if not found:

@@ -57,7 +57,7 @@ def claims_table(doc: Document, scenario: ScenarioRecord | None) -> Table:
     sizes = []
     for name in CLAIMS:
         info = doc.contender(name)
-        sizes.append(fmt.size(float(info.artifact["bytes"])) if info and info.artifact else "–")
+        sizes.append(fmt.size(float(info.artifact.bytes)) if info and info.artifact else "–")
     rows.append(("Artifact size", *[c["Artifact size"] for c in CLAIMS.values()], *sizes))
     return Table(
         "The article's claims (not measured here) beside the same logic measured here",

@@ -94,7 +94,7 @@ def _parallelism_cell(run: ContenderRun) -> str:
     for point in run.points:
         p = point.parallelism
         if p:
-            parts.append(f"{p.get('cores')}c: {p.get('processes')}p/{p.get('threads')}t")
+            parts.append(f"{p.cores}c: {p.processes}p/{p.threads}t")
     return ", ".join(parts) or "–"
 
 

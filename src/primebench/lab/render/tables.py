@@ -102,7 +102,7 @@ def headline_table(doc: Document, scenario: ScenarioRecord) -> Table:
     for name in names:
         info = doc.contender(name)
         art = info.artifact if info else None
-        artifact.append(fmt.size(float(art["bytes"])) + f" ({art['kind']})" if art else "–")
+        artifact.append(fmt.size(float(art.bytes)) + f" ({art.kind})" if art else "–")
     rows.append(("Artifact size", *artifact))
     rows.append(
         (
@@ -282,7 +282,7 @@ def contenders_table(doc: Document) -> Table:
                 c.name,
                 c.language,
                 c.version or (c.reason and f"unavailable: {fmt.short(c.reason)}"),
-                f"{fmt.size(float(art['bytes']))}: {art['label']}" if art else "–",
+                f"{fmt.size(float(art.bytes))}: {art.label}" if art else "–",
                 c.differs_from_article or "faithful",
             )
         )
@@ -299,12 +299,10 @@ def setup_lines(doc: Document) -> Sequence[str]:
     pin = doc.pinning
     tools = ", ".join(f"{k} {v}" for k, v in doc.tools.items())
     return (
-        (
-            f"Machine: {m.get('cpu_model')}, {m.get('cores')} cores, {m.get('os')}, "
-            f"kernel {m.get('kernel')}, {m.get('python')}."
-        ),
-        f"Pinning: server on cores {pin.get('server')}, load generator on cores {pin.get('generator')}"
-        + (" (shared: one core only)" if pin.get("shared") else "")
+        f"Machine: {m.cpu_model}, {m.cores} cores, {m.os}, kernel {m.kernel}, {m.python}.",
+        f"Pinning: server on cores {list(pin.server)}, "
+        f"load generator on cores {list(pin.generator)}"
+        + (" (shared: one core only)" if pin.shared else "")
         + ".",
         _protocol_line(doc),
         f"Tools: {tools}.",
@@ -316,11 +314,11 @@ def setup_lines(doc: Document) -> Sequence[str]:
 
 def _protocol_line(doc: Document) -> str:
     p = doc.protocol
-    rounds = ", ".join(f"{k} {v}" for k, v in dict(p.get("rounds", {})).items())
+    rounds = ", ".join(f"{k} {v}" for k, v in p.rounds.items())
     return (
-        f"Protocol: interleaved rounds in random order (seed {p.get('seed')}; rounds: {rounds}); "
-        f"baseline {p.get('baseline') or 'the fastest article server per point'}"
-        + ("; A/A calibrated" if p.get("calibrate") else "")
-        + ("; disturbed trials repeated (--strict)" if p.get("strict") else "")
-        + f"; servers {p.get('servers', '')}."
+        f"Protocol: interleaved rounds in random order (seed {p.seed}; rounds: {rounds}); "
+        f"baseline {p.baseline or 'the fastest article server per point'}"
+        + ("; A/A calibrated" if p.calibrate else "")
+        + ("; disturbed trials repeated (--strict)" if p.strict else "")
+        + f"; servers {p.servers}."
     )

@@ -61,7 +61,7 @@ def _paired(doc: Document, scenario: str, contender: str, baseline: str, metric:
         base_values,
         higher_is_better=True,
         noise_halfwidth=record.noise.get(point.key),
-        seed=int(doc.protocol.get("seed", 0)),
+        seed=doc.protocol.seed,
     )
     return comparison, ""
 
@@ -89,7 +89,7 @@ def _convoy(doc: Document, contender: str = "primebench") -> Choice:
         base,
         higher_is_better=False,
         noise_halfwidth=None,  # loaded vs unloaded is no A/A pair: no noise floor to apply
-        seed=int(doc.protocol.get("seed", 0)),
+        seed=doc.protocol.seed,
     )
     return comparison, ""
 

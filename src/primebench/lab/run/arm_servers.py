@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from primebench.lab.contenders import conformance
 from primebench.lab.host import loopback, resources, servers
 from primebench.lab.model.results import RunRecord
+from primebench.lab.model.vocabulary import TrialKind
 from primebench.lab.run import loadgen, rounds
 from primebench.lab.run.measure import RunContext, Server, measure_run, settle
 from primebench.lab.run.trials import Arm, ArmState, stats_line
@@ -98,7 +99,7 @@ def _ready(
     """Start, verify and prime one arm; plan its points. '' when ready, else why not."""
     say = settings.progress
     info = state.info
-    if not info.available or not info.build.get("ok"):
+    if not info.available or not info.build.ok:
         state.fail("unavailable" if not info.available else "failed", info.reason)
         return info.reason
     pinning = point_pinning(first) or settings.pinning
@@ -107,7 +108,7 @@ def _ready(
         running = state.server.start(pinning.server)
         state.startup_s = running.startup_s
         checked = conformance.verify(state.arm.contender, running)  # type: ignore[arg-type]
-        state.conformance = checked.to_json()
+        state.conformance = checked
         if not checked.ok:
             reason = "verification failed: " + "; ".join(checked.problems)
             state.fail("failed", reason)
@@ -209,7 +210,7 @@ def _fresh(state: ArmState, point: Point) -> str:
 def _trial(
     state: ArmState,
     point: Point,
-    kind: str,
+    kind: TrialKind,
     index: int,
     duration_s: float,
     settings: BenchSettings,

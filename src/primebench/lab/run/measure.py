@@ -14,7 +14,6 @@ import contextlib
 import json
 import re
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,8 @@ import psutil
 from primebench.lab.contenders import conformance
 from primebench.lab.host import disturbance, loopback, servers
 from primebench.lab.host.disturbance import Disturbance
-from primebench.lab.host.resources import Pinning
-from primebench.lab.model import stats
-from primebench.lab.model.results import METRICS, PointRecord, RunRecord
+from primebench.lab.model.results import RunRecord
+from primebench.lab.model.vocabulary import TrialKind
 from primebench.lab.run import loadgen
 from primebench.lab.run.loadgen import Generator, LoadRun, LoadSpec
 from primebench.lab.run.remote import RemoteServer
@@ -41,7 +39,6 @@ __all__ = [
     "load_jobs",
     "measure_run",
     "settle",
-    "summarize_point",
 ]
 
 #: A run whose generator used at least this share of the cores it could use measured the tool.
@@ -167,7 +164,7 @@ def measure_run(
     point: Point,
     ctx: RunContext,
     *,
-    kind: str,
+    kind: TrialKind,
     index: int,
     duration_s: float,
     attempt: int = 0,
@@ -219,7 +216,13 @@ def _observe(running: Server, jobs: list[tuple[Generator, LoadSpec]], ctx: RunCo
 
 
 def build_run_record(
-    seen: Observed, ctx: RunContext, *, kind: str, index: int, duration_s: float, raw: list[str]
+    seen: Observed,
+    ctx: RunContext,
+    *,
+    kind: TrialKind,
+    index: int,
+    duration_s: float,
+    raw: list[str],
 ) -> RunRecord:
     """The trial's record from what was observed (pure: every judgement of a trial is here)."""
     main, background = seen.runs[0], (seen.runs[1] if len(seen.runs) > 1 else None)
@@ -261,7 +264,7 @@ def build_run_record(
         generator_cores_busy=gen_share,
         server_cores_foreign=foreign,
         server_processes=seen.server_processes,
-        disturbance=None if seen.disturbance is None else seen.disturbance.to_json(),
+        disturbance=seen.disturbance,
         disturbed=seen.disturbance is not None and seen.disturbance.disturbed(),
         generator_share=gen_cpu / gen_wall if gen_wall > 0 else None,
         cpus_overlap=tuple(sorted(overlap)),
@@ -336,61 +339,3 @@ def settle(running: Server, deadline_s: float) -> float | None:
         if conformance.ready_check(answer.status, answer.body):
             return time.monotonic() - started
     return None
-
-
-def summarize_point(
-    point: Point,
-    runs: list[RunRecord],
-    warmup: RunRecord | None,
-    skipped: str = "",
-    *,
-    pinning: Pinning | None = None,
-    parallelism: Mapping[str, Any] | None = None,
-) -> PointRecord:
-    """The point's record: median and range of every figure over its kept, successful trials.
-
-    Trials that `--strict` measured again (kind "repeated") are kept in the record, not used.
-    """
-    server_cpus = tuple(sorted(pinning.server)) if pinning else ()
-    generator_cpus = tuple(sorted(pinning.generator)) if pinning else ()
-    if skipped:
-        return PointRecord(
-            point.key,
-            point.label,
-            dict(point.params),
-            "skipped",
-            skipped,
-            tuple(runs),
-            {},
-            False,
-            warmup,
-            server_cpus,
-            generator_cpus,
-            parallelism,
-        )
-    kept = [r for r in runs if r.kind == "measured"]
-    ok = [r for r in kept if r.status == "ok"]
-    summary: dict[str, stats.Summary] = {}
-    for metric in METRICS:
-        values = [v for r in ok if (v := r.metric(metric)) is not None]
-        if values:
-            summary[metric] = stats.summarize(values)
-    failed = [r for r in kept if r.status != "ok"]
-    status = "ok" if ok else "failed"
-    reason = "" if ok else (failed[0].reason if failed else "no measured run")
-    if ok and failed:
-        reason = f"{len(failed)} of {len(kept)} trials failed: {failed[0].reason}"
-    return PointRecord(
-        key=point.key,
-        label=point.label,
-        params=dict(point.params),
-        status=status,
-        reason=reason,
-        runs=tuple(runs),
-        summary=summary,
-        generator_bound=any(r.generator_bound for r in ok),
-        warmup=warmup,
-        server_cpus=server_cpus,
-        generator_cpus=generator_cpus,
-        parallelism=parallelism,
-    )

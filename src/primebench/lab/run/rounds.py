@@ -22,8 +22,9 @@ from primebench.lab.model.results import (
     RunRecord,
     ScenarioRecord,
 )
+from primebench.lab.model.vocabulary import TrialKind
 from primebench.lab.run import protocol
-from primebench.lab.run.measure import summarize_point
+from primebench.lab.run.point_records import summarize_point
 from primebench.lab.run.trials import ArmState
 from primebench.lab.scenarios.base import Point, ScenarioSettings
 
@@ -47,7 +48,7 @@ class Ops:
     """The process-side steps the loop calls: ready an arm, measure, settle, re-pin."""
 
     ready: Callable[[ArmState, ScenarioSettings, Point | None], str]
-    measure: Callable[[ArmState, Point, str, int, float, int], RunRecord]  # ..., attempt
+    measure: Callable[[ArmState, Point, TrialKind, int, float, int], RunRecord]  # ..., attempt
     settle: Callable[[ArmState, RunRecord, Point], tuple[RunRecord, str]]
     repin: Callable[[ArmState, Point], str]  # onto the point's own server cores
     restart: Callable[[ArmState, Point], str]
@@ -200,14 +201,14 @@ def _contender_run(state: ArmState) -> ContenderRun:
     if not log and state.server.running is not None:
         log = state.running.stderr_tail()
     return ContenderRun(
-        state.arm.name,
-        state.status,
-        state.reason,
-        state.startup_s,
-        state.conformance,
-        tuple(state.records),
-        state.probe,
-        log,
+        contender=state.arm.name,
+        status=state.status,
+        reason=state.reason,
+        startup_s=state.startup_s,
+        conformance=state.conformance,
+        probe=state.probe,
+        points=tuple(state.records),
+        server_log=log,
         arm=state.arm.kind,
         url=state.arm.remote.url if state.arm.remote else "",
     )
@@ -259,7 +260,7 @@ def describe(run: RunRecord) -> str:
     p99 = f", p99 {lat.p99:.1f} ms" if lat else ""
     marks = " [generator-bound]" if run.generator_bound else ""
     if run.disturbed and run.disturbance is not None:
-        others = float(run.disturbance.get("others_share", 0.0))
-        steal = float(run.disturbance.get("steal_share", 0.0))
+        others = run.disturbance.others_share
+        steal = run.disturbance.steal_share
         marks += f" [disturbed: others {others * 100:.0f}%, steal {steal * 100:.0f}%]"
     return f"{run.load.req_per_s:,.1f} req/s{p99}{marks}"

@@ -36,7 +36,7 @@ from primebench.errors import UserError
 from primebench.lab.contenders import conformance
 from primebench.lab.contenders.registry import Contender
 from primebench.lab.host import disturbance, loopback, machine, servers, tool_runs
-from primebench.lab.model import targets
+from primebench.lab.model import codec, targets
 from primebench.lab.model.targets import TARGETS, TargetResult, TargetVerdict
 from primebench.lab.model.verdicts import Comparison, compare, noise_halfwidth
 
@@ -194,7 +194,7 @@ def _round(
     own_s += _tree_cpu_s(running) - server_before
     # The lab's own client is not pinned: when it runs on this core it counts as others'.
     seen = disturbance.between(before, after, settings.cpus, own_s)
-    record["disturbance"] = seen.to_json()
+    record["disturbance"] = codec.dump(seen)
     record["disturbed"] = seen.disturbed()
     if len(set(primes.values())) != 1:
         raise RuntimeError(f"answers for n={n} differ between arms: {primes}")
@@ -240,7 +240,7 @@ def run_probe(settings: ProbeSettings, out: Path) -> dict[str, Any]:
         "kind": KIND,
         "schema_version": PROBE_SCHEMA_VERSION,
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "machine": machine.describe(),
+        "machine": codec.dump(machine.describe()),
         "contender": settings.contender.name,
         "cpu": settings.cpu,
         "seed": settings.seed,

@@ -32,6 +32,8 @@ from primebench.lab.contenders import registry
 from primebench.lab.contenders.registry import Contender, Contract, Registry
 from primebench.lab.host import machine, resources
 from primebench.lab.model import results
+from primebench.lab.model.bench_records import Protocol
+from primebench.lab.model.contender_records import BuildOutcome
 from primebench.lab.model.results import ContenderInfo, Document, ScenarioRecord
 from primebench.lab.run import arm_servers, loadgen, protocol, rounds
 from primebench.lab.run.loadgen import Generator
@@ -89,20 +91,20 @@ class BenchSettings:
         """The tools' raw output, server logs and build logs: a folder beside the JSON, same stem."""
         return self.out_json.with_suffix("")
 
-    def protocol_json(self) -> dict[str, object]:
-        return {
-            "seed": self.seed,
-            "rounds": {s.name: s.rounds for s in self.scenarios},
-            "baseline": self.baseline,
-            "calibrate": self.calibrate,
-            "strict": self.strict,
-            "max_repeats": self.max_repeats if self.strict else 0,
-            "servers": (
+    def protocol_record(self) -> Protocol:
+        return Protocol(
+            seed=self.seed,
+            rounds={s.name: s.rounds for s in self.scenarios},
+            baseline=self.baseline,
+            calibrate=self.calibrate,
+            strict=self.strict,
+            max_repeats=self.max_repeats if self.strict else 0,
+            servers=(
                 "restarted before every trial (--fresh-servers)"
                 if self.fresh_servers
                 else "kept warm across rounds; restarted only when they cannot settle"
             ),
-        }
+        )
 
 
 def run_bench(settings: BenchSettings) -> Document:
@@ -136,12 +138,12 @@ def run_bench(settings: BenchSettings) -> Document:
             command=settings.command,
             machine=machine.describe(),
             tools=tools,
-            pinning=settings.pinning.to_json(),
+            pinning=settings.pinning.record(),
             contenders=tuple(infos.values()),
             scenarios=tuple(scenarios),
             raw_dir=settings.raw_dir.name,
             notes=tuple(notes),
-            protocol=settings.protocol_json(),
+            protocol=settings.protocol_record(),
         )
         results.save(document, settings.out_json)
     if not measured_anything(document):
@@ -211,7 +213,7 @@ def _target_info(target: RemoteServer) -> ContenderInfo:
         available=True,
         reason="",
         version="",
-        build={"ok": True, "seconds": 0.0, "reason": "not built: a running target"},
+        build=BuildOutcome(True, 0.0, "not built: a running target"),
         artifact=None,
     )
 
@@ -220,15 +222,15 @@ def _prepare(c: Contender, settings: BenchSettings) -> ContenderInfo:
     """Availability, build, version and artifact size: once per contender and bench."""
     say = settings.progress
     available = registry.availability(c)
-    build = {"ok": False, "seconds": 0.0, "reason": "not built: unavailable"}
+    build = BuildOutcome(False, 0.0, "not built: unavailable")
     version, artifact, reason = "", None, available.reason
     if available.available:
         say(f"[build] {c.name}")
         outcome = registry.build(c, log=settings.raw_dir / "build" / f"{c.name}.log")
-        build = {"ok": outcome.ok, "seconds": outcome.seconds, "reason": outcome.reason}
+        build = outcome
         if outcome.ok:
             version = registry.version(c)
-            artifact = registry.artifact_size(c).to_json()
+            artifact = registry.artifact_size(c)
         else:
             reason = f"build failed: {outcome.reason}"
             first = outcome.reason.splitlines()[0] if outcome.reason else ""

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 import psutil
 
 from primebench.lab.contenders.registry import Contender
 from primebench.lab.host.resources import Pinning
+from primebench.lab.model.bench_records import Parallelism
+from primebench.lab.model.contender_records import Conformance
 from primebench.lab.model.results import ContenderInfo, PointRecord, RunRecord
+from primebench.lab.model.vocabulary import ArmKind, ContenderStatus
 from primebench.lab.run.measure import Server
 from primebench.lab.run.remote import RemoteServer
 from primebench.lab.scenarios.base import Point
@@ -30,7 +33,7 @@ class Arm:
 
     name: str
     contender: Contender
-    kind: str
+    kind: ArmKind
     remote: RemoteServer | None = None
 
 
@@ -51,10 +54,10 @@ class ArmState:
     arm: Arm
     server: ServerHandle
     info: ContenderInfo
-    status: str = "ok"  # "ok" | "failed" | "unavailable"
+    status: ContenderStatus = "ok"
     reason: str = ""
     startup_s: float | None = None
-    conformance: dict[str, Any] | None = None
+    conformance: Conformance | None = None
     probe: RunRecord | None = None
     points: list[Point] = field(default_factory=list)
     pinning: Pinning | None = None
@@ -82,10 +85,10 @@ class ArmState:
             return self.pinning
         return Pinning(frozenset(), self.pinning.generator, shared=False)
 
-    def fail(self, status: str, reason: str) -> None:
+    def fail(self, status: ContenderStatus, reason: str) -> None:
         self.status, self.reason = status, reason
 
-    def parallelism(self) -> dict[str, Any] | None:
+    def parallelism(self) -> Parallelism | None:
         """The server's cores and what it made of them: processes and threads, as measured.
 
         Every contender sizes itself from the affinity mask (GOMAXPROCS, Tokio's workers,
@@ -99,7 +102,7 @@ class ArmState:
         for proc in tree:
             with contextlib.suppress(psutil.Error):
                 threads += proc.num_threads()
-        return {"cores": len(self.pinning.server), "processes": len(tree), "threads": threads}
+        return Parallelism(len(self.pinning.server), len(tree), threads)
 
 
 def stats_line(state: ArmState) -> str:

@@ -13,13 +13,13 @@ import json
 import math
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from primebench.lab.model.load_records import Latency, LoadParseError, LoadResult, LoadSpec, ok_rate
 
 __all__ = ["NAME", "argv", "locate", "parse", "parse_version"]
 
-NAME = "autocannon"
+NAME: Final = "autocannon"
 
 
 def locate(root: Path) -> Path | None:

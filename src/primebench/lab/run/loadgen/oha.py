@@ -21,13 +21,13 @@ import math
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from primebench.lab.model.load_records import Latency, LoadParseError, LoadResult, LoadSpec, ok_rate
 
 __all__ = ["NAME", "argv", "digits_regex", "locate", "parse", "parse_version"]
 
-NAME = "oha"
+NAME: Final = "oha"
 
 
 def locate(root: Path) -> Path | None:

@@ -15,13 +15,13 @@ import math
 import shutil
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from primebench.lab.model.load_records import Latency, LoadParseError, LoadResult, LoadSpec, ok_rate
 
 __all__ = ["MARKER", "NAME", "argv", "locate", "parse", "parse_version", "script_path"]
 
-NAME = "wrk"
+NAME: Final = "wrk"
 MARKER = "PRIMEBENCH_WRK_JSON "
 
 

@@ -1,0 +1,63 @@
+"""The closed vocabularies of a results document: every word a status or kind may be.
+
+Plain-string words are `Literal` types, so the document keeps its strings and mypy strict
+(`strict_equality`) rejects a typo where a value is written (`status="faild"`) or compared
+(`run.kind == "measurd"`); the loader rejects one in a file, naming the field. Words that
+are also choices in a contender's manifest are `StrEnum`s, which the manifest parser
+checks by their values.
+
+`RECORD_CONFIG` is the one pydantic setting every record of the document carries: a key
+the model does not know is an error, not silently dropped, and the generated schema lists
+every key as required, because every key is always written.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import ConfigDict
+
+__all__ = [
+    "RECORD_CONFIG",
+    "ArmKind",
+    "ArtifactKind",
+    "ContenderStatus",
+    "Contract",
+    "LoadTool",
+    "PointStatus",
+    "TrialKind",
+    "TrialStatus",
+]
+
+#: One tool run: the warm-up, a measured round, the rate scenario's capacity probe, or a
+#: disturbed measured trial that `--strict` measured again (kept, never used).
+TrialKind = Literal["warmup", "measured", "probe", "repeated"]
+#: A trial measured (`ok`) or did not, with its reason (`failed`).
+TrialStatus = Literal["ok", "failed"]
+#: A point was measured, every measured trial failed, or it was not tried (with a reason).
+PointStatus = Literal["ok", "failed", "skipped"]
+#: An arm ran the scenario, failed to build, start, verify or stay up, or its toolchain
+#: is absent (not a failure of the contender).
+ContenderStatus = Literal["ok", "failed", "unavailable"]
+#: A contender the lab started, the baseline's A/A twin, or an already running target.
+ArmKind = Literal["contender", "aa", "target"]
+#: The load generators whose output the lab reads.
+LoadTool = Literal["autocannon", "wrk", "oha"]
+
+
+class Contract(StrEnum):
+    """Which input contract conformance checks: the article's servers only record bad input."""
+
+    SEED = "seed"
+    STRICT = "strict"
+
+
+class ArtifactKind(StrEnum):
+    """What an artifact's bytes are: one binary, or a runtime with its installed dependencies."""
+
+    BINARY = "binary"
+    RUNTIME_DEPS = "runtime+deps"
+
+
+RECORD_CONFIG = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
