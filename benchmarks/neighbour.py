@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from primebench.lab.contenders import conformance
+from primebench.lab.contenders import launch
 from primebench.lab.host import servers
 from primebench.lab.model.verdicts import compare
 
@@ -64,7 +64,7 @@ def main() -> int:
     try:
         with servers.server(
             argv, cwd=Path.cwd(), env=dict(os.environ), host="127.0.0.1", port=port,
-            cpus=None, ready_path=conformance.READY_PATH, ready_check=conformance.ready_check,
+            cpus=None, ready_path=launch.READY_PATH, ready_check=launch.ready_check,
         ) as running:  # fmt: skip
             served_seconds(port, N - 10**7)  # wakes the pool
             for _ in range(args.rounds):

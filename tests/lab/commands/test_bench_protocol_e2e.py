@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from primebench.cli import main
-from primebench.lab.contenders import conformance
+from primebench.lab.contenders import launch
 from primebench.lab.contenders.registry import Registry, default_root
 from primebench.lab.host import resources, servers
 from primebench.lab.run.remote import parse_target
@@ -127,9 +127,7 @@ def running_target(tmp_path: Path) -> Iterator[str]:
             try:
                 import urllib.request
 
-                urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}{conformance.READY_PATH}", timeout=1
-                )
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{launch.READY_PATH}", timeout=1)
                 break
             except OSError:
                 time.sleep(0.1)

@@ -11,7 +11,7 @@ import pytest
 from primebench.cli import main
 from primebench.lab.commands import verify as command
 from primebench.lab.contenders import oracle
-from primebench.lab.contenders.conformance import BadInput, _check_answer, check, ready_check
+from primebench.lab.contenders.conformance import BadInput, _check_answer, check
 from primebench.lab.contenders.registry import Registry
 from primebench.lab.host.loopback import HttpAnswer
 from primebench.lab.model import codec
@@ -31,13 +31,6 @@ def test_oracle_is_independent_and_right() -> None:
     assert oracle.nth_prime(10**6 + 1) == 15485867  # primecount takes over here
     with pytest.raises(ValueError):
         oracle.nth_prime(0)
-
-
-def test_ready_check() -> None:
-    assert ready_check(200, b'{"n":1,"prime":2}')
-    assert not ready_check(200, b'{"n":1,"prime":3}')
-    assert not ready_check(503, b'{"prime":2}')
-    assert not ready_check(200, b"starting")
 
 
 def test_answer_checks() -> None:

@@ -16,7 +16,7 @@ import pytest
 from primebench.cli import main
 from primebench.errors import UserError
 from primebench.lab.contenders import registry as contenders
-from primebench.lab.contenders.conformance import READY_PATH, ready_check
+from primebench.lab.contenders.launch import READY_PATH, ready_check
 from primebench.lab.contenders.registry import (
     Contract,
     ManifestError,

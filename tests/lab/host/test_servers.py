@@ -63,7 +63,7 @@ def test_server_ready_pinned_sampled_then_no_orphans() -> None:
 def test_server_that_crashed_leaves_no_orphan() -> None:
     with start("serve", "--child") as running:
         pids = [p.pid for p in running.tree()]
-        with pytest.raises(loopback.ProbeFailed):
+        with pytest.raises(loopback.RequestFailed):
             loopback.get(running.host, running.port, "/crash")
         deadline = time.monotonic() + 5
         while running.alive() and time.monotonic() < deadline:

@@ -14,14 +14,12 @@ and whoever measures that server next must restart it.
 
 from __future__ import annotations
 
-import contextlib
-import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from primebench.lab.contenders import oracle, registry
+from primebench.lab.contenders import launch, oracle, registry
+from primebench.lab.contenders.launch import READY_PATH, ready_check
 from primebench.lab.contenders.registry import Availability, Contender, Contract
 from primebench.lab.host import loopback, servers
 from primebench.lab.host.servers import RunningServer
@@ -37,19 +35,14 @@ from primebench.lab.model.contender_records import (
 __all__ = [
     "ANSWER_CASES",
     "BAD_INPUT_CASES",
-    "READY_PATH",
     "Answer",
     "BadInput",
     "Conformance",
     "ContenderCheck",
     "check",
-    "ready_check",
-    "start",
     "verify",
 ]
 
-READY_PATH = "/prime?n=1"
-"""Cheap for every contender, and its answer (2) proves the server computes."""
 DEFAULT_N = 10000
 """The article's default when `n` is missing (our service keeps it)."""
 ANSWER_CASES: tuple[tuple[str, str, int], ...] = tuple(
@@ -69,16 +62,6 @@ BAD_INPUT_CASES: tuple[tuple[str, str], ...] = (
 ANSWER_TIMEOUT_S = 60.0
 BAD_INPUT_TIMEOUT_S = 3.0
 BODY_LIMIT = 200
-
-
-def ready_check(status: int, body: bytes) -> bool:
-    """The readiness answer to READY_PATH: 200 and prime 2."""
-    if status != 200:
-        return False
-    try:
-        return bool(json.loads(body).get("prime") == 2)
-    except (ValueError, AttributeError):
-        return False
 
 
 def _short(body: bytes) -> str:
@@ -107,11 +90,11 @@ def _check_answer(answer: loopback.HttpAnswer, n: int, expected: int, strict: bo
     return ""
 
 
-def _probe_answer(running: RunningServer, case: str, path: str, n: int, strict: bool) -> Answer:
+def _ask_answer(running: RunningServer, case: str, path: str, n: int, strict: bool) -> Answer:
     expected = oracle.nth_prime(n)
     try:
         got = loopback.get(running.host, running.port, path, timeout_s=ANSWER_TIMEOUT_S)
-    except loopback.ProbeFailed as exc:
+    except loopback.RequestFailed as exc:
         return Answer(case, path, expected, None, "", "", None, False, exc.reason)
     problem = _check_answer(got, n, expected, strict)
     return Answer(
@@ -127,10 +110,10 @@ def _probe_answer(running: RunningServer, case: str, path: str, n: int, strict: 
     )
 
 
-def _probe_bad(running: RunningServer, case: str, path: str, strict: bool) -> BadInput:
+def _ask_bad(running: RunningServer, case: str, path: str, strict: bool) -> BadInput:
     try:
         got = loopback.get(running.host, running.port, path, timeout_s=BAD_INPUT_TIMEOUT_S)
-    except loopback.ProbeFailed as exc:
+    except loopback.RequestFailed as exc:
         return BadInput(case, path, None, "", "", exc.reason, False if strict else None)
     judged = (
         (got.status == 400 and got.content_type == "application/problem+json") if strict else None
@@ -141,7 +124,7 @@ def _probe_bad(running: RunningServer, case: str, path: str, strict: bool) -> Ba
 def _healthy(running: RunningServer) -> bool:
     try:
         answer = loopback.get(running.host, running.port, READY_PATH, timeout_s=BAD_INPUT_TIMEOUT_S)
-    except loopback.ProbeFailed:
+    except loopback.RequestFailed:
         return False
     return ready_check(answer.status, answer.body)
 
@@ -153,8 +136,8 @@ def verify(c: Contender, running: RunningServer) -> Conformance:
     (python-seed computes p(20000) in pure Python), bad inputs at most 3 s each.
     """
     strict = c.contract is Contract.STRICT
-    answers = tuple(_probe_answer(running, case, path, n, strict) for case, path, n in ANSWER_CASES)
-    bad = tuple(_probe_bad(running, case, path, strict) for case, path in BAD_INPUT_CASES)
+    answers = tuple(_ask_answer(running, case, path, n, strict) for case, path, n in ANSWER_CASES)
+    bad = tuple(_ask_bad(running, case, path, strict) for case, path in BAD_INPUT_CASES)
     problems = [f"n={a.case}: {a.problem}" for a in answers if not a.ok]
     if strict:
         problems += [
@@ -213,33 +196,6 @@ class ContenderCheck:
         }
 
 
-@contextlib.contextmanager
-def start(
-    c: Contender,
-    *,
-    cpus: frozenset[int] | None,
-    host: str = "127.0.0.1",
-    deadline_s: float = 30.0,
-    log: Path | None = None,
-) -> Iterator[servers.RunningServer]:
-    """Start a contender on a free port, ready once it answers READY_PATH correctly; always stopped after."""
-    port = servers.free_port(host)
-    cores = len(cpus) if cpus else None  # `{cores}`/CORES: the cores it is pinned to
-    with servers.server(
-        registry.run_argv(c, host, port, cores=cores),
-        cwd=c.directory,
-        env=registry.run_env(c, host, port, cores=cores),
-        host=host,
-        port=port,
-        cpus=cpus,
-        ready_path=READY_PATH,
-        ready_check=ready_check,
-        deadline_s=deadline_s,
-        log=log,
-    ) as running:
-        yield running
-
-
 def check(
     c: Contender,
     *,
@@ -263,7 +219,7 @@ def check(
     ver = registry.version(c)
     artifact = registry.artifact_size(c)
     try:
-        with start(
+        with launch.start(
             c,
             cpus=cpus,
             host=host,

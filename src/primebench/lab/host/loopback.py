@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["HttpAnswer", "ProbeFailed", "get"]
+__all__ = ["HttpAnswer", "RequestFailed", "get"]
 
 
-class ProbeFailed(Exception):
+class RequestFailed(Exception):
     """No HTTP answer at all: refused, reset, timed out, or not HTTP.
 
     `timed_out` tells a server that is still computing (the article's Node server
@@ -60,7 +60,7 @@ def get(
     """Send one request on a new connection and read the whole answer.
 
     `timeout_s` bounds connecting and each socket read, so a server that accepts
-    but never answers costs at most about that long. Raises `ProbeFailed`.
+    but never answers costs at most about that long. Raises `RequestFailed`.
     """
     conn = http.client.HTTPConnection(host, port, timeout=timeout_s)
     started = time.perf_counter()
@@ -75,8 +75,8 @@ def get(
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         return HttpAnswer(response.status, headers, body, elapsed)
     except TimeoutError as exc:
-        raise ProbeFailed(f"no answer within {timeout_s:g} s", timed_out=True) from exc
+        raise RequestFailed(f"no answer within {timeout_s:g} s", timed_out=True) from exc
     except (OSError, http.client.HTTPException) as exc:
-        raise ProbeFailed(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
+        raise RequestFailed(f"{type(exc).__name__}: {exc}".rstrip(": ")) from exc
     finally:
         conn.close()

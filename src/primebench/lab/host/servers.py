@@ -125,7 +125,7 @@ def _await_ready(
             answer = loopback.get(
                 running.host, running.port, ready_path, timeout_s=min(5.0, remaining)
             )
-        except loopback.ProbeFailed as exc:
+        except loopback.RequestFailed as exc:
             last = exc.reason
         else:
             if ready_check(answer.status, answer.body):

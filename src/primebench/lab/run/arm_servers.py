@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from primebench.lab.contenders import conformance
+from primebench.lab.contenders import conformance, launch
 from primebench.lab.host import loopback, resources, servers
 from primebench.lab.model.results import RunRecord
 from primebench.lab.model.vocabulary import TrialKind
@@ -54,7 +54,7 @@ class ArmServer:
         self.cpus = cpus
         name = "server.log" if self.restarts == 0 else f"server-{self.restarts}.log"
         self.running = self._stack.enter_context(
-            conformance.start(
+            launch.start(
                 self._arm.contender,
                 cpus=cpus,
                 host=loadgen.LOOPBACK,
@@ -246,7 +246,7 @@ def _primer(running: Server, point: Point) -> str:
     for _ in range(PRIMER_REQUESTS):
         try:
             answer = loopback.get(running.host, running.port, path, timeout_s=PRIMER_TIMEOUT_S)
-        except loopback.ProbeFailed as exc:
+        except loopback.RequestFailed as exc:
             return f"primer {path}: {exc.reason}"
         if not 200 <= answer.status < 300:
             return f"primer {path}: status {answer.status}"

@@ -20,7 +20,7 @@ from typing import Any
 
 import psutil
 
-from primebench.lab.contenders import conformance
+from primebench.lab.contenders import launch
 from primebench.lab.host import disturbance, loopback, servers
 from primebench.lab.host.disturbance import Disturbance
 from primebench.lab.model.results import RunRecord
@@ -331,11 +331,11 @@ def settle(running: Server, deadline_s: float) -> float | None:
             answer = loopback.get(
                 running.host,
                 running.port,
-                conformance.READY_PATH,
+                launch.READY_PATH,
                 timeout_s=max(0.5, min(5.0, end - time.monotonic())),
             )
-        except loopback.ProbeFailed:
+        except loopback.RequestFailed:
             continue
-        if conformance.ready_check(answer.status, answer.body):
+        if launch.ready_check(answer.status, answer.body):
             return time.monotonic() - started
     return None

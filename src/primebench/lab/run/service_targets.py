@@ -33,7 +33,7 @@ from typing import Any
 import psutil
 
 from primebench.errors import UserError
-from primebench.lab.contenders import conformance
+from primebench.lab.contenders import launch
 from primebench.lab.contenders.registry import Contender
 from primebench.lab.host import disturbance, loopback, machine, servers, tool_runs
 from primebench.lab.model import codec, targets
@@ -83,7 +83,7 @@ def _with_cache(c: Contender, cache_home: Path) -> Contender:
 def _cold_start(settings: ProbeSettings, cache_home: Path, log: Path) -> tuple[float | None, str]:
     """(seconds from spawn to the first correct answer, "") or (None, the failure)."""
     try:
-        with conformance.start(
+        with launch.start(
             _with_cache(settings.contender, cache_home), cpus=settings.cpus, log=log
         ) as running:
             return running.startup_s, ""
@@ -210,7 +210,7 @@ def _huge_n(settings: ProbeSettings, home: Path, log: Path) -> dict[str, Any]:
     rounds: list[dict[str, Any]] = []
     failure, largest_rss = "", 0
     try:
-        with conformance.start(
+        with launch.start(
             _with_cache(settings.contender, home), cpus=settings.cpus, log=log
         ) as running:
             # Unmeasured: the pool's processes start in the background after start-up,
@@ -220,7 +220,7 @@ def _huge_n(settings: ProbeSettings, home: Path, log: Path) -> dict[str, Any]:
                 order = rng.sample(arms, len(arms))
                 rounds.append({"index": index, **_round(running, settings, n, warmup, order)})
                 largest_rss = max(largest_rss, _largest_rss(running))
-    except (servers.ServerFailed, loopback.ProbeFailed, RuntimeError, OSError, ValueError) as exc:
+    except (servers.ServerFailed, loopback.RequestFailed, RuntimeError, OSError, ValueError) as exc:
         failure = f"after {len(rounds)} rounds: {exc}"
     return {
         "rounds": rounds,
