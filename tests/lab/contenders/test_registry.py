@@ -214,3 +214,14 @@ def test_verify_records_the_new_contenders_bad_input(tmp_path: Path) -> None:
         assert all(status == 200 for case, (status, _) in cells[name].items() if case != "huge")
         assert cells[name]["huge"][0] is None
         assert by_name[name]["conformance"]["healthy_after"] is False  # one thread, stuck
+
+
+def test_default_root_is_the_checkout_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without PRIMEBENCH_ROOT and outside the checkout, the built-in contenders are found."""
+    monkeypatch.delenv("PRIMEBENCH_ROOT", raising=False)
+    monkeypatch.chdir(tmp_path)
+    root = contenders.default_root()
+    assert (root / "contenders" / "go-seed" / "contender.toml").is_file()
+    assert (root / "pyproject.toml").is_file() and root == contenders.CHECKOUT

@@ -77,10 +77,14 @@ class Availability:
         return "available" if self.available else f"unavailable: {self.reason}"
 
 
+CHECKOUT = Path(__file__).resolve().parents[4]
+"""The source checkout this module runs from (src/primebench/lab/contenders/registry.py)."""
+
+
 def default_root() -> Path:
     """The repository root holding `contenders/`: $PRIMEBENCH_ROOT, the source checkout, or the cwd."""
     candidates = [Path(p) for p in (os.environ.get("PRIMEBENCH_ROOT"),) if p]
-    candidates += [Path(__file__).resolve().parents[3], Path.cwd()]
+    candidates += [CHECKOUT, Path.cwd()]
     for root in candidates:
         if (root / "contenders").is_dir():
             return root

@@ -32,8 +32,9 @@ def _adapter(kind: Any) -> TypeAdapter[Any]:
 
 
 def dump(value: object) -> Any:
-    """`value` as JSON-ready Python values (dicts, lists or tuples, str, numbers, None)."""
-    return adapter(type(value)).dump_python(value, by_alias=True)
+    """`value` as JSON values (dicts, lists, str, numbers, None): what a file read back gives,
+    so a document built in memory compares equal to the one loaded from disk."""
+    return adapter(type(value)).dump_python(value, by_alias=True, mode="json")
 
 
 def parse(kind: type[T], data: Any) -> T:
