@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema_rs
 import pytest
 
+from primebench.errors import UserError
 from primebench.lab.model import results, results_schema
 from tests.lab.golden_util import FIXTURE
 
@@ -117,3 +118,16 @@ def test_a_contender_with_its_algorithm_validates() -> None:
     assert [str(e) for e in jsonschema_rs.validator_for(SCHEMA).iter_errors(data)] == []
     data["contenders"][0]["algorithm"] = 3
     assert len(list(jsonschema_rs.validator_for(SCHEMA).iter_errors(data))) == 1
+
+
+def test_a_misspelt_metric_fails_the_schema_and_the_loader(tmp_path: Path) -> None:
+    """A point's summary is keyed by the closed metric vocabulary (`vocabulary.Metric`)."""
+    data = json.loads(FIXTURE.read_text())
+    summary = data["scenarios"][0]["results"][0]["points"][0]["summary"]
+    summary["req_per_sec"] = summary.pop("req_per_s")
+    errors = [str(e) for e in jsonschema_rs.validator_for(SCHEMA).iter_errors(data)]
+    assert len(errors) == 1 and "req_per_sec" in errors[0]
+    path = tmp_path / "misspelt.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(UserError, match=r"summary\.req_per_sec"):
+        results.load(path)

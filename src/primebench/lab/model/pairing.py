@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from primebench.lab.model.results import RunRecord
+from primebench.lab.model.vocabulary import Metric
 
 __all__ = ["paired_values"]
 
 
 def paired_values(
-    contender: Sequence[RunRecord], baseline: Sequence[RunRecord], metric: str
+    contender: Sequence[RunRecord], baseline: Sequence[RunRecord], metric: Metric
 ) -> tuple[list[float], list[float]]:
     """The metric of both arms in the rounds where both have a kept, successful trial."""
 

@@ -28,7 +28,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, get_args
 
 from pydantic import (
     ConfigDict,
@@ -58,6 +58,7 @@ from primebench.lab.model.vocabulary import (
     RECORD_CONFIG,
     ArmKind,
     ContenderStatus,
+    Metric,
     PointStatus,
     TrialKind,
     TrialStatus,
@@ -85,17 +86,7 @@ NOISY_SHARE = 0.10
 UTC_STAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
 
 #: Figures summarised per point over its measured runs, in report order (see `RunRecord.metric`).
-METRICS = (
-    "req_per_s",
-    "latency_avg_ms",
-    "latency_p50_ms",
-    "latency_p90_ms",
-    "latency_p99_ms",
-    "latency_max_ms",
-    "throughput_bytes_per_s",
-    "cpu_s_per_request",
-    "server_peak_rss_bytes",
-)
+METRICS: tuple[Metric, ...] = get_args(Metric)
 
 
 @dataclass(frozen=True)
@@ -157,7 +148,7 @@ class RunRecord:
         """Other processes used a noticeable share of the server's cores during the run."""
         return self.server_cores_foreign is not None and self.server_cores_foreign > NOISY_SHARE
 
-    def metric(self, name: str) -> float | None:
+    def metric(self, name: Metric) -> float | None:
         """One of METRICS for this run (None when the run has no such figure)."""
         if name == "cpu_s_per_request":
             return self.cpu_s_per_request
@@ -200,13 +191,13 @@ class PointRecord:
     reason: str
     warmup: RunRecord | None = None
     runs: tuple[RunRecord, ...]
-    summary: Mapping[str, Summary]
+    summary: Mapping[Metric, Summary]
     generator_bound: bool
     server_cpus: tuple[NonNegativeInt, ...] = ()
     generator_cpus: tuple[NonNegativeInt, ...] = ()
     parallelism: Parallelism | None = None
 
-    def median(self, metric: str) -> float | None:
+    def median(self, metric: Metric) -> float | None:
         """The median of `metric` over measured runs, None when not measured."""
         found = self.summary.get(metric)
         return None if found is None else found.median

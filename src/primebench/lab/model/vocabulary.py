@@ -25,11 +25,25 @@ __all__ = [
     "ContenderStatus",
     "Contract",
     "LoadTool",
+    "Metric",
     "PointStatus",
     "TrialKind",
     "TrialStatus",
 ]
 
+#: The figures a trial has and a point summarises (`RunRecord.metric`), and so the keys of
+#: a point's summary and the metric a scenario compares.
+Metric = Literal[
+    "req_per_s",
+    "latency_avg_ms",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "latency_max_ms",
+    "throughput_bytes_per_s",
+    "cpu_s_per_request",
+    "server_peak_rss_bytes",
+]
 #: One tool run: the warm-up, a measured round, the rate scenario's capacity probe, or a
 #: disturbed measured trial that `--strict` measured again (kept, never used).
 TrialKind = Literal["warmup", "measured", "probe", "repeated"]

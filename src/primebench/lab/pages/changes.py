@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from primebench.lab.model.results import Document
 from primebench.lab.model.stats import Summary
+from primebench.lab.model.vocabulary import Metric
 from primebench.lab.pages.markdown import render_table
 from primebench.lab.render import units as fmt
 from primebench.lab.render.tables import Table
@@ -23,7 +24,7 @@ from primebench.lab.render.tables import Table
 __all__ = ["COMPARED", "Change", "changes", "render", "table"]
 
 #: Figures compared, with how to print them and whether higher is better.
-COMPARED: tuple[tuple[str, fmt.Render, bool], ...] = (
+COMPARED: tuple[tuple[Metric, fmt.Render, bool], ...] = (
     ("req_per_s", fmt.rate, True),
     ("latency_p50_ms", fmt.ms, False),
     ("latency_p99_ms", fmt.ms, False),
@@ -38,7 +39,7 @@ class Change:
     scenario: str
     contender: str
     point: str
-    metric: str
+    metric: Metric
     before: Summary
     after: Summary
     generator_bound: bool

@@ -6,12 +6,20 @@ Which scenario gets which chart is the scenario's business (`lab.scenarios`); th
 from __future__ import annotations
 
 from primebench.lab.model.results import ScenarioRecord
+from primebench.lab.model.vocabulary import Metric
 from primebench.lab.render import units as fmt
 from primebench.lab.render.footnotes import answer_counts
 from primebench.lab.render.scaling import cores_scaling
 from primebench.lab.render.svg import Bar, Series, bar_chart, line_chart
 
 __all__ = ["convoy_chart", "cores_chart", "headline_charts", "rate_chart", "sweep_chart"]
+
+
+PERCENTILE_BARS: tuple[tuple[str, Metric], ...] = (
+    ("p50", "latency_p50_ms"),
+    ("p90", "latency_p90_ms"),
+    ("p99", "latency_p99_ms"),
+)
 
 
 def headline_charts(scenario: ScenarioRecord) -> list[str]:
@@ -25,8 +33,8 @@ def headline_charts(scenario: ScenarioRecord) -> list[str]:
                 " ‡" if answer_counts(point)[1] else ""
             )
             rates.append(Bar(run.contender, "req/s", r, fmt.rate(r) + marks))
-        for pct in ("p50", "p90", "p99"):
-            if (v := point.median(f"latency_{pct}_ms")) is not None:
+        for pct, metric in PERCENTILE_BARS:
+            if (v := point.median(metric)) is not None:
                 latencies.append(Bar(run.contender, pct, v, fmt.ms(v)))
     charts = []
     if rates:
@@ -52,7 +60,7 @@ def convoy_chart(scenario: ScenarioRecord) -> list[str]:
     )
 
 
-def _curve(scenario: ScenarioRecord, x_param: str, metric: str) -> list[Series]:
+def _curve(scenario: ScenarioRecord, x_param: str, metric: Metric) -> list[Series]:
     series = []
     for run in scenario.results:
         pts = []

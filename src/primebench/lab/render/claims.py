@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from primebench.lab.model.results import Document, ScenarioRecord
+from primebench.lab.model.vocabulary import Metric
 from primebench.lab.render import units as fmt
 from primebench.lab.render.table import Table
 from primebench.lab.render.tables import figure, first_ok, status_cell
@@ -35,6 +36,14 @@ CLAIMS: dict[str, dict[str, str]] = {
 }
 
 
+#: The article's rows beside which this run's figures are shown.
+CLAIMED_ROWS: tuple[tuple[str, Metric, fmt.Render], ...] = (
+    ("Requests/Sec", "req_per_s", fmt.rate),
+    ("Latency (Avg)", "latency_avg_ms", fmt.ms),
+    ("Throughput", "throughput_bytes_per_s", fmt.bytes_per_s),
+)
+
+
 def claims_table(doc: Document, scenario: ScenarioRecord | None) -> Table:
     """The article's claimed figures, marked as claims, beside what the same logic did here."""
     header = (
@@ -43,11 +52,7 @@ def claims_table(doc: Document, scenario: ScenarioRecord | None) -> Table:
         *[f"{name} (measured)" for name in CLAIMS],
     )
     rows = []
-    for label, metric, render in (
-        ("Requests/Sec", "req_per_s", fmt.rate),
-        ("Latency (Avg)", "latency_avg_ms", fmt.ms),
-        ("Throughput", "throughput_bytes_per_s", fmt.bytes_per_s),
-    ):
+    for label, metric, render in CLAIMED_ROWS:
         measured = []
         for name in CLAIMS:
             run = scenario.result(name) if scenario else None

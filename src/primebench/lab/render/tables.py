@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from primebench.lab.model.results import ContenderRun, Document, PointRecord, ScenarioRecord
+from primebench.lab.model.vocabulary import Metric
 from primebench.lab.render import units as fmt
 from primebench.lab.render.comparisons import aa_cell, comparison_cell
 from primebench.lab.render.footnotes import (
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 
-def figure(point: PointRecord, metric: str, render: fmt.Render, spread: bool = False) -> str:
+def figure(point: PointRecord, metric: Metric, render: fmt.Render, spread: bool = False) -> str:
     """The median; with `spread`, the range of the trials beside it (never a MAD of three),
     unless every trial gave the same figure (`0`, not `0 (0–0)`, when all timed out)."""
     summary = point.summary.get(metric)
@@ -73,7 +74,15 @@ def first_ok(run: ContenderRun) -> PointRecord | None:
     return next((p for p in run.points if p.status == "ok"), None)
 
 
-HEADLINE_ROWS: tuple[tuple[str, str, fmt.Render, bool], ...] = (
+LATENCY_METRICS: tuple[Metric, ...] = (
+    "latency_avg_ms",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "latency_max_ms",
+)
+
+HEADLINE_ROWS: tuple[tuple[str, Metric, fmt.Render, bool], ...] = (
     ("Requests/Sec (median, min–max of rounds)", "req_per_s", fmt.rate, True),
     ("Latency (Avg, completed requests)", "latency_avg_ms", fmt.ms, False),
     ("Latency (p50, completed requests)", "latency_p50_ms", fmt.ms, False),
@@ -171,10 +180,7 @@ def single_point_table(
             (
                 named(run.contender, labels),
                 figure(point, "req_per_s", fmt.rate, spread=True),
-                *[
-                    figure(point, f"latency_{p}_ms", fmt.ms)
-                    for p in ("avg", "p50", "p90", "p99", "max")
-                ],
+                *[figure(point, metric, fmt.ms) for metric in LATENCY_METRICS],
                 _failures(point),
                 figure(point, "cpu_s_per_request", fmt.cpu_per_request),
                 figure(point, "server_peak_rss_bytes", fmt.size),
@@ -208,7 +214,7 @@ def title(scenario: ScenarioRecord) -> str:
     )
 
 
-def grid_table(scenario: ScenarioRecord, metric: str, render: fmt.Render, what: str) -> Table:
+def grid_table(scenario: ScenarioRecord, metric: Metric, render: fmt.Render, what: str) -> Table:
     keys: list[str] = []
     for run in scenario.results:
         keys += [p.key for p in run.points if p.key not in keys]

@@ -14,6 +14,7 @@ from primebench.lab.model import targets, verdicts
 from primebench.lab.model.pairing import paired_values
 from primebench.lab.model.results import Document
 from primebench.lab.model.verdicts import Comparison
+from primebench.lab.model.vocabulary import Metric
 
 if TYPE_CHECKING:
     from primebench.lab.model.targets import TargetResult
@@ -30,7 +31,7 @@ THROUGHPUT = {
 }
 
 
-def _paired(doc: Document, scenario: str, contender: str, baseline: str, metric: str) -> Choice:
+def _paired(doc: Document, scenario: str, contender: str, baseline: str, metric: Metric) -> Choice:
     """The comparison the bench recorded, else the same one computed from the rounds' trials.
 
     The bench compares every arm with one baseline per point; a target may name another
@@ -77,7 +78,7 @@ def _convoy(doc: Document, contender: str = "primebench") -> Choice:
     alone, loaded = run.point("unloaded"), run.point("loaded")
     if alone is None or loaded is None:
         return None, f"{contender}: a convoy point is missing"
-    metric = "latency_p99_ms"
+    metric: Metric = "latency_p99_ms"
     values, base = paired_values(loaded.runs, alone.runs, metric)
     if not values:
         return None, f"{contender}: no round with both convoy points measured"

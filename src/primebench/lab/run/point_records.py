@@ -11,7 +11,7 @@ from primebench.lab.host.resources import Pinning
 from primebench.lab.model import stats
 from primebench.lab.model.bench_records import Parallelism
 from primebench.lab.model.results import METRICS, PointRecord, RunRecord
-from primebench.lab.model.vocabulary import PointStatus
+from primebench.lab.model.vocabulary import Metric, PointStatus
 from primebench.lab.scenarios.base import Point
 
 __all__ = ["summarize_point"]
@@ -49,7 +49,7 @@ def summarize_point(
         )
     kept = [r for r in runs if r.kind == "measured"]
     ok = [r for r in kept if r.status == "ok"]
-    summary: dict[str, stats.Summary] = {}
+    summary: dict[Metric, stats.Summary] = {}
     for metric in METRICS:
         values = [v for r in ok if (v := r.metric(metric)) is not None]
         if values:

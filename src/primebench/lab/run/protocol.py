@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from primebench.lab.model import verdicts
 from primebench.lab.model.pairing import paired_values
 from primebench.lab.model.results import PointComparison, PointRecord, RoundOrder
+from primebench.lab.model.vocabulary import Metric
 
 __all__ = [
     "AA_SUFFIX",
@@ -99,7 +100,7 @@ def _calibrate(
     point: str,
     points: Mapping[str, PointRecord],
     baseline: str,
-    metric: str,
+    metric: Metric,
     higher_is_better: bool,
     seed: int,
 ) -> Calibration:
@@ -128,7 +129,7 @@ def point_comparisons(
     point: str,
     points: Mapping[str, PointRecord],
     baseline: str,
-    metric: str,
+    metric: Metric,
     *,
     higher_is_better: bool,
     seed: int,
@@ -162,7 +163,7 @@ def point_comparisons(
 
 
 def scaling_comparisons(
-    arm: str, points: Sequence[PointRecord], metric: str, *, seed: int
+    arm: str, points: Sequence[PointRecord], metric: Metric, *, seed: int
 ) -> tuple[PointComparison, ...]:
     """Each later point of one arm against its first (the cores scenario: N cores vs 1).
 

@@ -20,6 +20,7 @@ from typing import Any
 from primebench.errors import UserError
 from primebench.lab.model.generators import Generator
 from primebench.lab.model.results import ScenarioRecord
+from primebench.lab.model.vocabulary import Metric
 from primebench.lab.render.table import Table
 
 __all__ = [
@@ -182,7 +183,7 @@ class Scenario(ScenarioView):
 
     name: str
     description: str
-    compared_metric: str = "req_per_s"
+    compared_metric: Metric = "req_per_s"
     higher_is_better: bool = True
     compares_points: bool = False
     skips_after_backlog: bool = False
