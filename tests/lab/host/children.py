@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
 
 import psutil
 
@@ -53,14 +52,3 @@ def spawn_child(*flags: str) -> tuple[subprocess.Popen[str], list[int]]:
         lines.append(popen.stdout.readline().strip())
     popen.stdout.close()  # it prints nothing after "ready"
     return popen, [int(line) for line in lines[:-1]]
-
-
-def waiter(popen: subprocess.Popen[str]) -> Callable[[float | None], bool]:
-    def wait(timeout_s: float | None) -> bool:
-        try:
-            popen.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
-
-    return wait

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import psutil
 
@@ -28,6 +28,7 @@ __all__ = [
     "STOP_GRACE_S",
     "interrupt_on_sigterm",
     "kill_stragglers",
+    "popen_waiter",
     "spawn",
     "terminate_group",
 ]
@@ -138,6 +139,19 @@ def terminate_group(
         wait_leader(None)
         _wait_gone(survivors + late, grace_s)
     kill_stragglers(pgid)
+
+
+def popen_waiter(popen: subprocess.Popen[Any]) -> Callable[[float | None], bool]:
+    """`terminate_group`'s leader waiter for a child started with Popen (text or bytes)."""
+
+    def wait(timeout_s: float | None) -> bool:
+        try:
+            popen.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return False
+        return True
+
+    return wait
 
 
 def kill_stragglers(pgid: int) -> None:

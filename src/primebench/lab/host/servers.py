@@ -20,7 +20,7 @@ from typing import IO
 import psutil
 
 from primebench.lab.host import loopback
-from primebench.lab.host.processes import spawn, terminate_group
+from primebench.lab.host.processes import popen_waiter, spawn, terminate_group
 from primebench.lab.host.resources import SAMPLE_INTERVAL_S, ResourceMeter, process_tree
 
 __all__ = ["RunningServer", "ServerFailed", "free_port", "server"]
@@ -54,19 +54,6 @@ def _tail(path: Path) -> str:
             return fh.read().decode("utf-8", "replace").strip()
     except OSError:
         return ""
-
-
-def _popen_waiter(popen: subprocess.Popen[bytes]) -> Callable[[float | None], bool]:
-    """`terminate_group`'s leader waiter for a process started with Popen."""
-
-    def wait(timeout_s: float | None) -> bool:
-        try:
-            popen.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            return False
-        return True
-
-    return wait
 
 
 class RunningServer:
@@ -171,4 +158,4 @@ def server(
             _await_ready(running, popen, ready_path, ready_check, deadline_s, started)
             yield running
         finally:
-            terminate_group(popen.pid, _popen_waiter(popen))
+            terminate_group(popen.pid, popen_waiter(popen))
