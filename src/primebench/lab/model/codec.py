@@ -38,7 +38,13 @@ def dump(value: object) -> Any:
 
 
 def parse(kind: type[T], data: Any) -> T:
-    """Build a `kind` from JSON values; `pydantic.ValidationError` when they do not fit."""
+    """Build a `kind` from JSON values; `pydantic.ValidationError` when they do not fit.
+
+    The values go back through JSON text because pydantic's strict mode is what refuses
+    "50" for 50, and in Python mode it also refuses the lists `json.loads` gives for the
+    records' tuples; in JSON mode an array is a tuple. A document is a few hundred kB,
+    read once per command.
+    """
     found: T = adapter(kind).validate_json(json.dumps(data), strict=True)
     return found
 

@@ -29,6 +29,7 @@ __all__ = [
     "ScenarioSettings",
     "ScenarioView",
     "Stream",
+    "fixed_n_plan",
     "prime_path",
 ]
 
@@ -143,6 +144,13 @@ class Point:
 
 def prime_path(n: int) -> str:
     return f"/prime?n={n}"
+
+
+def fixed_n_plan(settings: ScenarioSettings) -> list[Point]:
+    """One closed-loop point at `settings.n` with the chosen generator (article, floor)."""
+    n = settings.n
+    stream = Stream("main", settings.generator, prime_path(n), settings.connections)
+    return [Point(f"n={n}", f"n={n}", {"n": n}, (stream,))]
 
 
 class ScenarioView(ABC):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from primebench.lab.scenarios.base import Point, Scenario, ScenarioSettings, Stream, prime_path
+from primebench.lab.scenarios.base import Point, Scenario, ScenarioSettings, fixed_n_plan
 from primebench.lab.scenarios.single_point import SinglePointView
 
 __all__ = ["Floor"]
@@ -21,6 +21,4 @@ class Floor(SinglePointView, Scenario):
     def plan(
         self, settings: ScenarioSettings, contender: str, capacity: float | None = None
     ) -> list[Point]:
-        n = settings.n
-        stream = Stream("main", settings.generator, prime_path(n), settings.connections)
-        return [Point(f"n={n}", f"n={n}", {"n": n}, (stream,))]
+        return fixed_n_plan(settings)
