@@ -136,7 +136,7 @@ class ComputePool:
         self._admitted = 0
         self._running: list[int] = []  # n of the jobs holding a pool process
         self._queue: collections.deque[_Queued] = collections.deque()
-        self._waiting: set[asyncio.Future[ProcessFuture[tuple[int, float]]]] = set()
+        self._waiting: set[asyncio.Future[None]] = set()
         self._calibrations: list[float] = []  # appended by the warm-up thread, read on the loop
         self._pool: ProcessPool | None = None
 
@@ -308,33 +308,37 @@ class ComputePool:
             future = self._pool.schedule(_timed, (self._job, n), timeout=remaining_s)
         except RuntimeError as error:  # pebble: "Unexpected error within the Pool"
             raise _PoolError(str(error)) from None
-        done = await self._settled(future)
+        await self._settled(future)
         try:
-            prime, seconds = done.result()
+            prime, seconds = future.result()
         except FutureTimeout:
             raise self._deadline_problem(n) from None  # pebble stopped that process alone
         self.cost.observe(n, seconds)
         return prime
 
-    def _settled(
-        self, future: ProcessFuture[tuple[int, float]]
-    ) -> asyncio.Future[ProcessFuture[tuple[int, float]]]:
-        """An asyncio future that resolves, never fails, with `future` once it is done.
+    def _settled(self, future: ProcessFuture[tuple[int, float]]) -> asyncio.Future[None]:
+        """An asyncio future that resolves, never fails, once `future` is done.
 
         Not `asyncio.wrap_future`: with granian's rust task implementation, a coroutine into
         which a failure was thrown (a pool process died) and that then awaits again (the
         retry) is closed with GeneratorExit: a 500. Here the failure is raised by
-        `.result()` inline, never thrown in. The future is held until it resolves (the
-        rust task implementation keeps no reference to what a request awaits).
+        `future.result()` inline, never thrown in. The asyncio future is held until it
+        resolves (the rust task implementation keeps no reference to what a request awaits).
+
+        It resolves with None, not with `future`: `future` holds this callback, which holds
+        the asyncio future, so a result pointing back would make a reference cycle per
+        heavy request (~2.7 KiB with pebble's lock and condition), freed only by a full
+        garbage collection, which the worker's tuned collector almost never runs
+        (issue 20: the worker's RSS grew without bound).
         """
         loop = asyncio.get_running_loop()
-        settled: asyncio.Future[ProcessFuture[tuple[int, float]]] = loop.create_future()
+        settled: asyncio.Future[None] = loop.create_future()
         self._waiting.add(settled)
         settled.add_done_callback(self._waiting.discard)
 
         def settle() -> None:
             if not settled.done():
-                settled.set_result(future)
+                settled.set_result(None)
 
         def from_pool_thread(_: object) -> None:
             try:

@@ -47,7 +47,7 @@ class Settings:
     backlog: int = 4096
     drain: float = 1.0  # after SIGTERM: readiness 503, still accepting (Connection: close)
     loop: str = "auto"
-    task_impl: str = "rust"
+    task_impl: str = "asyncio"  # rust leaks every future a request awaits (granian 2.8.9; docs/RELIABILITY.md)
     log_level: str = "warning"
 
     def to_env(self) -> dict[str, str]:
@@ -196,7 +196,7 @@ SPECS: tuple[SettingSpec, ...] = (
         "task_impl",
         _choice(("asyncio", "rust")),
         "one of asyncio, rust",
-        "how granian runs each request's coroutine (rust: without an asyncio Task per request)",
+        "how granian runs each request's coroutine (rust: no asyncio Task per request, but leaks)",
     ),
     SettingSpec(
         "log_level",
