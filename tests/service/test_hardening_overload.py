@@ -210,9 +210,7 @@ def test_flood_of_varied_heavy_n_gets_only_200s_and_immediate_503s(launch: Any) 
         assert json.loads(reply[3])["type"] == "urn:primebench:problem:overloaded", reply
         assert int(reply[2]) >= 1
     # At once as the server measures it (p(10^12) takes > 0.1 s, so no 200 is in this bucket):
-    # nearly every 503 within 100 ms (all on a quiet machine; 87 % measured beside other work,
-    # which slows the nice-10 pool 3x). The rest were admitted, then refused as soon as the
-    # cost model learned that the machine was slower than it thought (CPU taken by other
-    # work: compute/_next); never by waiting out the deadline.
-    assert _answered_within_100_ms(after) >= 0.8 * len(shed), figures
+    # every 503 within 100 ms. Admission decides at arrival, once (issue 20): an admitted
+    # request is never refused later.
+    assert _answered_within_100_ms(after) >= len(shed), figures
     assert after.get('primebench_rejections_total{reason="deadline-exceeded"}', 0) == 0, figures

@@ -5,11 +5,15 @@ expensive request cannot stall cheap ones. Pool processes run at a lower CPU pri
 (nice) so that, on a machine where they share cores with the event loop, the loop still
 preempts them.
 
-Admission knows the deadline: each admitted job carries an estimate of its cost (a
-per-worker model of primecount's time, refined by every job it sees), and a request whose
-estimated wait for a pool process plus its own cost exceeds the deadline is refused at
-once, with a Retry-After from that wait, instead of waiting out the deadline and then
-being refused. Past `size + queue_depth` jobs everything is refused too.
+Admission knows the deadline, and decides at arrival, once: each admitted job carries an
+estimate of its cost (a per-worker model of primecount's time, refined by every job it
+sees and by every running job that has already taken longer than it thought), and a
+request whose estimated wait for a pool process plus its own cost exceeds the deadline is
+refused at once, with a Retry-After from that wait. Past `size + queue_depth` jobs
+everything is refused too. An admitted job is never refused later: it is answered, or
+gets `deadline-exceeded` if its own deadline passes (issue 20: queued jobs used to be
+refused as `overloaded` seconds after they arrived, once the model learned more; a queue
+that must shrink now shrinks by not admitting).
 
 The pool is pebble's ProcessPool: a per-task timeout stops only the process that ran
 over, and a pool process that dies (OOM killer, kill -9) fails only its own job, which
@@ -104,6 +108,11 @@ class CostModel:
         """A start-up measurement: trusted at once, but never lowers the estimate."""
         self.scale = max(self.scale, float(seconds / float(n) ** self.EXPONENT))
 
+    def at_least(self, n: int, seconds: float) -> None:
+        """A job of size n is still running after `seconds`: it costs at least that."""
+        if seconds > self.estimate(n):
+            self.scale = float(seconds / float(n) ** self.EXPONENT)
+
     def observe(self, n: int, seconds: float) -> None:
         observed = float(seconds / float(n) ** self.EXPONENT)
         self.scale += self.WEIGHT * (observed - self.scale)
@@ -134,7 +143,7 @@ class ComputePool:
         self._on_change = on_change
         self.cost = CostModel()
         self._admitted = 0
-        self._running: list[int] = []  # n of the jobs holding a pool process
+        self._running: list[_Running] = []  # the jobs holding a pool process
         self._queue: collections.deque[_Queued] = collections.deque()
         self._waiting: set[asyncio.Future[None]] = set()
         self._calibrations: list[float] = []  # appended by the warm-up thread, read on the loop
@@ -198,26 +207,36 @@ class ComputePool:
     def admitted(self) -> int:
         return self._admitted
 
-    def expected_wait(self) -> float:
+    def expected_wait(self, now: float | None = None) -> float:
         """Seconds until a pool process is free for a job admitted now (0 if one is free),
-        from the current cost model: running jobs counted whole, queued ones in full."""
+        from the current cost model: running jobs counted whole, queued ones in full.
+
+        A running job that has already run longer than the model expects teaches it at
+        once (`at_least`): a burst is judged by what its first jobs are taking, not only by
+        what earlier jobs took."""
         if len(self._running) < self._size:
             return 0.0
+        if now is None:
+            now = asyncio.get_running_loop().time()
+        for job in self._running:
+            self.cost.at_least(job.n, now - job.since)
         estimate = self.cost.estimate
-        ahead = sum(map(estimate, self._running)) + sum(estimate(q.n) for q in self._queue)
+        ahead = sum(estimate(job.n) for job in self._running)
+        ahead += sum(estimate(q.n) for q in self._queue)
         return ahead / self._size
 
     async def run(self, n: int) -> int:
         while self._calibrations and self._calibration_n is not None:
             self.cost.calibrate(self._calibration_n, self._calibrations.pop())
-        self._refuse_if_full(n, self.cost.estimate(n))
+        self._refuse_if_full(n)
         self._admit(+1)
         try:
             return await self._run_admitted(n)
         finally:
             self._admit(-1)
 
-    def _refuse_if_full(self, n: int, cost: float) -> None:
+    def _refuse_if_full(self, n: int) -> None:
+        """At arrival, the one decision: admitted (and then answered), or refused now."""
         if self._admitted >= self._capacity:
             raise Problem(
                 "overloaded",
@@ -225,7 +244,8 @@ class ComputePool:
                 "computations are queued; retry later",
                 (("retry-after", str(max(1, math.ceil(self.expected_wait())))),),
             )
-        wait = self.expected_wait()
+        wait = self.expected_wait()  # may teach the model first (see there)
+        cost = self.cost.estimate(n)
         if wait + cost > self._deadline_s * ADMISSION_SHARE:
             raise self._no_room(n, cost, wait)
 
@@ -241,16 +261,16 @@ class ComputePool:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._deadline_s
         if len(self._running) >= self._size:
-            turn: asyncio.Future[bool] = loop.create_future()
+            turn: asyncio.Future[_Running | None] = loop.create_future()
             self._queue.append(_Queued(n, deadline, turn))
-            timer = loop.call_later(self._deadline_s, _settle, turn, False)
-            go = await turn  # resolves, never fails (see _settled)
+            timer = loop.call_later(self._deadline_s, _settle, turn, None)
+            job = await turn  # resolves, never fails (see _settled)
             timer.cancel()
-            if not go:
-                wait = self.expected_wait()
-                raise self._no_room(n, self.cost.estimate(n), wait)
+            if job is None:  # its own deadline passed while it waited
+                raise self._deadline_problem(n)
         else:
-            self._running.append(n)
+            job = _Running(n, loop.time())
+            self._running.append(job)
         try:
             for attempt in (1, 2):
                 pool = self._pool
@@ -269,37 +289,24 @@ class ComputePool:
                     self._replace_broken(pool)
             raise AssertionError("unreachable")
         finally:
-            self._running.remove(n)
+            self._running.remove(job)
             self._next(loop.time())
 
     def _next(self, now: float) -> None:
-        """Hand free pool processes to queued jobs in order, and refuse at once every queued job
-        that the cost model, as it has learned since, says can no longer finish in time.
+        """Hand free pool processes to queued jobs, in order of arrival.
 
-        A burst is admitted before any of its jobs has finished; when the machine turns out
-        slower than the model thought, this refuses the surplus as soon as it is known, not
-        when each job's deadline runs out."""
-        estimate = self.cost.estimate
-        ahead = sum(map(estimate, self._running)) / self._size
-        kept: collections.deque[_Queued] = collections.deque()
-        for queued in self._queue:
+        A queued job was admitted, so it is never refused here: only one whose own deadline
+        has already passed is let go (it gets `deadline-exceeded`)."""
+        while self._queue and len(self._running) < self._size:
+            queued = self._queue.popleft()
             if queued.turn.done():
                 continue
-            cost = estimate(queued.n)
-            if len(self._running) < self._size:
-                if now + cost <= queued.deadline:
-                    self._running.append(queued.n)
-                    queued.turn.set_result(True)
-                    ahead += cost / self._size
-                else:
-                    queued.turn.set_result(False)
+            if now >= queued.deadline:
+                queued.turn.set_result(None)
                 continue
-            if now + ahead + cost > queued.deadline:
-                queued.turn.set_result(False)
-                continue
-            ahead += cost / self._size
-            kept.append(queued)
-        self._queue = kept
+            job = _Running(queued.n, now)
+            self._running.append(job)
+            queued.turn.set_result(job)
 
     async def _one_try(self, n: int, remaining_s: float) -> int:
         if self._pool is None or remaining_s <= 0:
@@ -363,13 +370,19 @@ class ComputePool:
             self._on_change(running, self._admitted - running)
 
 
+@dataclass(eq=False)
+class _Running:
+    n: int
+    since: float  # loop time at which it got its pool process
+
+
 @dataclass
 class _Queued:
     n: int
     deadline: float  # loop time
-    turn: asyncio.Future[bool]  # True: a pool process is free for it; False: refused
+    turn: asyncio.Future[_Running | None]  # its pool process, or None: its deadline passed
 
 
-def _settle(future: asyncio.Future[bool], value: bool) -> None:
+def _settle(future: asyncio.Future[_Running | None], value: _Running | None) -> None:
     if not future.done():
         future.set_result(value)
