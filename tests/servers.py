@@ -2,7 +2,7 @@
 
 `start_server(...)` starts it and, when the block ends, stops it the way an orchestrator
 does (SIGTERM to the main process only), then checks that it exited within its grace
-period, that no process of its process group outlived it (a pool process or
+period, that no process of its session outlived it (a pool process or
 forkserver orphaned by a dead worker would show here), and that its log shows no
 traceback and no leaked semaphore.
 """
@@ -63,12 +63,13 @@ class Server:
             return []
 
     def group(self) -> list[psutil.Process]:
-        """Every live process of the server's process group, orphans included."""
+        """Every live process of the server's session, orphans included (the compute pool's
+        forkserver and pool processes have a process group of their own in that session)."""
         members = []
         for proc in psutil.process_iter(["pid"]):
             try:
                 if (
-                    os.getpgid(proc.pid) == self.process.pid
+                    os.getsid(proc.pid) == self.process.pid
                     and proc.status() != psutil.STATUS_ZOMBIE
                 ):
                     members.append(proc)
@@ -225,7 +226,7 @@ def _wait_ready(server: Server) -> None:
 
 
 def _stop_and_check(server: Server, tolerated_in_log: tuple[str, ...] = ()) -> None:
-    """SIGTERM, then every member of the process group must be gone; kill and report any that is not."""
+    """SIGTERM, then every member of the session must be gone; kill and report any that is not."""
     problems = []
     if server.process.poll() is None:
         try:
@@ -239,10 +240,11 @@ def _stop_and_check(server: Server, tolerated_in_log: tuple[str, ...] = ()) -> N
     survivors = _survivors(server)
     if survivors:
         problems.append("orphans: " + "; ".join(survivors))
-        try:
-            os.killpg(server.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        for proc in server.group():
+            try:
+                proc.kill()
+            except psutil.NoSuchProcess:
+                continue
     if server.process.poll() is None:
         server.process.wait(timeout=10)
     log = server.log()

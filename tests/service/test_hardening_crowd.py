@@ -198,7 +198,7 @@ def test_kill_9_of_the_main_process_leaves_no_orphan_and_the_port_rebinds() -> N
             restart.wait(timeout=15)
             for proc in psutil.process_iter():
                 try:
-                    if os.getpgid(proc.pid) == restart.pid:
+                    if os.getsid(proc.pid) == restart.pid:
                         proc.kill()
                 except (ProcessLookupError, psutil.NoSuchProcess):
                     continue

@@ -21,6 +21,7 @@ from primebench.service import metrics as metrics_module
 from primebench.service import openapi
 from primebench.service.answers import AnswerCache
 from primebench.service.compute import CALIBRATION_N, ComputePool
+from primebench.service.drain import DrainWatcher
 from primebench.service.metrics import Metrics
 from primebench.service.params import InvalidN, n_from_path, n_from_query
 from primebench.service.problems import Problem, render
@@ -36,7 +37,6 @@ Answer = tuple[int, Headers, bytes]  # status, headers, body
 
 _JSON = [("content-type", "application/json")]
 _CLOSE = ("connection", "close")
-_DRAIN_POLL_S = 0.05
 _ALLOW = (("allow", "GET, HEAD"),)
 _STATUS_OK = b'{"status":"ok"}'
 _METHODS = frozenset(("GET", "HEAD"))
@@ -74,6 +74,7 @@ class PrimeApp:
         self.metrics: Metrics | None = None
         self.pool: ComputePool | None = None
         self.ready = False
+        self.last_arrival = 0.0  # perf_counter() when the latest request began (for the drain)
         self._openapi = openapi.render(self.max_n)
         self._table_size = engine.table_size
         self._inline_max_n = {
@@ -108,24 +109,22 @@ class PrimeApp:
             self.pool.start()
         self.metrics.start_publishing(loop)
         if directory:
-            self._watch_for_drain(loop, Path(directory) / metrics_module.DRAIN_FILE)
+            DrainWatcher(
+                Path(directory), self.settings.port, self._start_draining, self._last_arrival
+            ).start(loop)
         # Everything allocated so far lives as long as the worker: keep the cyclic GC from
         # re-scanning it, and let young collections run less often (requests make no cycles).
         gc.freeze()
         gc.set_threshold(50_000, 20, 100)
         self.ready = True
 
-    def _watch_for_drain(self, loop: asyncio.AbstractEventLoop, flag: Path) -> None:
-        """Poll for the main process's drain flag (set at SIGTERM; see server.py)."""
+    def _start_draining(self) -> None:
+        """The main process got SIGTERM (service/drain.py): readiness 503, Connection: close."""
+        self.draining = True
+        self.ready = False
 
-        def check() -> None:
-            if flag.exists():
-                self.draining = True
-                self.ready = False
-            else:
-                loop.call_later(_DRAIN_POLL_S, check)
-
-        loop.call_later(_DRAIN_POLL_S, check)
+    def _last_arrival(self) -> float:
+        return self.last_arrival
 
     def __rsgi_del__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.ready = False
@@ -137,7 +136,7 @@ class PrimeApp:
     async def __call__(self, scope: Scope, proto: HTTPProtocol) -> None:
         # The hot path (a cheap /prime answer) awaits nothing: each coroutine layer costs
         # a measurable share of a ~15 us request (docs/PERFORMANCE.md).
-        started = perf_counter()
+        started = self.last_arrival = perf_counter()
         path = scope.path
         route = path
         try:

@@ -152,7 +152,9 @@ class ComputePool:
     def start(self) -> None:
         """Create the pool; its processes start on a background thread, so no request waits."""
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["primebench.primes", "primebench.service.compute"])
+        context.set_forkserver_preload(
+            ["primebench.service.pool_group", "primebench.primes", "primebench.service.compute"]
+        )
         self._pool = ProcessPool(
             max_workers=self._size,
             initializer=_prepare_process,

@@ -30,7 +30,6 @@ from prometheus_client.core import (
 __all__ = [
     "CONTENT_TYPE",
     "DIR_ENV",
-    "DRAIN_FILE",
     "ROUTES",
     "SIZING_GAUGES",
     "Metrics",
@@ -39,7 +38,6 @@ __all__ = [
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 DIR_ENV = "PRIMEBENCH_METRICS_DIR"
-DRAIN_FILE = "draining"  # created in DIR_ENV by the main process at SIGTERM
 # The sizes chosen at start (service/sizing.py): name -> help. The deployment's container
 # test reads `primebench_workers 1.0` under `--cpus 1`: these names are a contract.
 SIZING_GAUGES = {

@@ -5,10 +5,12 @@ forks its workers, so workers start with it ready and share its memory pages. A 
 started another way (spawn) prepares it from PRIMEBENCH_* variables instead.
 The app (and prometheus_client) is imported lazily: `serve --help` need not pay for it.
 
-SIGTERM to the main process (what Docker and Kubernetes send) starts a drain: the workers
-turn readiness to 503 and answer with `Connection: close` while still accepting for
-`--drain` seconds, so requests already in the listen backlog are answered; then granian's
-own graceful stop closes the listener and finishes what is in flight.
+SIGTERM to the main process (what Docker and Kubernetes send), or to the whole process
+group (`timeout`, some supervisors), starts a drain that drops nothing: the workers turn
+readiness to 503 and answer with `Connection: close` while still accepting for `--drain`
+seconds; then they refuse new connections at their listeners and answer what the kernel
+had queued; only then does granian's own graceful stop close the listeners and finish
+what is in flight (service/drain.py has the phases).
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from primebench.errors import UserError
 from primebench.primes import prepare
+from primebench.service import drain
 from primebench.service.cpus import read_limits
 from primebench.service.lifeline import die_with_parent
-from primebench.service.metrics import DIR_ENV, DRAIN_FILE
+from primebench.service.metrics import DIR_ENV
 from primebench.service.settings import Settings, resolve
 from primebench.service.sizing import Sizing, size
 
@@ -122,7 +126,7 @@ def serve(settings: Settings) -> int:
             workers_kill_timeout=max(1, round(settings.grace)),
         )
         server.drain_s = settings.drain
-        server.drain_file = Path(metrics_dir) / DRAIN_FILE
+        server.flags = Path(metrics_dir)
         server.serve(target_loader=load_app, wrap_loader=False)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -146,23 +150,41 @@ def _announce(
 
 
 def _draining_server_class() -> Any:
-    """granian's server, with SIGTERM/SIGINT starting a drain of `drain_s` seconds first."""
+    """granian's server, with SIGTERM/SIGINT starting a drain of `drain_s` seconds first.
+
+    The phases are flag files in `flags`, which the workers poll (service/drain.py). A
+    second signal during the drain stops at once.
+    """
     from granian.server import Server
 
     class DrainingServer(Server):  # type: ignore[misc, valid-type]
         drain_s: float = 0.0
-        drain_file: Path | None = None
+        flags: Path | None = None
         _draining = False
 
         def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
-            if self._draining or self.drain_s <= 0 or self.drain_file is None:
-                super().signal_handler_interrupt(*args, **kwargs)
+            if self._draining or self.drain_s <= 0 or self.flags is None:
+                self._stop()
                 return
             self._draining = True
-            self.drain_file.touch()  # the workers poll it: readiness 503, Connection: close
-            stop = threading.Timer(self.drain_s, super().signal_handler_interrupt)
-            stop.daemon = True
-            stop.start()
+            (self.flags / drain.DRAINING).touch()
+            threading.Thread(target=self._drain_then_stop, name="drain", daemon=True).start()
+
+        def _drain_then_stop(self) -> None:
+            assert self.flags is not None
+            time.sleep(self.drain_s)
+            (self.flags / drain.CLOSING).touch()
+            ends = time.monotonic() + drain.CLOSING_LIMIT_S + 1
+            while time.monotonic() < ends:
+                if len(list(self.flags.glob(drain.CLOSED_PREFIX + "*"))) >= len(self.wrks):
+                    break
+                time.sleep(drain.CLOSING_POLL_S)
+            self._stop()
+
+        def _stop(self) -> None:
+            if self.flags is not None:
+                (self.flags / drain.STOPPING).touch()  # workers obey SIGTERM from now on
+            super().signal_handler_interrupt()
 
     return DrainingServer
 
