@@ -4,7 +4,11 @@ The table is built once by a vectorised numpy sieve (~50 ms for 10^6 primes) and
 as a plain little-endian u32 file in a cache directory; later start-ups map that file
 (no numpy import, which alone costs ~0.3 s here) after checking its header and CRC.
 A mapped file is also shared by every worker process through the page cache, so N
-workers hold one copy. If the cache cannot be read or written, the table lives in memory.
+workers hold one copy. If the cache cannot be read or written, the table lives in memory,
+and one line on stderr says why. Whatever sits at the cache path (a FIFO, a socket, a
+device, a symlink to one, an unreadable directory) or a full disk must not block or fail
+start-up: the file is opened with O_NONBLOCK and O_NOFOLLOW and checked to be a regular
+file (fstat) before it is read, and a non-regular file is never replaced.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import math
 import mmap
 import os
+import stat
 import struct
 import sys
 import tempfile
@@ -73,11 +78,18 @@ class PrimeTable:
         if count < 1:
             raise ValueError(f"table size must be >= 1, got {count}")
         path = (cache_dir or default_cache_dir()) / f"primes-{count}.u32"
-        cached = _load(path, count)
+        cached, why = _load(path, count)
         if cached is not None:
             return cls(cached)
         data = sieve_primes(upper_bound_nth_prime(count))[: 4 * count]
-        _store(path, count, data)
+        if why is None:  # absent or stale: write it; a non-regular file is left alone
+            why = _store(path, count, data)
+        if why is not None:
+            print(
+                f"primebench: table cache {path}: {why}; the table is built in memory",
+                file=sys.stderr,
+                flush=True,
+            )
         return cls(_as_u32(data))
 
     def __len__(self) -> int:
@@ -97,28 +109,63 @@ def _as_u32(data: bytes | memoryview) -> memoryview:
     return view.toreadonly()
 
 
-def _load(path: Path, count: int) -> memoryview | None:
+def _load(path: Path, count: int) -> tuple[memoryview | None, str | None]:
+    """(the mapped table, None), or (None, why the cache cannot be used at all).
+
+    (None, None) means "absent or stale: rebuild and write it". O_NONBLOCK keeps open()
+    from waiting for a FIFO's writer; O_NOFOLLOW refuses a symlink (to /dev/zero, say);
+    fstat + S_ISREG refuses sockets, devices and directories before anything is read.
+    """
     try:
-        with open(path, "rb") as file:
-            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError):
-        return None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None, None
+    except OSError as error:  # ELOOP (symlink), EACCES, ENOTDIR, ENXIO (socket), ...
+        return None, f"cannot be opened ({error.strerror or error})"
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, f"is not a regular file (mode {stat.filemode(info.st_mode)})"
+        if info.st_size != _HEADER.size + 4 * count:
+            return None, None
+        try:
+            mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as error:
+            return None, f"cannot be mapped ({error})"
+    finally:
+        os.close(fd)
     if len(mapped) != _HEADER.size + 4 * count:
-        return None
+        return None, None
     magic, stored_count, crc = _HEADER.unpack_from(mapped)
     data = memoryview(mapped)[_HEADER.size :]
     if magic != _MAGIC or stored_count != count or zlib.crc32(data) != crc:
-        return None
-    return _as_u32(data)
+        return None, None
+    return _as_u32(data), None
 
 
-def _store(path: Path, count: int, data: bytes) -> None:
-    """Write atomically (temp file + rename), so a concurrent reader never sees half a table."""
+def _store(path: Path, count: int, data: bytes) -> str | None:
+    """Write atomically (temp file + rename), so a concurrent reader never sees half a table.
+
+    Returns why it could not (read-only or full disk, unreadable directory): the table then
+    stays in memory. A temp file left by a failed write is removed.
+    """
+    tmp_name: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
+            tmp_name = tmp.name
             tmp.write(_HEADER.pack(_MAGIC, count, zlib.crc32(data)))
             tmp.write(data)
-        os.replace(tmp.name, path)
-    except OSError:
-        pass  # a read-only cache is fine: the table stays in memory
+            tmp.flush()
+            os.fsync(tmp.fileno())  # ENOSPC shows here at the latest, not after the rename
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except OSError as error:
+        return f"cannot be written ({error.strerror or error})"
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    return None

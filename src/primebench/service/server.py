@@ -19,6 +19,7 @@ import logging
 import os
 import resource
 import shutil
+import signal
 import socket
 import sys
 import tempfile
@@ -86,6 +87,10 @@ def _connections_per_worker(settings: Settings, open_files: int) -> int:
 def serve(settings: Settings) -> int:
     """Run until SIGTERM/SIGINT; in-flight requests get `settings.grace` seconds to finish."""
     global _prepared
+    # Start-up (sizing, the table's sieve or cache) runs before granian installs its
+    # handlers: a SIGTERM there must stop the service promptly and still run the cleanup
+    # below, so it raises SystemExit until granian takes over (issue 20).
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     _check_bindable(settings.host, settings.port)
     sizing = size(settings, read_limits())
     old_soft, open_files = raise_open_files_limit()
@@ -127,11 +132,18 @@ def serve(settings: Settings) -> int:
         )
         server.drain_s = settings.drain
         server.flags = Path(metrics_dir)
+        # granian installs its own handlers in serve(); until then a SIGTERM kills at once.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         server.serve(target_loader=load_app, wrap_loader=False)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
         logging.shutdown()
     return 0
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM during start-up: exit 143 like the default action, but through `finally`."""
+    raise SystemExit(128 + signum)
 
 
 def _announce(
