@@ -55,7 +55,8 @@ def _plain(
 
 
 def _complete(paths: dict[str, Any]) -> dict[str, Any]:
-    """Every path: 400 for a missing or repeated Host, 405 for other methods, and HEAD as GET."""
+    """Every path: 400 for a missing or repeated Host, 405 for other methods, 431 for a head
+    past --max-header-bytes, and HEAD as GET."""
     for item in paths.values():
         get = item["get"]
         responses = get["responses"]
@@ -66,6 +67,7 @@ def _complete(paths: dict[str, Any]) -> dict[str, Any]:
             **_problem_response("a method other than GET or HEAD"),
             "headers": {"Allow": {"schema": {"type": "string", "const": "GET, HEAD"}}},
         }
+        responses["431"] = _problem_response("a request head past --max-header-bytes")
         item["head"] = {**get, "summary": get["summary"] + " (headers only, no body)"}
     return paths
 

@@ -14,6 +14,7 @@ PROBLEM_TYPES: dict[str, tuple[int, str]] = {
     "bad-host": (400, "Missing or repeated Host header"),
     "not-found": (404, "Not Found"),
     "method-not-allowed": (405, "Method Not Allowed"),
+    "header-too-large": (431, "Request Header Fields Too Large"),
     "overloaded": (503, "Heavy computations are at capacity"),
     "deadline-exceeded": (503, "Computation deadline exceeded"),
     "not-ready": (503, "Not ready"),

@@ -119,7 +119,10 @@ def serve(settings: Settings) -> int:
             backlog=settings.backlog,
             backpressure=connections,  # granian: open connections per worker
             http1_settings=HTTP1Settings(
-                max_buffer_size=settings.max_header_bytes,
+                # hyper's read buffer, not a head limit: the app enforces --max-header-bytes
+                # exactly (a 431 problem); twice the setting keeps that 431 the one a head
+                # just over it gets, and the buffer an outer bound (hyper's bare 431)
+                max_buffer_size=2 * settings.max_header_bytes,
                 # hyper starts this timer whenever it waits for a request head, so it also
                 # closes an idle keep-alive connection (docs/RELIABILITY.md)
                 header_read_timeout=round(settings.header_timeout * 1000),  # milliseconds
