@@ -334,7 +334,7 @@ def _main(args: argparse.Namespace) -> int:
             raise
         except NothingMeasured as exc:
             print(f"primebench: nothing could be measured: {exc}", file=sys.stderr)
-            print(f"results: {out_json}", file=sys.stderr)
+            print(f"no results document written (logs: {settings.raw_dir})", file=sys.stderr)
             return 2
     print(markdown.render(document))
     print(f"results: {out_json}", file=sys.stderr)
