@@ -121,7 +121,8 @@ def _ready(
         return _plan(state, scenario, settings)
     except servers.ServerFailed as exc:
         state.server_log = exc.stderr_tail
-        state.fail("failed", f"did not start: {exc.reason}")
+        wrong = isinstance(exc, servers.WrongAnswer)
+        state.fail("failed", exc.reason if wrong else f"did not start: {exc.reason}")
         return state.reason
 
 
