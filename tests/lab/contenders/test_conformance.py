@@ -151,9 +151,11 @@ def test_a_server_wrong_from_its_first_answer_fails_at_once_as_a_wrong_answer(
     root = manifest_root("liar", run=f'["{{python}}", "{fake}", "serve", "--wrong-all"]')
     liar = Registry.load(root).get("liar")
     started = time.monotonic()
-    with pytest.raises(servers.WrongAnswer) as caught:
-        with launch.start(liar, cpus=None, deadline_s=60.0):
-            pass
+    with (
+        pytest.raises(servers.WrongAnswer) as caught,
+        launch.start(liar, cpus=None, deadline_s=60.0),
+    ):
+        pass
     assert time.monotonic() - started < 10.0  # the fake starts in well under a second
     assert caught.value.reason == (
         'wrong answer: n=1 answered \'{"n": 1, "prime": 4}\', expected prime 2'
