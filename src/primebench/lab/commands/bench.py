@@ -289,6 +289,7 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
         settings = replace(defaults, **given)
         if args.generator and scenario.generator_choosable:
             settings = replace(settings, generator=Generator(args.generator))
+        scenario.check(settings)
         result.append(settings)
     return tuple(result)
 

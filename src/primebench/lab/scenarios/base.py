@@ -85,7 +85,6 @@ class ScenarioSettings:
             raise UserError(f"--heavy-share must be between 0 and 1, got {self.heavy_share}")
         if not self.rate_fractions or min(self.rate_fractions) <= 0:
             raise UserError(f"--load-fraction must be > 0, got {self.rate_fractions}")
-        self.scenario.check(self)
 
     @property
     def name(self) -> str:
@@ -246,7 +245,11 @@ class Scenario(ScenarioView):
         return frozenset({settings.generator})
 
     def check(self, settings: ScenarioSettings) -> None:
-        """Refuse settings this scenario cannot run (`UserError`); most take any."""
+        """Refuse settings this scenario cannot run (`UserError`); most take any.
+
+        Called on the final settings (the CLI's, after its overrides), not in
+        `ScenarioSettings.__post_init__`: `defaults()` builds on `common_defaults()`, whose
+        intermediate values (10 s, 5 rounds) a soak would refuse."""
 
     def own_settings(self, settings: ScenarioSettings) -> dict[str, Any]:
         """Settings only this scenario reads, recorded beside the common ones."""
