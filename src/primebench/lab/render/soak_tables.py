@@ -16,10 +16,16 @@ from primebench.lab.render import units as fmt
 from primebench.lab.render.svg import Series, linear_chart
 from primebench.lab.render.table import Table
 
-__all__ = ["FLAG", "rss_chart", "slope_table", "window_tables"]
+__all__ = ["FLAG", "clock", "rss_chart", "slope_table", "window_tables"]
 
 FLAG = "⚠ grows"
 ROLES: tuple[ProcessRole, ...] = ("main", "worker", "pool", "helper")
+
+
+def clock(seconds: float) -> str:
+    """Time into the soak, `m:ss` (`90:00` after an hour and a half)."""
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
 
 
 def _mib(value: float) -> str:
@@ -41,7 +47,7 @@ def window_tables(record: ScenarioRecord) -> list[Table]:
         rows = tuple(
             (
                 f"{w.index + 1}{' (warm-up)' if w.warmup else ''}",
-                f"{w.end_s / 60:.1f}",
+                clock(w.end_s),
                 _or_dash(w.req_per_s, fmt.rate),
                 _or_dash(w.p50_ms, fmt.ms),
                 _or_dash(w.p99_ms, fmt.ms),
@@ -54,7 +60,7 @@ def window_tables(record: ScenarioRecord) -> list[Table]:
         )
         header = (
             "Window",
-            "End (min)",
+            "End (m:ss)",
             "req/s (2xx)",
             "p50",
             "p99",

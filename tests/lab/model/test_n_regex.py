@@ -1,0 +1,47 @@
+"""n_regex: the soak's light/heavy mix as the regex oha draws each request's target from."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+import pytest
+
+from primebench.lab.model import n_regex
+
+
+@pytest.mark.parametrize(
+    ("n", "regex", "lo", "hi"),
+    [
+        (100_000_000, "9[0-9]{7}", 90_000_000, 99_999_999),
+        (20000, "19[0-9]{3}", 19_000, 19_999),
+        (99_999_999, "98[0-9]{6}", 98_000_000, 98_999_999),
+        (100, "9[0-9]{1}", 90, 99),
+        (42, "42", 42, 42),
+    ],
+)
+def test_the_heavy_block_lies_just_below_n(n: int, regex: str, lo: int, hi: int) -> None:
+    assert n_regex.heavy_block(n) == (regex, lo, hi)
+    assert re.fullmatch(regex, str(lo)) and re.fullmatch(regex, str(hi))
+    assert not re.fullmatch(regex, str(hi + 1))
+    assert hi < n or n < 100  # below n, unless n is asked as itself
+
+
+def test_a_five_percent_mix_is_nineteen_light_branches_and_one_heavy() -> None:
+    mix = n_regex.mix(10000, 100_000_000, 0.05)
+    light = "[1-9][0-9]{0,3}"
+    assert mix.path_regex == "/prime\\?n=(" + "|".join([light] * 19 + ["9[0-9]{7}"]) + ")"
+    assert (mix.heavy_share, mix.light_max_n, mix.heavy_lo, mix.heavy_hi) == (
+        Fraction(1, 20),
+        10000,
+        90_000_000,
+        99_999_999,
+    )
+
+
+def test_a_share_is_rounded_to_whole_branches_of_at_most_a_hundred() -> None:
+    assert n_regex.mix(10, 20000, 0.3).heavy_share == Fraction(3, 10)
+    assert n_regex.mix(10, 20000, 0.001).heavy_share == Fraction(1, 100)  # never no tail
+    assert n_regex.mix(10, 20000, 0.333).heavy_share == Fraction(1, 3)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        n_regex.mix(10, 20000, 1.0)
