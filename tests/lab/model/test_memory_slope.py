@@ -19,7 +19,7 @@ def window(
 ) -> PointRecord:
     """Window i of 10 s at `rps` (so 10 * rps requests: the fixture's 10 s load)."""
     trial = dataclasses.replace(run(0, rps, 1.0, 5.0, tool="oha"), processes=processes)
-    params = {"window": i, "end_s": 10.0 * (i + 1), "warmup": warmup}
+    params: dict[str, object] = {"window": i, "end_s": 10.0 * (i + 1), "warmup": warmup}
     return point(f"window={i + 1:04d}", params, [trial])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -78,13 +79,15 @@ def test_windows_at_half_the_capacity_the_first_ones_warm_up() -> None:
         ({"rounds": 3}, "the soak measures each window once: --rounds must be 1, got 3"),
         (
             {"duration_s": 8.0, "window_s": 2.0, "warmup_s": 4.0},
-            "--duration 8 s in --window 2 s windows leaves 2 after the --warmup of 4 s; "
-            "the memory slope needs 3",
+            (
+                "--duration 8 s in --window 2 s windows leaves 2 after the --warmup of 4 s; "
+                "the memory slope needs 3"
+            ),
         ),
     ],
 )
 def test_settings_without_a_slope_to_take_are_refused(
-    changes: dict[str, float], message: str
+    changes: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(UserError) as caught:
         SOAK.check(replace(SOAK.defaults(), **changes))
@@ -98,7 +101,7 @@ def _window(i: int, worker_mib: float) -> PointRecord:
         ProcessMemory(101, 100, "worker", int(worker_mib * MIB)),
     )
     trial = dataclasses.replace(run(0, 1000.0, 1.0, 5.0, tool="oha"), processes=processes)
-    params = {"window": i, "end_s": 60.0 * (i + 1), "warmup": i == 0}
+    params: dict[str, object] = {"window": i, "end_s": 60.0 * (i + 1), "warmup": i == 0}
     return point(f"window={i + 1:04d}", params, [trial])
 
 
