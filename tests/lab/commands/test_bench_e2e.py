@@ -56,6 +56,7 @@ def short(name: str) -> ScenarioSettings:
         server_cores=(1, 2),
         heavy_connections=2,
         light_rate=20.0,
+        window_s=0.5,  # the soak: two windows in its 1 s
     )
 
 
