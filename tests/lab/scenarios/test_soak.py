@@ -100,7 +100,9 @@ def _window(i: int, worker_mib: float) -> PointRecord:
         ProcessMemory(100, None, "main", 30 * MIB),
         ProcessMemory(101, 100, "worker", int(worker_mib * MIB)),
     )
-    trial = dataclasses.replace(run(0, 1000.0, 1.0, 5.0, tool="oha"), processes=processes)
+    trial = dataclasses.replace(
+        run(0, 1000.0, 1.0, 5.0, tool="oha", restarted=i == 2), processes=processes
+    )
     params: dict[str, object] = {"window": i, "end_s": 60.0 * (i + 1), "warmup": i == 0}
     return point(f"window={i + 1:04d}", params, [trial])
 
@@ -152,6 +154,7 @@ def test_tables_slopes_first_flagged_then_each_contenders_windows() -> None:
         "30.0 MiB",
         "40.0 MiB",
     )
+    assert leaky.rows[2][0] == "3 (server restarted after it)"
     assert leaky.rows[3][:2] == ("4", "4:00") and leaky.rows[3][7] == "40,000"
     assert flat.title == "soak: go-seed, window by window"
 

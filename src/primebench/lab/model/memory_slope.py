@@ -51,6 +51,8 @@ class Window:
 
     `requests` are the responses counted in the window (any status), `cumulative` those of
     this and every earlier window; the latency figures are None when none completed.
+    `restarted`: the server could not settle after the window and was restarted (its
+    processes, and their memory, start again: new pids, new series).
     """
 
     index: int
@@ -66,6 +68,7 @@ class Window:
     non_2xx: int
     timeouts: int
     processes: tuple[ProcessMemory, ...]
+    restarted: bool = False
 
     def rss_of(self, role: ProcessRole) -> int:
         """Bytes held by the processes of `role` at the window's end."""
@@ -121,6 +124,7 @@ def windows(run: ContenderRun) -> list[Window]:
                 non_2xx=load.non_2xx if load is not None else 0,
                 timeouts=load.timeouts if load is not None else 0,
                 processes=trial.processes or (),
+                restarted=trial.restarted_after,
             )
         )
     return found

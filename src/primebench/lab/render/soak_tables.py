@@ -46,7 +46,8 @@ def window_tables(record: ScenarioRecord) -> list[Table]:
         roles = [r for r in ROLES if any(w.rss_of(r) for w in found)]
         rows = tuple(
             (
-                f"{w.index + 1}{' (warm-up)' if w.warmup else ''}",
+                f"{w.index + 1}{' (warm-up)' if w.warmup else ''}"
+                + (" (server restarted after it)" if w.restarted else ""),
                 clock(w.end_s),
                 _or_dash(w.req_per_s, fmt.rate),
                 _or_dash(w.p50_ms, fmt.ms),
