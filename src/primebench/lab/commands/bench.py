@@ -6,6 +6,7 @@
     primebench bench --scenario floor --contenders go-seed --target pod=http://127.0.0.1:8080
     primebench bench --scenario article --scenario floor --scenario convoy \\
         --heavy-n primebench=1000000000000 --check    # the performance targets P1-P4
+    primebench bench --scenario soak --contenders primebench --duration 1800   # memory, 30 min
 
 Every point is measured in interleaved rounds: each round measures every contender once,
 in a fresh random order (--seed), and each contender is compared with a baseline
