@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
 from primebench.lab.model import n_regex
+from primebench.lab.run.loadgen import oha
+from tests.toolchains import require
 
 
 @pytest.mark.parametrize(
@@ -45,3 +49,27 @@ def test_a_share_is_rounded_to_whole_branches_of_at_most_a_hundred() -> None:
     assert n_regex.mix(10, 20000, 0.333).heavy_share == Fraction(1, 3)
     with pytest.raises(ValueError, match="between 0 and 1"):
         n_regex.mix(10, 20000, 1.0)
+
+
+@pytest.mark.e2e
+def test_oha_draws_the_heavy_branch_at_the_mixs_share(tmp_path: Path) -> None:
+    """The real oha (`--dump-urls` prints targets, sends nothing): 1 heavy branch in 20
+    is 5 % of 20,000 draws, within 6 standard deviations (31 each) of 1,000."""
+    require("oha")
+    mix = n_regex.mix(10000, 100_000_000, 0.05)
+    exe = oha.locate(tmp_path)
+    assert exe is not None
+    url = f"http://127.0.0.1:9{mix.path_regex}"  # port 9: nothing is sent
+    dumped = subprocess.run(
+        [str(exe), "--rand-regex-url", "--dump-urls", "20000", url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout.split()
+    ns = [int(line.partition("?n=")[2]) for line in dumped]
+    heavy = [n for n in ns if n >= mix.heavy_lo]
+    assert len(ns) == 20000
+    assert all(mix.heavy_lo <= n <= mix.heavy_hi for n in heavy)
+    assert all(1 <= n <= 9999 for n in ns if n < mix.heavy_lo)
+    assert 1000 - 6 * 31 <= len(heavy) <= 1000 + 6 * 31
