@@ -1,7 +1,8 @@
 """A tiny stand-in server for the lab's tests: stdlib only, started as a real process.
 
 Behaviour is chosen by argv so one file covers every lifecycle case:
-  fake_server.py serve [--child] [--wrong]   answer /prime?n=N with a JSON body
+  fake_server.py serve [--child] [--wrong|--wrong-all]   answer /prime?n=N with a JSON body
+                                           (--wrong: a wrong prime for n=20000; --wrong-all: for every n)
   fake_server.py exit                        exit 3 before listening
   fake_server.py never                       never listen
 /crash makes a serving process exit at once (leaving its --child behind, orphaned);
@@ -23,6 +24,7 @@ PRIMES = {1: 2, 2: 3, 10: 29, 100: 541, 1000: 7919, 10000: 104729, 20000: 224737
 
 class Handler(BaseHTTPRequestHandler):
     wrong = False
+    wrong_all = False
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
@@ -41,7 +43,7 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             n = 10000
         prime = PRIMES.get(n, 1)
-        if self.wrong and n == 20000:
+        if (self.wrong and n == 20000) or self.wrong_all:
             prime += 2
         body = json.dumps({"n": n, "prime": prime}).encode()
         self.send_response(200)
@@ -63,6 +65,7 @@ def main() -> None:
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
         print(f"child {child.pid}", flush=True)
     Handler.wrong = "--wrong" in sys.argv
+    Handler.wrong_all = "--wrong-all" in sys.argv
     server = ThreadingHTTPServer((os.environ["HOST"], int(os.environ["PORT"])), Handler)
     server.serve_forever()
 

@@ -194,3 +194,25 @@ def test_a_baseline_must_be_one_of_the_arms(capsys: pytest.CaptureFixture[str]) 
     argv = ["bench", "--contenders", "go-seed,primebench", "--baseline", "rust-axum"]
     assert main(argv) == 1
     assert "--baseline rust-axum is not among the arms measured" in capsys.readouterr().err
+
+
+def test_soak_flags_and_a_heavy_n_that_keeps_the_soaks_own_for_others() -> None:
+    argv = ("--scenario", "soak", "--duration", "3600", "--window", "30", "--heavy-share", "0.1")
+    (soak,) = bench.scenario_settings(
+        args(*argv, "--load-fraction", "0.7", "--heavy-n", "15000,go-seed=30000")
+    )
+    assert (soak.duration_s, soak.window_s, soak.heavy_share, soak.rate_fractions) == (
+        3600.0,
+        30.0,
+        0.1,
+        (0.7,),
+    )
+    assert [soak.heavy_n_of(c) for c in ("node-seed", "go-seed", "primebench")] == [
+        15000,
+        30000,
+        100_000_000,  # not named: the soak's own heavy n for our service stays
+    ]
+    with pytest.raises(UserError, match="leaves 0 after the --warmup of 300 s"):
+        bench.scenario_settings(args("--scenario", "soak", "--duration", "300"))
+    with pytest.raises(UserError, match="--heavy-share must be between 0 and 1, got 1.5"):
+        bench.scenario_settings(args("--scenario", "soak", "--heavy-share", "1.5"))

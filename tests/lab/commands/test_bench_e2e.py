@@ -52,10 +52,12 @@ def short(name: str) -> ScenarioSettings:
         warmup_s=0.0,
         # pure-Python contenders answer nothing at n=20000 in 1 s
         n=1000 if name in ("rate", "article", "cores") else defaults.n,
+        heavy_n=1000 if name == "soak" else defaults.heavy_n,  # the soak's probe must answer
         sweep_ns=(1, 1000),
         server_cores=(1, 2),
         heavy_connections=2,
         light_rate=20.0,
+        window_s=0.5,  # the soak: two windows in its 1 s
     )
 
 

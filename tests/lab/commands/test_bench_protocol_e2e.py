@@ -197,8 +197,13 @@ def test_a_bench_that_measured_nothing_fails_with_the_reason(
     registry = Registry.load(manifest_root("absent", requires='["no-such-tool-anywhere"]'))
     with pytest.raises(NothingMeasured, match="absent"):
         run_bench(settings(tmp_path, registry, ("absent",)))
+    assert not (tmp_path / "bench.json").exists()
     monkeypatch.setenv("PRIMEBENCH_ROOT", str(tmp_path))
-    argv = ["bench", "--scenario", "floor", "--contenders", "absent", "--out", str(tmp_path)]
+    out = tmp_path / "out"
+    argv = ["bench", "--scenario", "floor", "--contenders", "absent", "--out", str(out)]
     assert main(argv) == 2
-    assert "nothing could be measured" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "nothing could be measured: floor/absent: " in err
+    assert "no results document written" in err
+    assert list(out.glob("*.json")) == []  # nothing measured: nothing for report to render
     assert psutil.Process().children() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,9 +11,10 @@ import pytest
 
 from primebench.cli import main
 from primebench.lab.commands import verify as command
-from primebench.lab.contenders import oracle
+from primebench.lab.contenders import launch, oracle
 from primebench.lab.contenders.conformance import BadInput, _check_answer, check
 from primebench.lab.contenders.registry import Registry
+from primebench.lab.host import servers
 from primebench.lab.host.loopback import HttpAnswer
 from primebench.lab.model import codec
 from primebench.lab.model.contender_records import Conformance
@@ -139,3 +141,25 @@ def test_verify_records_each_stack_s_bad_input_behaviour(
     assert all(
         b["status"] == 400 and b["ok"] for b in by_name["primebench"]["conformance"]["bad_inputs"]
     )
+
+
+def test_a_server_wrong_from_its_first_answer_fails_at_once_as_a_wrong_answer(
+    manifest_root: ManifestWriter,
+) -> None:
+    """Not "not ready" at the 60 s deadline: the first wrong prime ends the start, named."""
+    fake = Path(__file__).parents[1] / "fake_server.py"
+    root = manifest_root("liar", run=f'["{{python}}", "{fake}", "serve", "--wrong-all"]')
+    liar = Registry.load(root).get("liar")
+    started = time.monotonic()
+    with (
+        pytest.raises(servers.WrongAnswer) as caught,
+        launch.start(liar, cpus=None, deadline_s=60.0),
+    ):
+        pass
+    assert time.monotonic() - started < 10.0  # the fake starts in well under a second
+    assert caught.value.reason == (
+        'wrong answer: n=1 answered \'{"n": 1, "prime": 4}\', expected prime 2'
+    )
+    result = check(liar, build_first=True)
+    assert not result.ok and result.conformance is None
+    assert result.failure.startswith('wrong answer: n=1 answered \'{"n": 1, "prime": 4}\'')

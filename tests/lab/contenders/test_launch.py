@@ -23,6 +23,16 @@ def test_ready_check() -> None:
     assert not ready_check(200, b"[2]")  # JSON, but not an answer
 
 
+def test_a_wrong_prime_is_a_wrong_answer_and_not_yet_ready_is_not() -> None:
+    assert launch.wrong_answer(200, b'{"n":1,"prime":3}') == (
+        'wrong answer: n=1 answered \'{"n":1,"prime":3}\', expected prime 2'
+    )
+    assert launch.wrong_answer(200, b'{"n":1,"prime":2}') == ""  # right
+    assert launch.wrong_answer(503, b'{"prime":3}') == ""  # starting: wait
+    assert launch.wrong_answer(200, b"starting") == ""  # not JSON: wait for the deadline
+    assert launch.wrong_answer(200, b"[3]") == ""  # JSON, but no answer
+
+
 @pytest.mark.e2e
 def test_start_runs_the_manifest_on_the_given_cores_and_stops_it(tmp_path: Path) -> None:
     """The python-seed twin from its manifest: pinned, answering, gone after the block."""

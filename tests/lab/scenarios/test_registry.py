@@ -22,7 +22,16 @@ SHARED = {"base", "single_point"}
 
 
 def test_names_in_the_order_of_the_help_and_of_heading_the_report() -> None:
-    assert scenarios.NAMES == ("article", "floor", "sweep", "random-n", "convoy", "rate", "cores")
+    assert scenarios.NAMES == (
+        "article",
+        "floor",
+        "sweep",
+        "random-n",
+        "convoy",
+        "rate",
+        "cores",
+        "soak",
+    )
 
 
 def test_every_scenario_module_is_registered_once() -> None:
@@ -39,7 +48,7 @@ def test_every_scenario_module_is_registered_once() -> None:
             if issubclass(cls, Scenario) and cls.__module__ == module.__name__
         }
     assert found == registered
-    assert len(scenarios.SCENARIOS) == len(set(scenarios.NAMES)) == 7
+    assert len(scenarios.SCENARIOS) == len(set(scenarios.NAMES)) == 8
 
 
 def test_get_returns_the_registered_object() -> None:
@@ -52,7 +61,7 @@ def test_an_unknown_name_is_a_user_error_listing_the_valid_ones() -> None:
         scenarios.get("nope")
     assert str(caught.value) == (
         "unknown scenario 'nope'; valid scenarios: "
-        "article, floor, sweep, random-n, convoy, rate, cores"
+        "article, floor, sweep, random-n, convoy, rate, cores, soak"
     )
 
 

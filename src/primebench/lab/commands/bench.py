@@ -6,6 +6,7 @@
     primebench bench --scenario floor --contenders go-seed --target pod=http://127.0.0.1:8080
     primebench bench --scenario article --scenario floor --scenario convoy \\
         --heavy-n primebench=1000000000000 --check    # the performance targets P1-P4
+    primebench bench --scenario soak --contenders primebench --duration 1800   # memory, 30 min
 
 Every point is measured in interleaved rounds: each round measures every contender once,
 in a fresh random order (--seed), and each contender is compared with a baseline
@@ -123,9 +124,16 @@ def add_parser(subparsers: Any) -> None:
         help="restart every server before each trial (to compare with the default warm servers)",
     )
     g = p.add_argument_group("scenario parameters (override every selected scenario's defaults)")
-    g.add_argument("--duration", type=float, metavar="S", help="seconds per trial")
+    g.add_argument(
+        "--duration", type=float, metavar="S", help="seconds per trial (soak: the whole soak)"
+    )
     g.add_argument("--connections", type=int, metavar="N")
-    g.add_argument("--warmup", type=float, metavar="S", help="warm-up seconds per point (0: none)")
+    g.add_argument(
+        "--warmup",
+        type=float,
+        metavar="S",
+        help="warm-up seconds per point (0: none; soak: its first windows, left out of the slope)",
+    )
     g.add_argument(
         "--generator",
         choices=[x.value for x in Generator],
@@ -137,7 +145,7 @@ def add_parser(subparsers: Any) -> None:
     g.add_argument(
         "--heavy-n",
         metavar="N|NAME=N,...",
-        help="convoy: heavy stream's n, for all or per contender",
+        help="convoy, soak: heavy n, for all or per contender (soak: primebench=10^8 unless named)",
     )
     g.add_argument(
         "--heavy-connections", type=int, metavar="N", help="convoy: heavy stream's connections"
@@ -153,6 +161,16 @@ def add_parser(subparsers: Any) -> None:
     )
     g.add_argument(
         "--server-cores", metavar="N,N,...", help="cores: server core counts (default 1..all)"
+    )
+    g.add_argument("--window", type=float, metavar="S", help="soak: seconds per window (60)")
+    g.add_argument(
+        "--heavy-share", type=float, metavar="F", help="soak: share of heavy n (0.05 = 5 %%)"
+    )
+    g.add_argument(
+        "--load-fraction",
+        type=float,
+        metavar="F",
+        help="soak: offered rate as a fraction of the measured capacity (0.5)",
     )
     m = p.add_argument_group("machine")
     m.add_argument("--server-cpus", metavar="LIST", help="cores for the server, e.g. 0 or 0-2")
@@ -232,6 +250,8 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
         ("heavy_connections", "heavy_connections"),
         ("light_rate", "light_rate"),
         ("light_max_n", "light_max_n"),
+        ("window", "window_s"),
+        ("heavy_share", "heavy_share"),
     ):
         if getattr(args, flag) is not None:
             overrides[key] = getattr(args, flag)
@@ -254,6 +274,8 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
         overrides["rates"] = rates
     if args.server_cores:
         overrides["server_cores"] = _ints(args.server_cores, "--server-cores")
+    if args.load_fraction is not None:
+        overrides["rate_fractions"] = (args.load_fraction,)
     if args.heavy_n:
         default, per = parse_heavy_n(args.heavy_n)
         if default is not None:
@@ -261,9 +283,14 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
         overrides["heavy_n_for"] = per
     result = []
     for scenario in dict.fromkeys(chosen):
-        settings = replace(scenario.defaults(), **overrides)
+        defaults = scenario.defaults()
+        given = dict(overrides)
+        if "heavy_n_for" in given:  # a contender not named keeps the scenario's own heavy n
+            given["heavy_n_for"] = {**(defaults.heavy_n_for or {}), **given["heavy_n_for"]}
+        settings = replace(defaults, **given)
         if args.generator and scenario.generator_choosable:
             settings = replace(settings, generator=Generator(args.generator))
+        scenario.check(settings)
         result.append(settings)
     return tuple(result)
 
@@ -334,7 +361,7 @@ def _main(args: argparse.Namespace) -> int:
             raise
         except NothingMeasured as exc:
             print(f"primebench: nothing could be measured: {exc}", file=sys.stderr)
-            print(f"results: {out_json}", file=sys.stderr)
+            print(f"no results document written (logs: {settings.raw_dir})", file=sys.stderr)
             return 2
     print(markdown.render(document))
     print(f"results: {out_json}", file=sys.stderr)

@@ -1,7 +1,10 @@
 """`primebench compare BEFORE.json AFTER.json`: what changed between two benches, as ratios.
 
 Ratios are after / before, per scenario, contender and point, for req/s, p50, p99 and
-peak memory; a change within the runs' own spread is reported as "same".
+peak memory; a change within the runs' own spread is reported as "same". Two documents
+with no scenario, contender and point measured in both are a `UserError` (exit 1): a
+comparison of nothing is most often the wrong pair of files, and a script that runs
+`compare` must not read it as "no change".
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from primebench.errors import UserError
 from primebench.lab.model import results
 from primebench.lab.pages import changes
 
@@ -27,6 +31,15 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(before: Path, after: Path) -> int:
-    """Print the comparison; 0 (a comparison is information, not a verdict)."""
-    print(changes.render(results.load(before), results.load(after)))
+    """Print the comparison; 0 (a comparison is information, not a verdict).
+
+    Raises `UserError` when the two documents have nothing in common to compare.
+    """
+    old, new = results.load(before), results.load(after)
+    if not changes.changes(old, new):
+        raise UserError(
+            f"nothing to compare: no scenario, contender and point measured in both {before} "
+            f"({changes.measured(old)}) and {after} ({changes.measured(new)})"
+        )
+    print(changes.render(old, new))
     return 0

@@ -230,6 +230,10 @@ def check(
             return ContenderCheck(
                 c, avail, outcome, ver, artifact, running.startup_s, "", conformance
             )
+    except (
+        servers.WrongAnswer
+    ) as exc:  # it started, and answered wrongly: say that, not "did not start"
+        return ContenderCheck(c, avail, outcome, ver, artifact, None, str(exc), None)
     except servers.ServerFailed as exc:
         return ContenderCheck(c, avail, outcome, ver, artifact, None, f"did not start: {exc}", None)
     except OSError as exc:

@@ -13,13 +13,14 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from primebench.lab.contenders import registry
+from primebench.lab.contenders import oracle, registry
 from primebench.lab.contenders.registry import Contender
 from primebench.lab.host import servers
 
-__all__ = ["READY_PATH", "ready_check", "start"]
+__all__ = ["READY_PATH", "ready_check", "start", "wrong_answer"]
 
-READY_PATH = "/prime?n=1"
+READY_N = 1
+READY_PATH = f"/prime?n={READY_N}"
 """Cheap for every contender, and its answer (2) proves the server computes."""
 
 
@@ -31,6 +32,28 @@ def ready_check(status: int, body: bytes) -> bool:
         return bool(json.loads(body).get("prime") == 2)
     except (ValueError, AttributeError):
         return False
+
+
+def wrong_answer(status: int, body: bytes) -> str:
+    """Why the answer to READY_PATH is a wrong answer, or "" when it is right or not one yet.
+
+    A 200 whose JSON names a prime other than p(1) = 2 is final: a server that computes
+    wrongly does not become right by waiting, so it is reported at once, naming the n, the
+    body and the expected prime (the oracle's), rather than as "not ready" at the start
+    deadline. Anything else that is not ready (another status, a body that is not a JSON
+    object, as a proxy or a starting framework may send) is left to the deadline.
+    """
+    if status != 200:
+        return ""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return ""
+    if not isinstance(data, dict) or "prime" not in data or ready_check(status, body):
+        return ""
+    expected = oracle.nth_prime(READY_N)
+    shown = body[:200].decode("utf-8", "replace")
+    return f"wrong answer: n={READY_N} answered {shown!r}, expected prime {expected}"
 
 
 @contextlib.contextmanager
@@ -56,5 +79,6 @@ def start(
         ready_check=ready_check,
         deadline_s=deadline_s,
         log=log,
+        wrong=wrong_answer,
     ) as running:
         yield running

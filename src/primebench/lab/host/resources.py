@@ -21,6 +21,8 @@ import psutil
 
 from primebench.errors import UserError
 from primebench.lab.model.bench_records import CorePinning
+from primebench.lab.model.process_records import ProcessMemory
+from primebench.lab.model.vocabulary import ProcessRole
 
 __all__ = [
     "SAMPLE_INTERVAL_S",
@@ -29,6 +31,7 @@ __all__ = [
     "ResourceUsage",
     "cores_pinning",
     "cpu_split",
+    "process_memory",
     "process_tree",
 ]
 
@@ -88,6 +91,55 @@ def process_tree(pid: int) -> list[psutil.Process]:
         return [leader, *leader.children(recursive=True)]
     except psutil.Error:
         return []
+
+
+#: multiprocessing's own processes (resource tracker, forkserver) are spawned with `-c`
+#: and one of these module names in their command line.
+_HELPER_MODULES = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+
+
+def _role(depth: int, cmdline: str, parent_cmdline: str) -> ProcessRole:
+    """main (depth 0), worker (1), helper (a multiprocessing helper), pool (the rest).
+
+    A forkserver's children are pool processes, though their command line is the
+    forkserver's (they are its forks): a process is a helper only when its parent is not one.
+    """
+    if depth == 0:
+        return "main"
+    if any(m in cmdline for m in _HELPER_MODULES) and not any(
+        m in parent_cmdline for m in _HELPER_MODULES
+    ):
+        return "helper"
+    return "worker" if depth == 1 else "pool"
+
+
+def process_memory(pid: int) -> tuple[ProcessMemory, ...]:
+    """Every live process of the tree rooted at `pid`, apart: pid, parent, role and RSS.
+
+    One pass, parents before children; a process that exits while it is read is left out
+    (it held nothing at the end). () when `pid` is gone.
+    """
+    try:
+        leader = psutil.Process(pid)
+        procs = [leader, *leader.children(recursive=True)]
+    except psutil.Error:
+        return ()
+    depth: dict[int, int] = {pid: 0}
+    cmdlines: dict[int, str] = {}
+    found = []
+    for proc in procs:
+        try:
+            with proc.oneshot():
+                parent = proc.ppid()
+                rss = proc.memory_info().rss
+                cmdlines[proc.pid] = " ".join(proc.cmdline())
+        except psutil.Error:
+            continue
+        level = 0 if proc.pid == pid else depth.get(parent, 0) + 1
+        depth[proc.pid] = level
+        role = _role(level, cmdlines[proc.pid], cmdlines.get(parent, ""))
+        found.append(ProcessMemory(proc.pid, None if level == 0 else parent, role, rss))
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from primebench.lab.host import loopback
 from primebench.lab.host.processes import popen_waiter, spawn, terminate_group
 from primebench.lab.host.resources import SAMPLE_INTERVAL_S, ResourceMeter, process_tree
 
-__all__ = ["RunningServer", "ServerFailed", "free_port", "server"]
+__all__ = ["RunningServer", "ServerFailed", "WrongAnswer", "free_port", "server"]
 
 TAIL_BYTES = 4000
 
@@ -37,6 +37,10 @@ class ServerFailed(Exception):
         )
         self.reason = reason
         self.stderr_tail = stderr_tail
+
+
+class WrongAnswer(ServerFailed):
+    """The server answered, wrongly: it started, but is not a server to measure."""
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -96,6 +100,7 @@ def _await_ready(
     ready_check: Callable[[int, bytes], bool],
     deadline_s: float,
     started: float,
+    wrong: Callable[[int, bytes], str] | None = None,
 ) -> None:
     deadline = started + deadline_s
     pause = 0.005
@@ -118,6 +123,8 @@ def _await_ready(
             if ready_check(answer.status, answer.body):
                 running.startup_s = time.monotonic() - started
                 return
+            if wrong is not None and (problem := wrong(answer.status, answer.body)):
+                raise WrongAnswer(problem, running.stderr_tail())
             last = f"last answer {answer.status} {answer.body[:80]!r}"
         # Waiting on the process (not sleeping) wakes us at once if it dies.
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -138,10 +145,14 @@ def server(
     ready_check: Callable[[int, bytes], bool],
     deadline_s: float = 30.0,
     log: Path | None = None,
+    wrong: Callable[[int, bytes], str] | None = None,
 ) -> Iterator[RunningServer]:
     """Start a server, wait until it answers correctly, yield it, always take it down.
 
-    `startup_s` runs from spawn to the first answer accepted by `ready_check`.
+    `startup_s` runs from spawn to the first answer accepted by `ready_check`. `wrong`
+    tells an answer that will never become right (a wrong prime) from one that is not
+    ready yet (a 503, a connection refused): its non-empty reason fails the start at once
+    instead of at the deadline, as `WrongAnswer`.
     stdout and stderr go to `log` (a temporary file when None). Raises
     `ServerFailed` if it exits or misses `deadline_s`; the group is gone either way.
     """
@@ -155,7 +166,7 @@ def server(
         popen = spawn(argv, cpus, cwd, env, out, subprocess.STDOUT)
         try:
             running = RunningServer(popen, host, port, log)
-            _await_ready(running, popen, ready_path, ready_check, deadline_s, started)
+            _await_ready(running, popen, ready_path, ready_check, deadline_s, started, wrong)
             yield running
         finally:
             terminate_group(popen.pid, popen_waiter(popen))

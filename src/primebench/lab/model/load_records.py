@@ -35,6 +35,8 @@ class LoadSpec:
     no server wins by caching one answer. `rate` (requests/s, all connections together)
     makes the run open-loop: requests are sent on a schedule whatever the server does, and
     latency is counted from the scheduled time (coordinated-omission corrected, oha only).
+    `path_regex` (oha only) draws each request's target from a regex instead of `path`
+    (`model.n_regex`: the soak's mix of light and heavy n).
     """
 
     port: int
@@ -47,6 +49,7 @@ class LoadSpec:
     random_n: tuple[int, int] | None = None
     request_timeout_s: float = 10.0
     seed: int = 20000
+    path_regex: str | None = None
 
     def __post_init__(self) -> None:
         # Load only ever targets the loopback interface: the lab must never load a remote host.

@@ -53,6 +53,7 @@ from primebench.lab.model.bench_records import (
 from primebench.lab.model.comparison_records import PointComparison
 from primebench.lab.model.contender_records import ArtifactSize, BuildOutcome, Conformance
 from primebench.lab.model.load_records import LoadResult
+from primebench.lab.model.process_records import ProcessMemory
 from primebench.lab.model.stats import Summary
 from primebench.lab.model.vocabulary import (
     RECORD_CONFIG,
@@ -108,6 +109,9 @@ class RunRecord:
     `generator_share` is the generator's CPU time over the run's wall time (cores of one):
     where it shares the server's cores (`cpus_overlap`), that much was taken from the server.
     A trial that is ok has its load; one that failed says why.
+    `processes` is every process of the server's tree at the end of the run, apart (the
+    soak scenario's windows record it; absent elsewhere, and in documents written before
+    it existed, which therefore round-trip unchanged).
     """
 
     __pydantic_config__: ClassVar[ConfigDict] = ConfigDict(
@@ -142,6 +146,9 @@ class RunRecord:
     generator_share: float | None = None
     cpus_overlap: tuple[NonNegativeInt, ...] = ()
     raw: tuple[str, ...] = ()
+    processes: Annotated[
+        tuple[ProcessMemory, ...] | None, Field(exclude_if=lambda v: v is None)
+    ] = None
 
     @property
     def noisy(self) -> bool:

@@ -27,6 +27,7 @@ __all__ = [
     "LoadTool",
     "Metric",
     "PointStatus",
+    "ProcessRole",
     "TrialKind",
     "TrialStatus",
 ]
@@ -56,6 +57,10 @@ PointStatus = Literal["ok", "failed", "skipped"]
 ContenderStatus = Literal["ok", "failed", "unavailable"]
 #: A contender the lab started, the baseline's A/A twin, or an already running target.
 ArmKind = Literal["contender", "aa", "target"]
+#: A server process by its place in the tree: the process the lab started (`main`), its
+#: children (`worker`: granian's workers, a cluster's), their children that compute
+#: (`pool`), and multiprocessing's own helpers (`helper`: resource tracker, forkserver).
+ProcessRole = Literal["main", "worker", "pool", "helper"]
 #: The load generators whose output the lab reads.
 LoadTool = Literal["autocannon", "wrk", "oha"]
 

@@ -21,7 +21,7 @@ from primebench.lab.pages.markdown import render_table
 from primebench.lab.render import units as fmt
 from primebench.lab.render.tables import Table
 
-__all__ = ["COMPARED", "Change", "changes", "render", "table"]
+__all__ = ["COMPARED", "Change", "changes", "measured", "render", "table"]
 
 #: Figures compared, with how to print them and whether higher is better.
 COMPARED: tuple[tuple[Metric, fmt.Render, bool], ...] = (
@@ -90,6 +90,16 @@ def changes(before: Document, after: Document) -> list[Change]:
                             Change(scenario.name, run.contender, point.key, metric, a, b, bound)
                         )
     return found
+
+
+def measured(doc: Document) -> str:
+    """What a document measured, `scenario: contender, ...` (for the message of a
+    comparison that found nothing in common)."""
+    parts = []
+    for scenario in doc.scenarios:
+        names = [r.contender for r in scenario.results if any(p.status == "ok" for p in r.points)]
+        parts.append(f"{scenario.name}: {', '.join(names) or 'nothing measured'}")
+    return "; ".join(parts) or "no scenario"
 
 
 def table(found: Sequence[Change]) -> Table:

@@ -3,6 +3,7 @@
 No charting library, no script, no CDN: the report must open offline, years later, and
 diff cleanly in a golden test. Scales are logarithmic by default because the
 contenders differ by up to 10^4 in req/s; a linear axis would hide the slow ones.
+`linear_chart` is for a quantity over time (a soak's memory), where a slope is the point.
 Numbers are rounded to 0.1 px so output is stable across platforms.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["PALETTE", "Bar", "Series", "bar_chart", "line_chart"]
+__all__ = ["PALETTE", "Bar", "Series", "bar_chart", "line_chart", "linear_chart"]
 
 PALETTE = (
     "#4e79a7",
@@ -233,6 +234,83 @@ def line_chart(
     out.append(
         f'<text x="12" y="{top + plot_h / 2:g}" {FONT} text-anchor="middle" '
         f'transform="rotate(-90 12 {top + plot_h / 2:g})">{escape(y_unit)} (log)</text>'
+    )
+    out += _legend(colors, left + plot_w + 12, top + 10)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _nice_step(span: float, ticks: int = 5) -> float:
+    """A 1, 2 or 5 times a power of ten that cuts `span` into about `ticks` parts."""
+    raw = span / ticks if span > 0 else 1.0
+    power = 10 ** math.floor(math.log10(raw))
+    step: float = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return step
+
+
+def linear_chart(
+    title: str,
+    series: Sequence[Series],
+    x_unit: str,
+    y_unit: str,
+    width: int = 760,
+    height: int = 360,
+) -> str:
+    """Lines on linear axes, y from 0 (memory against time); one color per series."""
+    left, right, top, bottom = 70, 230, 30, 40
+    xs = [x for s in series for x, _ in s.points] or [0.0, 1.0]
+    ys = [y for s in series for _, y in s.points] or [1.0]
+    xlo, xhi = min(xs), max(xs)
+    xhi = xhi if xhi > xlo else xlo + 1.0
+    ystep = _nice_step(max(ys))
+    yhi = max(ystep, math.ceil(max(ys) / ystep) * ystep)
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def px(x: float) -> float:
+        return left + (x - xlo) / (xhi - xlo) * plot_w
+
+    def py(y: float) -> float:
+        return top + plot_h - y / yhi * plot_h
+
+    colors = _colors([s.name for s in series])
+    out = [
+        _svg_open(width, height, title),
+        f'<text x="0" y="16" {FONT} font-weight="bold">{escape(title)}</text>',
+        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="#999"/>',
+    ]
+    steps = round(yhi / ystep)
+    for i in range(steps + 1):
+        y = py(i * ystep)
+        out.append(
+            f'<line x1="{left}" y1="{_f(y)}" x2="{left + plot_w}" y2="{_f(y)}" stroke="#eee"/>'
+        )
+        out.append(
+            f'<text x="{left - 4}" y="{_f(y + 4)}" {FONT} text-anchor="end" '
+            f'fill="#666">{escape(_tick(i * ystep))}</text>'
+        )
+    xstep = _nice_step(xhi - xlo)
+    tick = math.ceil(xlo / xstep) * xstep
+    while tick <= xhi + 1e-9:
+        out.append(
+            f'<text x="{_f(px(tick))}" y="{top + plot_h + 14}" {FONT} text-anchor="middle" '
+            f'fill="#666">{escape(_tick(tick))}</text>'
+        )
+        tick += xstep
+    for s in series:
+        pts = [(px(x), py(y)) for x, y in s.points]
+        if not pts:
+            continue
+        path = " ".join(f"{_f(x)},{_f(y)}" for x, y in pts)
+        out.append(
+            f'<polyline points="{path}" fill="none" stroke="{colors[s.name]}" stroke-width="2"/>'
+        )
+    out.append(
+        f'<text x="{left + plot_w / 2:g}" y="{height - 6}" {FONT} text-anchor="middle">'
+        f"{escape(x_unit)}</text>"
+    )
+    out.append(
+        f'<text x="12" y="{top + plot_h / 2:g}" {FONT} text-anchor="middle" '
+        f'transform="rotate(-90 12 {top + plot_h / 2:g})">{escape(y_unit)}</text>'
     )
     out += _legend(colors, left + plot_w + 12, top + 10)
     out.append("</svg>")

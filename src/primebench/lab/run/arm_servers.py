@@ -121,7 +121,8 @@ def _ready(
         return _plan(state, scenario, settings)
     except servers.ServerFailed as exc:
         state.server_log = exc.stderr_tail
-        state.fail("failed", f"did not start: {exc.reason}")
+        wrong = isinstance(exc, servers.WrongAnswer)
+        state.fail("failed", exc.reason if wrong else f"did not start: {exc.reason}")
         return state.reason
 
 
@@ -155,9 +156,10 @@ def point_pinning(point: Point | None) -> resources.Pinning | None:
 def _plan(state: ArmState, chosen: ScenarioSettings, settings: BenchSettings) -> str:
     """The arm's points (after the scenario's pre-step, a capacity probe), then a primer."""
     capacity = None
-    probe_point = chosen.scenario.capacity_probe(chosen)
+    probe_point = chosen.scenario.capacity_probe(chosen, state.arm.contender.name)
     if probe_point is not None:
-        probe = _trial(state, probe_point, "probe", 0, chosen.duration_s, settings)
+        length = probe_point.duration_s or chosen.duration_s
+        probe = _trial(state, probe_point, "probe", 0, length, settings)
         state.probe = probe
         if probe.status != "ok" or probe.load is None:
             state.fail("failed", f"capacity probe: {probe.reason}")

@@ -21,8 +21,9 @@ from typing import Any
 import psutil
 
 from primebench.lab.contenders import launch
-from primebench.lab.host import disturbance, loopback, servers
+from primebench.lab.host import disturbance, loopback, resources, servers
 from primebench.lab.host.disturbance import Disturbance
+from primebench.lab.model.process_records import ProcessMemory
 from primebench.lab.model.results import RunRecord
 from primebench.lab.model.vocabulary import TrialKind
 from primebench.lab.run import loadgen
@@ -137,6 +138,7 @@ def load_jobs(
                 random_n=stream.random_n,
                 request_timeout_s=ctx.request_timeout_s,
                 seed=20000 + index,
+                path_regex=stream.path_regex,
             ),
         )
         for stream in point.streams
@@ -157,6 +159,7 @@ class Observed:
     server_returncode: int | None
     server_processes: int | None
     disturbance: Disturbance | None
+    processes: tuple[ProcessMemory, ...] | None = None  # each process at the end (the soak)
 
 
 def measure_run(
@@ -174,7 +177,7 @@ def measure_run(
     `attempt` > 0 is a `--strict` repeat of the same round: its raw files get their own names.
     """
     jobs = load_jobs(point, running.port, ctx, duration_s, index)
-    observed = _observe(running, jobs, ctx)
+    observed = _observe(running, jobs, ctx, apart=point.processes_apart)
     raw: list[str] = []
     again = f"-attempt{attempt}" if attempt else ""
     for stream, run in zip(point.streams, observed.runs, strict=True):
@@ -184,8 +187,11 @@ def measure_run(
     return build_run_record(observed, ctx, kind=kind, index=index, duration_s=duration_s, raw=raw)
 
 
-def _observe(running: Server, jobs: list[tuple[Generator, LoadSpec]], ctx: RunContext) -> Observed:
-    """Run the tools, sampling the server's tree and every core they touch meanwhile."""
+def _observe(
+    running: Server, jobs: list[tuple[Generator, LoadSpec]], ctx: RunContext, *, apart: bool
+) -> Observed:
+    """Run the tools, sampling the server's tree and every core they touch meanwhile;
+    `apart`: also each process's memory at the end, before the server settles."""
     local = isinstance(running, servers.RunningServer)
     cores_before = psutil.cpu_times(percpu=True)
     stat_before = disturbance.sample()
@@ -194,6 +200,9 @@ def _observe(running: Server, jobs: list[tuple[Generator, LoadSpec]], ctx: RunCo
     with meter if meter is not None else contextlib.nullcontext():
         runs = loadgen.run_together(jobs, root=ctx.root, cpus=ctx.generator_cpus)
     wall = time.monotonic() - started
+    processes = None
+    if apart and isinstance(running, servers.RunningServer):  # a target's tree is not ours
+        processes = resources.process_memory(running.pid)
     stat_after = disturbance.sample()
     cores_after = psutil.cpu_times(percpu=True)
     usage = meter.usage if meter is not None else None
@@ -212,6 +221,7 @@ def _observe(running: Server, jobs: list[tuple[Generator, LoadSpec]], ctx: RunCo
         server_returncode=running.returncode(),
         server_processes=len(running.tree()) if alive and local else None,
         disturbance=disturbance.between(stat_before, stat_after, sorted(watched), own),
+        processes=processes,
     )
 
 
@@ -268,6 +278,7 @@ def build_run_record(
         disturbed=seen.disturbance is not None and seen.disturbance.disturbed(),
         generator_share=gen_cpu / gen_wall if gen_wall > 0 else None,
         cpus_overlap=tuple(sorted(overlap)),
+        processes=seen.processes,
     )
 
 

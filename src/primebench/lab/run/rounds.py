@@ -108,7 +108,7 @@ def _measure_point(
     ps.progress(f"[{settings.name}] {key}: {len(active)} arms x {settings.rounds} rounds")
     for state in active:
         state.warmup = None
-        if settings.warmup_s > 0:
+        if settings.warmup_s > 0 and settings.scenario.warms_up_points:
             _warm_up(state, state.points[index], settings, ops)
     orders = protocol.round_orders([s.arm.name for s in active], settings.rounds, ps.seed, key)
     trials: dict[str, list[RunRecord]] = {s.arm.name: [] for s in active}
@@ -150,7 +150,8 @@ def _trial(
         if ps.fresh_servers and (problem := ops.restart(state, point)):
             state.skip = problem
             return
-        run = ops.measure(state, point, "measured", round_index, settings.duration_s, attempt)
+        duration = point.duration_s or settings.duration_s
+        run = ops.measure(state, point, "measured", round_index, duration, attempt)
         run, problem = ops.settle(state, run, point)
         repeat = run.disturbed and attempt + 1 < attempts and not problem
         out.append(replace(run, kind="repeated") if repeat else run)
@@ -218,6 +219,8 @@ def compare_scenario(
     settings: ScenarioSettings, results: Sequence[ContenderRun], ps: ProtocolSettings
 ) -> tuple[tuple[PointComparison, ...], dict[str, float], float | None]:
     """Per point: baseline chosen, A/A calibration, every arm compared (pure but for `compare`)."""
+    if not settings.scenario.compares_arms:
+        return (), {}, None
     keys = list(dict.fromkeys(p.key for r in results for p in r.points))
     metric = settings.scenario.compared_metric
     comparisons: list[PointComparison] = []

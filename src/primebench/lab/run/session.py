@@ -112,7 +112,14 @@ def run_bench(settings: BenchSettings) -> Document:
 
     The document is saved also when the bench is interrupted (with the scenarios that
     finished, and a note), so an hour of measurement is never lost to one Ctrl-C.
-    Raises `NothingMeasured` (after saving) when not one trial succeeded.
+
+    A bench in which not one trial succeeded writes *no* document and raises
+    `NothingMeasured` with every arm's reason. Why not a document marked failed: the
+    results folder is what `report`, `compare` and the README's tables read, and a file
+    there that holds no figure is a trap for every one of them (a careless `report
+    results/*.json` renders empty tables as if they were results). The evidence is not
+    lost: the reasons go to stderr, and the raw folder beside `out_json` keeps the
+    server and build logs.
     """
     say = settings.progress
     selected = [settings.registry.get(name) for name in settings.contenders]
@@ -145,9 +152,10 @@ def run_bench(settings: BenchSettings) -> Document:
             notes=tuple(notes),
             protocol=settings.protocol_record(),
         )
-        results.save(document, settings.out_json)
+        if measured_anything(document):
+            results.save(document, settings.out_json)
     if not measured_anything(document):
-        raise NothingMeasured(first_failure(document))
+        raise NothingMeasured(all_failures(document))
     return document
 
 
@@ -156,16 +164,17 @@ def measured_anything(doc: Document) -> bool:
     return any(p.status == "ok" for s in doc.scenarios for r in s.results for p in r.points)
 
 
-def first_failure(doc: Document) -> str:
-    """The first recorded reason in the document, for the message of a bench that measured nothing."""
+def all_failures(doc: Document) -> str:
+    """Every arm's reason once, `scenario/arm: reason` joined by "; " (the first alone
+    hides that, say, every contender failed to verify, not just one)."""
+    found: list[str] = []
     for s in doc.scenarios:
         for r in s.results:
-            for p in r.points:
-                if p.reason:
-                    return f"{s.name}/{r.contender}: {p.reason}"
-            if r.reason:
-                return f"{s.name}/{r.contender}: {r.reason}"
-    return "no arm was available"
+            reason = r.reason or next((p.reason for p in r.points if p.reason), "")
+            if reason:
+                found.append(f"{s.name}/{r.contender}: {reason}")
+    unavailable = [f"{c.name}: {c.reason}" for c in doc.contenders if not c.available]
+    return "; ".join(found or unavailable) or "no arm was available"
 
 
 def missing_generators(settings: BenchSettings) -> list[str]:

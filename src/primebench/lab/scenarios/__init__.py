@@ -1,6 +1,6 @@
 """The lab's scenarios as objects: one module each, owning everything about it.
 
-Each module (`article`, `floor`, `sweep`, `random_n`, `convoy`, `rate`, `cores`) holds one
+Each module (`article`, `floor`, `sweep`, `random_n`, `convoy`, `rate`, `cores`, `soak`) holds one
 `Scenario`: its description, defaults, plan, generators, pre-steps, what it compares, its
 tables and charts. `SCENARIOS` is the one ordered list of them (the order of `--scenario`'s
 help, and of preference for heading the report); adding a scenario is one module here
@@ -28,6 +28,7 @@ from primebench.lab.scenarios.floor import Floor
 from primebench.lab.scenarios.random_n import RandomN
 from primebench.lab.scenarios.rate import Rate
 from primebench.lab.scenarios.single_point import SinglePointView
+from primebench.lab.scenarios.soak import Soak
 from primebench.lab.scenarios.sweep import Sweep
 
 __all__ = [
@@ -50,6 +51,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Convoy(),
     Rate(),
     Cores(),
+    Soak(),
 )
 
 NAMES: tuple[str, ...] = tuple(s.name for s in SCENARIOS)

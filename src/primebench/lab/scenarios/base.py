@@ -61,6 +61,8 @@ class ScenarioSettings:
     rates: tuple[float, ...] | None = None
     rate_fractions: tuple[float, ...] = (0.25, 0.5, 0.75, 0.9, 1.1)
     server_cores: tuple[int, ...] = ()
+    window_s: float = 60.0
+    heavy_share: float = 0.05
 
     def __post_init__(self) -> None:
         if self.rounds < 1:
@@ -77,6 +79,12 @@ class ScenarioSettings:
             raise UserError("--n, --heavy-n, --light-max-n and --heavy-connections must be >= 1")
         if self.light_rate <= 0:
             raise UserError(f"--light-rate must be > 0 req/s, got {self.light_rate}")
+        if self.window_s <= 0:
+            raise UserError(f"--window must be > 0 s, got {self.window_s}")
+        if not 0 < self.heavy_share < 1:
+            raise UserError(f"--heavy-share must be between 0 and 1, got {self.heavy_share}")
+        if not self.rate_fractions or min(self.rate_fractions) <= 0:
+            raise UserError(f"--load-fraction must be > 0, got {self.rate_fractions}")
 
     @property
     def name(self) -> str:
@@ -109,6 +117,7 @@ class ScenarioSettings:
             "rates": None if self.rates is None else list(self.rates),
             "rate_fractions": list(self.rate_fractions),
             "server_cores": list(self.server_cores),
+            **self.scenario.own_settings(self),
         }
 
 
@@ -125,6 +134,7 @@ class Stream:
     connections: int
     rate: float | None = None
     random_n: tuple[int, int] | None = None
+    path_regex: str | None = None  # oha: each request's target drawn from this regex
 
 
 @dataclass(frozen=True)
@@ -132,7 +142,9 @@ class Point:
     """One measured figure of a scenario: a label for tables, its parameters, and its streams.
 
     `server_cores`: the point runs the server on that many cores of its own (the run pins
-    it); None: on the bench's cores.
+    it); None: on the bench's cores. `duration_s`: each trial's length when it is not the
+    scenario's `duration_s` (a soak's window). `processes_apart`: each trial records every
+    server process's memory apart at its end (the soak).
     """
 
     key: str
@@ -140,6 +152,8 @@ class Point:
     params: Mapping[str, Any]
     streams: tuple[Stream, ...]
     server_cores: int | None = None
+    duration_s: float | None = None
+    processes_apart: bool = False
 
 
 def prime_path(n: int) -> str:
@@ -186,7 +200,10 @@ class Scenario(ScenarioView):
     (`higher_is_better` or not); `compares_points`: each arm's later points are also
     compared with its first; `skips_after_backlog`: once a contender falls behind at one
     point, the later (heavier) points are not loaded; `generator_choosable`: `--generator`
-    picks the tool of its one closed-loop stream.
+    picks the tool of its one closed-loop stream. `compares_arms`: its points are paired
+    across arms by round (not so for a soak's windows: one trial each, nothing to pair);
+    `warms_up_points`: each point starts with a warm-up of `warmup_s` (a soak's warm-up is
+    its first windows instead).
     """
 
     name: str
@@ -196,6 +213,8 @@ class Scenario(ScenarioView):
     compares_points: bool = False
     skips_after_backlog: bool = False
     generator_choosable: bool = False
+    compares_arms: bool = True
+    warms_up_points: bool = True
 
     def common_defaults(self) -> ScenarioSettings:
         """What the scenarios share unless they say otherwise.
@@ -225,7 +244,19 @@ class Scenario(ScenarioView):
         """The tools the scenario runs (checked installed before anything runs)."""
         return frozenset({settings.generator})
 
-    def capacity_probe(self, settings: ScenarioSettings) -> Point | None:
+    def check(self, settings: ScenarioSettings) -> None:
+        """Refuse settings this scenario cannot run (`UserError`); most take any.
+
+        Called on the final settings (the CLI's, after its overrides), not in
+        `ScenarioSettings.__post_init__`: `defaults()` builds on `common_defaults()`, whose
+        intermediate values (10 s, 5 rounds) a soak would refuse."""
+
+    def own_settings(self, settings: ScenarioSettings) -> dict[str, Any]:
+        """Settings only this scenario reads, recorded beside the common ones."""
+        return {}
+
+    def capacity_probe(self, settings: ScenarioSettings, contender: str = "") -> Point | None:
         """A pre-step: a point measured on each arm before its plan, whose req/s is the
-        `capacity` the plan is given. None: the plan needs no capacity."""
+        `capacity` the plan is given. None: the plan needs no capacity. `contender`: the
+        arm's, for a probe of its own load (a soak's heavy n); "" for any."""
         return None

@@ -19,7 +19,7 @@ from primebench.lab.render.table import Table
 from primebench.lab.render.tables import grid_table
 from primebench.lab.scenarios.base import Point, Scenario, ScenarioSettings, Stream, prime_path
 
-__all__ = ["Rate"]
+__all__ = ["Rate", "round_rate"]
 
 
 class Rate(Scenario):
@@ -37,7 +37,7 @@ class Rate(Scenario):
             self.common_defaults(), generator=Generator.OHA, duration_s=5.0, warmup_s=3.0
         )
 
-    def capacity_probe(self, settings: ScenarioSettings) -> Point | None:
+    def capacity_probe(self, settings: ScenarioSettings, contender: str = "") -> Point | None:
         """Closed-loop req/s at the scenario's n, when no `--rates` were given."""
         if settings.rates is not None:
             return None
@@ -79,10 +79,10 @@ class Rate(Scenario):
 def _fractions_of(capacity: float | None, fractions: tuple[float, ...]) -> tuple[float, ...]:
     if capacity is None or capacity <= 0:
         raise ValueError("the rate scenario needs a measured capacity when no --rates are given")
-    return tuple(_round_rate(capacity * f) for f in fractions)
+    return tuple(round_rate(capacity * f) for f in fractions)
 
 
-def _round_rate(rate: float) -> float:
+def round_rate(rate: float) -> float:
     """Two significant digits: offered rates read as round numbers in tables."""
     if rate <= 0:
         return rate

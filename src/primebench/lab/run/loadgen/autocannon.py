@@ -37,8 +37,8 @@ def argv(exe: Path, spec: LoadSpec) -> list[str]:
     It has no per-request n and no coordinated-omission-corrected rate, so specs asking
     for either are refused rather than silently run as something else.
     """
-    if spec.random_n is not None:
-        raise ValueError("autocannon sends one fixed URL; a per-request n needs wrk")
+    if spec.random_n is not None or spec.path_regex is not None:
+        raise ValueError("autocannon sends one fixed URL; a per-request n needs wrk or oha")
     if spec.rate is not None:
         raise ValueError(
             "autocannon's fixed rate does not correct for coordinated omission; use oha"

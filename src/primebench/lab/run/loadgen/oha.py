@@ -11,7 +11,8 @@ that, and by measuring that it keeps its schedule on one core at the rates used 
 Requests cut off at the end of the run ("aborted due to deadline") are not server
 errors; they are counted apart. With `random_n`, oha draws each URL from a regex
 (`--rand-regex-url`): n is 1..max with a uniform number of digits, so cheap small n
-dominate, which is what the convoy's light stream wants.
+dominate, which is what the convoy's light stream wants. With `path_regex` (the soak's
+light/heavy mix, `model.n_regex`), each request's target is drawn from that regex.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from primebench.lab.model.load_records import Latency, LoadParseError, LoadResult, LoadSpec, ok_rate
+from primebench.lab.model.n_regex import digits_regex
 
 __all__ = ["NAME", "argv", "digits_regex", "locate", "parse", "parse_version"]
 
@@ -41,19 +43,6 @@ def locate(root: Path) -> Path | None:
         return local
     found = shutil.which("oha")
     return Path(found) if found else None
-
-
-def digits_regex(hi: int) -> str:
-    """A regex matching the decimal integers 1..10^k - 1, the largest such range within 1..hi.
-
-    Only hi of the form 10^k - 1 or 10^k is exact; otherwise n stays <= the largest
-    10^k - 1 below hi, so the light stream never asks for more than it was told.
-    """
-    if hi < 1:
-        raise ValueError(f"hi must be >= 1, got {hi}")
-    digits = len(str(hi + 1)) - 1  # 9999 -> 4, 10000 -> 4
-    digits = max(digits, 1)
-    return "[1-9]" if digits == 1 else f"[1-9][0-9]{{0,{digits - 1}}}"
 
 
 def argv(exe: Path, spec: LoadSpec) -> list[str]:
@@ -74,7 +63,9 @@ def argv(exe: Path, spec: LoadSpec) -> list[str]:
     ]
     if spec.rate is not None:
         command += ["-q", f"{spec.rate:g}", "--latency-correction"]
-    if spec.random_n is not None:
+    if spec.path_regex is not None:
+        command += ["--rand-regex-url", f"http://{spec.host}:{spec.port}{spec.path_regex}"]
+    elif spec.random_n is not None:
         lo, hi = spec.random_n
         if lo != 1:
             raise ValueError("oha draws n from a digits regex, so its range must start at 1")

@@ -44,6 +44,8 @@ def argv(exe: Path, spec: LoadSpec) -> list[str]:
     threads = max(1, min(spec.threads, spec.connections))
     seconds = max(1, math.ceil(spec.duration_s - 1e-9))
     timeout = max(1, math.ceil(spec.request_timeout_s))
+    if spec.path_regex is not None:
+        raise ValueError("wrk draws n from a range (its Lua script); a target regex needs oha")
     command = [
         str(exe),
         "-t",
