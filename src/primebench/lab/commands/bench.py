@@ -42,6 +42,7 @@ from primebench.lab.contenders.registry import (
 from primebench.lab.host import processes, resources
 from primebench.lab.pages import markdown
 from primebench.lab.render import target_checks
+from primebench.lab.run import stopping
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.remote import RemoteServer, parse_target
 from primebench.lab.run.session import BenchSettings, NothingMeasured, missing_generators, run_bench
@@ -97,7 +98,21 @@ def add_parser(subparsers: Any) -> None:
     )
     r = p.add_argument_group("protocol")
     r.add_argument(
-        "--rounds", type=int, metavar="R", help="interleaved rounds per point (default 5; sweep 3)"
+        "--rounds",
+        type=parse_rounds,
+        default="auto",
+        metavar="auto|R",
+        help=(
+            "interleaved rounds per point: auto (default) runs each arm 3-10 rounds and stops "
+            "it once its interval is within --precision (or the A/A floor); R: exactly R"
+        ),
+    )
+    r.add_argument(
+        "--precision",
+        type=float,
+        default=0.03,
+        metavar="F",
+        help="--rounds auto: the half-width an arm's interval must reach (default 0.03: 3 %%)",
     )
     r.add_argument(
         "--seed", type=int, metavar="S", help="seed of the rounds' random orders (default: random)"
@@ -199,6 +214,19 @@ def parse_cpus(text: str, flag: str) -> frozenset[int]:
     return frozenset(cpus)
 
 
+def parse_rounds(text: str) -> str | int:
+    """`auto`, or a whole number of rounds >= 1."""
+    if text == "auto":
+        return "auto"
+    try:
+        rounds = int(text)
+    except ValueError:
+        raise UserError(f"--rounds takes auto or a number, got {text!r}") from None
+    if rounds < 1:
+        raise UserError(f"--rounds must be >= 1 (or auto), got {rounds}")
+    return rounds
+
+
 def parse_heavy_n(text: str) -> tuple[int | None, Mapping[str, int]]:
     """`20000` (everyone) and/or `primebench=1000000000000` entries, comma-separated."""
     default: int | None = None
@@ -226,7 +254,6 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     for flag, key in (
         ("duration", "duration_s"),
         ("connections", "connections"),
-        ("rounds", "rounds"),
         ("warmup", "warmup_s"),
         ("n", "n"),
         ("heavy_connections", "heavy_connections"),
@@ -235,6 +262,15 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     ):
         if getattr(args, flag) is not None:
             overrides[key] = getattr(args, flag)
+    if args.rounds == "auto":
+        overrides |= {
+            "rounds": stopping.DEFAULT_MAXIMUM,
+            "auto_rounds": True,
+            "min_rounds": stopping.DEFAULT_MINIMUM,
+            "precision": args.precision,
+        }
+    else:
+        overrides["rounds"] = args.rounds
     if args.ns:
         overrides["sweep_ns"] = _ints(args.ns, "--ns")
     if args.n_range:

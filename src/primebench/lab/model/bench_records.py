@@ -12,9 +12,17 @@ from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, NonNegativeInt, PositiveInt
 
-from primebench.lab.model.vocabulary import RECORD_CONFIG
+from primebench.lab.model.vocabulary import RECORD_CONFIG, StopReason
 
-__all__ = ["DEFAULT_THRESHOLD", "CorePinning", "Disturbance", "Machine", "Parallelism", "Protocol"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "CorePinning",
+    "Disturbance",
+    "Machine",
+    "Parallelism",
+    "Protocol",
+    "Stopping",
+]
 
 #: Share of a trial's core time lost to steal or to other processes that flags it.
 DEFAULT_THRESHOLD = 0.10
@@ -65,6 +73,23 @@ class Protocol:
     strict: bool
     max_repeats: NonNegativeInt
     servers: str
+
+
+@dataclass(frozen=True)
+class Stopping:
+    """How many rounds one arm got at one point, and why they ended (`run.stopping`).
+
+    `halfwidth` is the half-width of the arm's comparison interval on the log scale, as a
+    fraction (0.03: the geometric mean is known to within about 3 %), when the rounds
+    ended; `target` the precision it was held to (None: fixed rounds, no target).
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
+    rounds: NonNegativeInt
+    reason: StopReason
+    halfwidth: float | None
+    target: float | None
 
 
 @dataclass(frozen=True)
