@@ -9,6 +9,7 @@ from primebench.lab.model.load_records import LoadResult
 from primebench.lab.model.results import PointRecord, RunRecord, ScenarioRecord
 from primebench.lab.model.verdicts import Comparison, Verdict
 from primebench.lab.model.vocabulary import TrialKind
+from primebench.lab.render.footnotes import stopping_note
 from primebench.lab.run import stopping
 from primebench.lab.run.rounds import Ops, ProtocolSettings, run_scenario, stop_line
 from primebench.lab.run.trials import ArmState
@@ -104,6 +105,10 @@ def test_a_wide_arm_runs_to_the_maximum_and_a_tight_one_stops_at_the_minimum() -
     assert wide is not None and wide.halfwidth is not None and wide.halfwidth > 0.03
     assert any("tight: stopped after 3 rounds: precise enough" in line for line in lines)
     assert any("stuck: decided after 1 round: cannot answer" in line for line in lines)
+    note = stopping_note(record)  # what the report prints under the scenario's tables
+    assert note.startswith("rounds per arm (--rounds auto: 3-10,")
+    assert "tight 3 (precise ±" in note and "stuck 1 (cannot answer)" in note
+    assert "wide 10 (maximum ±" in note
 
 
 def test_fixed_rounds_run_every_round_and_say_so() -> None:
