@@ -36,7 +36,9 @@ def _ask(conn: http.client.HTTPConnection, n: int) -> None:
 
 def test_worker_rss_stays_flat_over_distinct_heavy_n() -> None:
     ns = random.Random(20).sample(range(10**7, 10**8), WARM_UP + MEASURED)
-    with start_server("--workers", "1", "--pool-size", "1", "--answer-cache", str(CACHE)) as server:
+    with start_server(
+        "--workers", "1", "--pool-size", "1", "--answer-cache", str(CACHE)
+    ) as server:
         (worker,) = server.workers()
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         try:
