@@ -67,7 +67,13 @@ def add_parser(subparsers: Any) -> None:
         help=f"scenario to run, repeatable or comma-separated ({names}); default: article",
     )
     p.add_argument(
-        "--contenders", default="", metavar="A,B", help="contenders to run (default: all)"
+        "--contenders",
+        default="",
+        metavar="A,B|all",
+        help=(
+            "contenders to run (default: the article's three servers and ours, "
+            f"{','.join(DEFAULT_CONTENDERS)}; all: every contender)"
+        ),
     )
     p.add_argument(
         "--contenders-dir",
@@ -108,6 +114,13 @@ def add_parser(subparsers: Any) -> None:
         ),
     )
     r.add_argument(
+        "--max-rounds",
+        type=int,
+        default=stopping.DEFAULT_MAXIMUM,
+        metavar="M",
+        help="--rounds auto: the most rounds an arm gets (default 10; at least 3)",
+    )
+    r.add_argument(
         "--precision",
         type=float,
         default=0.03,
@@ -124,8 +137,12 @@ def add_parser(subparsers: Any) -> None:
     )
     r.add_argument(
         "--calibrate",
-        action="store_true",
-        help="add an A/A arm (a second instance of the baseline): its interval is the noise floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=(
+            "an A/A arm (a second instance of the baseline): its interval is the noise floor "
+            "(default: on; --no-calibrate saves one arm's trials)"
+        ),
     )
     r.add_argument(
         "--strict",
@@ -214,6 +231,19 @@ def parse_cpus(text: str, flag: str) -> frozenset[int]:
     return frozenset(cpus)
 
 
+#: The main job's arms: the article's three servers and our service (with the A/A twin of
+#: the baseline, about 4-5 min on 2 cores). `--contenders all` adds the nine others.
+DEFAULT_CONTENDERS = ("node-seed", "go-seed", "rust-axum", "primebench")
+
+
+def default_contenders(registry: Registry) -> tuple[str, ...]:
+    """The main job's contenders found in `registry`; every contender when none is there
+    (a `--contenders-dir` of one's own stacks)."""
+    known = {c.name for c in registry.contenders}
+    found = tuple(n for n in DEFAULT_CONTENDERS if n in known)
+    return found or tuple(c.name for c in registry.contenders)
+
+
 def parse_rounds(text: str) -> str | int:
     """`auto`, or a whole number of rounds >= 1."""
     if text == "auto":
@@ -264,7 +294,7 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
             overrides[key] = getattr(args, flag)
     if args.rounds == "auto":
         overrides |= {
-            "rounds": stopping.DEFAULT_MAXIMUM,
+            "rounds": args.max_rounds,
             "auto_rounds": True,
             "min_rounds": stopping.DEFAULT_MINIMUM,
             "precision": args.precision,
@@ -332,10 +362,12 @@ def _main(args: argparse.Namespace) -> int:
     chosen = scenario_settings(args)
     registry = Registry.load(dirs=search_dirs(args.contenders_dir))
     names = tuple(n.strip() for n in args.contenders.split(",") if n.strip())
+    if names == ("all",):
+        names = tuple(c.name for c in registry.contenders)
     remote = _targets(args, names)
     registry.select(list(names))  # an unknown name fails here, before anything runs
     if not names and not remote:
-        names = tuple(c.name for c in registry.contenders)  # default: every contender
+        names = default_contenders(registry)
     arms = (*names, *(t.name for t in remote))
     if args.baseline and args.baseline not in arms:
         raise UserError(f"--baseline {args.baseline} is not among the arms measured: {arms}")
