@@ -47,9 +47,7 @@ class Settings:
     backlog: int = 4096
     drain: float = 1.0  # after SIGTERM: readiness 503, still accepting (Connection: close)
     loop: str = "auto"
-    task_impl: str = (
-        "asyncio"  # rust leaks every future a request awaits (granian 2.8.9; docs/RELIABILITY.md)
-    )
+    task_impl: str = "asyncio"  # rust leaks every future a request awaits (granian 2.8.9; docs/RELIABILITY.md)
     log_level: str = "warning"
 
     def to_env(self) -> dict[str, str]:

@@ -25,6 +25,7 @@ import jsonschema_rs
 import psutil
 import pytest
 
+from primebench.lab.contenders import conformance
 from primebench.lab.contenders.registry import Registry, default_root
 from primebench.lab.host.resources import cpu_split
 from primebench.lab.model import results
@@ -93,7 +94,13 @@ def bench(
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("name", NAMES)
-def test_short_bench_over_every_contender(tmp_path: Path, name: str) -> None:
+def test_short_bench_over_every_contender(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The seed servers stuck on the huge-n probe cost its timeout twice each (the answer,
+    # then /healthz) before their restart; 1 s tells "stuck" as well as 3 s does here, where
+    # this checks that each arm runs, not what its bad input does (test_conformance does).
+    monkeypatch.setattr(conformance, "BAD_INPUT_TIMEOUT_S", 1.0)
     registry = Registry.load()
     chosen = short(name)
     require(*chosen.scenario.generators(chosen))

@@ -25,7 +25,6 @@ import argparse
 import os
 import secrets
 import sys
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +32,14 @@ from typing import Any
 
 from primebench.errors import UserError
 from primebench.lab import scenarios
+from primebench.lab.commands.bench_flags import (
+    DEFAULT_CONTENDERS,
+    default_contenders,
+    parse_cpus,
+    parse_heavy_n,
+    parse_ints,
+    parse_rounds,
+)
 from primebench.lab.contenders.registry import (
     CONTENDERS_DIR_HELP,
     Registry,
@@ -42,7 +49,7 @@ from primebench.lab.contenders.registry import (
 from primebench.lab.host import processes, resources
 from primebench.lab.pages import markdown
 from primebench.lab.render import target_checks
-from primebench.lab.run import stopping
+from primebench.lab.run import live, stopping
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.remote import RemoteServer, parse_target
 from primebench.lab.run.session import BenchSettings, NothingMeasured, missing_generators, run_bench
@@ -89,6 +96,11 @@ def add_parser(subparsers: Any) -> None:
         default=Path(os.environ.get("PRIMEBENCH_RESULTS", "results")),
         metavar="DIR",
         help="where results go (default: results, or $PRIMEBENCH_RESULTS)",
+    )
+    p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="plain progress lines on stderr, no live bar (the default when not a terminal)",
     )
     p.add_argument(
         "--check",
@@ -206,76 +218,6 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=_main)
 
 
-def _ints(text: str, flag: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise UserError(f"{flag} takes integers separated by commas, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise UserError(f"{flag} takes integers >= 1, got {text!r}")
-    return values
-
-
-def parse_cpus(text: str, flag: str) -> frozenset[int]:
-    """`0`, `0,2` or `0-2` to a set of core numbers usable by this process."""
-    cpus: set[int] = set()
-    try:
-        for part in text.split(","):
-            lo, _, hi = part.strip().partition("-")
-            cpus.update(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        raise UserError(f"{flag} takes core numbers like 0, 0,2 or 0-2, got {text!r}") from None
-    usable = os.sched_getaffinity(0)
-    if not cpus or not cpus <= usable:
-        raise UserError(f"{flag} {text!r}: usable cores are {sorted(usable)}")
-    return frozenset(cpus)
-
-
-#: The main job's arms: the article's three servers and our service (with the A/A twin of
-#: the baseline, about 4-5 min on 2 cores). `--contenders all` adds the nine others.
-DEFAULT_CONTENDERS = ("node-seed", "go-seed", "rust-axum", "primebench")
-
-
-def default_contenders(registry: Registry) -> tuple[str, ...]:
-    """The main job's contenders found in `registry`; every contender when none is there
-    (a `--contenders-dir` of one's own stacks)."""
-    known = {c.name for c in registry.contenders}
-    found = tuple(n for n in DEFAULT_CONTENDERS if n in known)
-    return found or tuple(c.name for c in registry.contenders)
-
-
-def parse_rounds(text: str) -> str | int:
-    """`auto`, or a whole number of rounds >= 1."""
-    if text == "auto":
-        return "auto"
-    try:
-        rounds = int(text)
-    except ValueError:
-        raise UserError(f"--rounds takes auto or a number, got {text!r}") from None
-    if rounds < 1:
-        raise UserError(f"--rounds must be >= 1 (or auto), got {rounds}")
-    return rounds
-
-
-def parse_heavy_n(text: str) -> tuple[int | None, Mapping[str, int]]:
-    """`20000` (everyone) and/or `primebench=1000000000000` entries, comma-separated."""
-    default: int | None = None
-    per: dict[str, int] = {}
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        name, eq, value = part.rpartition("=")
-        try:
-            n = int(value)
-        except ValueError:
-            raise UserError(f"--heavy-n takes N or NAME=N, got {part!r}") from None
-        if n < 1:
-            raise UserError(f"--heavy-n must be >= 1, got {n}")
-        if eq:
-            per[name] = n
-        else:
-            default = n
-    return default, per
-
-
 def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     """The selected scenarios' defaults with the command line's overrides applied."""
     raw = [s for item in (args.scenario or ["article"]) for s in item.split(",") if s.strip()]
@@ -302,9 +244,9 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     else:
         overrides["rounds"] = args.rounds
     if args.ns:
-        overrides["sweep_ns"] = _ints(args.ns, "--ns")
+        overrides["sweep_ns"] = parse_ints(args.ns, "--ns")
     if args.n_range:
-        lo_hi = _ints(args.n_range, "--n-range")
+        lo_hi = parse_ints(args.n_range, "--n-range")
         if len(lo_hi) != 2 or lo_hi[0] > lo_hi[1]:
             raise UserError(f"--n-range takes LO,HI with LO <= HI, got {args.n_range!r}")
         overrides["n_range"] = (lo_hi[0], lo_hi[1])
@@ -319,7 +261,7 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
             raise UserError("--rates must all be > 0")
         overrides["rates"] = rates
     if args.server_cores:
-        overrides["server_cores"] = _ints(args.server_cores, "--server-cores")
+        overrides["server_cores"] = parse_ints(args.server_cores, "--server-cores")
     if args.heavy_n:
         default, per = parse_heavy_n(args.heavy_n)
         if default is not None:
@@ -373,6 +315,7 @@ def _main(args: argparse.Namespace) -> int:
         raise UserError(f"--baseline {args.baseline} is not among the arms measured: {arms}")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out_json = args.out / f"{stamp}-{'+'.join(s.name for s in chosen)}.json"
+    shown = live.Live(quiet=args.quiet)
     settings = BenchSettings(
         registry=registry,
         tools_root=default_root(),
@@ -389,12 +332,14 @@ def _main(args: argparse.Namespace) -> int:
         fresh_servers=args.fresh_servers,
         start_deadline_s=args.start_deadline,
         settle_timeout_s=args.settle_timeout,
+        progress=shown,
+        live=shown,
     )
     if missing := missing_generators(settings):
         raise UserError(
             f"nothing can be measured: {', '.join(missing)} not installed (run ./scripts/setup)"
         )
-    with processes.interrupt_on_sigterm():
+    with processes.interrupt_on_sigterm(), shown:
         try:
             document = run_bench(settings)
         except KeyboardInterrupt:

@@ -42,6 +42,9 @@ class ProtocolSettings:
     max_repeats: int = 2
     fresh_servers: bool = False  # restart every local server before each trial (A/B of lifecycles)
     progress: Callable[[str], None] = print
+    # The live bar (`live.Live`): seconds of load planned, then done with what comes next.
+    plan: Callable[[float], None] = lambda seconds: None
+    advance: Callable[[float, str], None] = lambda seconds, doing: None
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,12 @@ def _measure_point(
         else f"{settings.rounds} rounds"
     )
     ps.progress(f"[{settings.name}] {key}: {len(active)} arms x {count}")
+    ps.plan(len(active) * (settings.warmup_s + settings.rounds * settings.duration_s))
     for state in active:
         state.warmup = None
         if settings.warmup_s > 0:
             _warm_up(state, state.points[index], settings, ops)
+            ps.advance(settings.warmup_s, f"[{settings.name}] {key}: warm-up")
     rule = stopping.RoundsRule(
         settings.auto_rounds, settings.rounds, settings.min_rounds, settings.precision
     )
@@ -134,16 +139,23 @@ def _measure_point(
             state = by_name[name]
             if state.ok and not state.skip:
                 _trial(state, state.points[index], order.index, settings, ops, ps, trials[name])
+            doing = f"[{settings.name}] {key} round {order.index + 1}/{rule.maximum}: {name}"
+            ps.advance(settings.duration_s, doing)
         done.append(replace(order, order=measured))
-        running -= {n for n in running if not by_name[n].ok or by_name[n].skip}
+        gone = {n for n in running if not by_name[n].ok or by_name[n].skip}
+        ps.plan(-len(gone) * (rule.maximum - order.index - 1) * settings.duration_s)
+        running -= gone
         last = {n: trials[n][-1] for n in running if trials[n]}
-        found, floor = (
-            _interim(index, key, settings, by_name, trials, ps) if rule.auto else ((), None)
-        )
+        found, floor = _interim(index, key, settings, by_name, trials, ps)
+        for line in interval_lines(found, measured):
+            ps.progress(line)
+        if not rule.auto:
+            found, floor = (), None
         decided = stopping.decide(rule, order.index + 1, running, found, floor, references, last)
         for name, stop in sorted(decided.items()):
             stops[name] = stop
             running.discard(name)
+            ps.plan(-(rule.maximum - stop.rounds) * settings.duration_s)
             ps.progress(f"  {name}: {stop_line(stop)}")
     for state in active:
         done_trials = trials[state.arm.name]
@@ -193,6 +205,22 @@ def _interim(
         seed=ps.seed,
     )
     return found, calibration.halfwidth
+
+
+def interval_lines(found: Sequence[PointComparison], measured: Sequence[str]) -> list[str]:
+    """The running interval of each comparison of an arm measured in this round."""
+    lines = []
+    for c in found:
+        cmp = c.comparison
+        if cmp.contender not in measured or cmp.ci_low is None or cmp.ci_high is None:
+            continue
+        width = stopping.relative_halfwidth(cmp)
+        spread = "" if width is None else f" ±{width * 100:.1f} %"
+        lines.append(
+            f"    {cmp.contender} / {cmp.baseline}: {cmp.ratio:.3g} "
+            f"[{cmp.ci_low:.3g}, {cmp.ci_high:.3g}]{spread} after {len(cmp.per_round)} rounds"
+        )
+    return lines
 
 
 def stop_line(stop: Stopping) -> str:
