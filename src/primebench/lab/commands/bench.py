@@ -30,6 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from primebench.errors import UserError
 from primebench.lab import scenarios
 from primebench.lab.commands.bench_flags import (
@@ -47,7 +49,8 @@ from primebench.lab.contenders.registry import (
     search_dirs,
 )
 from primebench.lab.host import processes, resources
-from primebench.lab.pages import markdown
+from primebench.lab.model.results import Document
+from primebench.lab.pages import html_page, markdown, terminal
 from primebench.lab.render import target_checks
 from primebench.lab.run import live, stopping
 from primebench.lab.run.loadgen import Generator
@@ -300,6 +303,27 @@ def _targets(args: argparse.Namespace, local: tuple[str, ...]) -> tuple[RemoteSe
     return found
 
 
+def show(document: Document, out_json: Path) -> None:
+    """The terminal's tables on stdout (rich on a terminal, Markdown when piped); the wide
+    reports written beside the document, their paths on stderr."""
+    if sys.stdout.isatty():
+        console = Console(width=min(Console().width, terminal.WIDTH))
+        for table in terminal.rich_tables(document):
+            console.print(table)
+        for line in terminal.summary_lines(document):
+            console.print(line, markup=False, highlight=False)
+    else:
+        print(terminal.render_plain(document))
+    report, page = out_json.with_suffix(".md"), out_json.with_suffix(".html")
+    try:
+        report.write_text(markdown.render(document), encoding="utf-8")
+        page.write_text(html_page.render(document), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write the reports beside {out_json}: {exc}") from exc
+    print(f"report: {report} (every table; HTML with charts: {page})", file=sys.stderr)
+    print(f"results: {out_json}", file=sys.stderr)
+
+
 def _main(args: argparse.Namespace) -> int:
     chosen = scenario_settings(args)
     registry = Registry.load(dirs=search_dirs(args.contenders_dir))
@@ -349,8 +373,7 @@ def _main(args: argparse.Namespace) -> int:
             print(f"primebench: nothing could be measured: {exc}", file=sys.stderr)
             print(f"results: {out_json}", file=sys.stderr)
             return 2
-    print(markdown.render(document))
-    print(f"results: {out_json}", file=sys.stderr)
+    show(document, out_json)
     if args.check:
         judged, status = target_checks.check(document)
         for result in judged:
