@@ -24,9 +24,7 @@ def test_one_row_per_contender_with_its_rounds() -> None:
     article = doc.scenario("article")
     assert article is not None
     node = next(r for r in article.results if r.contender == "node-seed")
-    stopped = dataclasses.replace(
-        node.points[0], stopping=Stopping(3, "precision", 0.021, 0.03)
-    )
+    stopped = dataclasses.replace(node.points[0], stopping=Stopping(3, "precision", 0.021, 0.03))
     runs = tuple(
         dataclasses.replace(r, points=(stopped,)) if r is node else r for r in article.results
     )
