@@ -23,7 +23,10 @@ def test_default_is_the_article_scenario() -> None:
     (article,) = bench.scenario_settings(args())
     assert article.name == "article"
     assert (article.n, article.connections, article.duration_s) == (20000, 100, 10.0)
-    assert article.generator is Generator.AUTOCANNON and article.rounds == 5
+    assert article.generator is Generator.AUTOCANNON
+    # --rounds auto: 3 to 10 rounds, each arm stopped once its interval is within 3 %
+    assert (article.auto_rounds, article.min_rounds, article.rounds) == (True, 3, 10)
+    assert article.precision == 0.03
 
 
 def test_overrides_apply_to_every_selected_scenario() -> None:
@@ -142,7 +145,7 @@ def test_protocol_flags_reach_the_settings() -> None:
         "--rounds", "7", "--seed", "3", "--baseline", "go-seed", "--calibrate", "--strict"
     )
     (article,) = bench.scenario_settings(parsed)
-    assert article.rounds == 7
+    assert article.rounds == 7 and not article.auto_rounds  # a fixed --rounds N still works
     assert (parsed.seed, parsed.baseline, parsed.calibrate, parsed.strict) == (
         3,
         "go-seed",

@@ -107,6 +107,7 @@ def test_cli_unknown_contender_exits_1(capsys: pytest.CaptureFixture[str]) -> No
 
 
 @pytest.mark.e2e
+@pytest.mark.concurrent  # verify records answers and statuses, no figure
 def test_verify_records_each_stack_s_bad_input_behaviour(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

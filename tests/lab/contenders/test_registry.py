@@ -140,6 +140,7 @@ def test_fastapi_artifact_counts_its_own_closure_with_the_extra(registry: Regist
 
 
 @pytest.mark.e2e
+@pytest.mark.concurrent  # builds, starts unpinned and checks one answer: no figure
 @pytest.mark.parametrize("name", ALL)
 def test_every_contender_builds_starts_and_answers_20000(registry: Registry, name: str) -> None:
     contender = registry.get(name)
@@ -186,6 +187,7 @@ NODE_SEED_BAD_INPUT = {  # SEED-SERVERS.md: parseInt semantics, computed inline
 
 
 @pytest.mark.e2e
+@pytest.mark.concurrent  # verify records answers and statuses, no figure
 def test_verify_records_the_new_contenders_bad_input(tmp_path: Path) -> None:
     """fastapi-*: FastAPI's validation of `n: int`; bun-seed, deno-seed: node-seed's exactly."""
     new = ["fastapi-seed", "fastapi-threads", "bun-seed", "deno-seed"]

@@ -1,6 +1,6 @@
 """`primebench bench`: run scenarios over contenders, save one results document, print the table.
 
-    primebench bench                                   # the article's experiment, every contender
+    primebench bench                                   # the article's experiment
     primebench bench --scenario floor --contenders go-seed,primebench --rounds 5 --calibrate
     primebench bench --scenario cores --contenders node-seed,rust-axum,python-jit
     primebench bench --scenario floor --contenders go-seed --target pod=http://127.0.0.1:8080
@@ -8,15 +8,13 @@
         --heavy-n primebench=1000000000000 --check    # the performance targets P1-P4
     primebench bench --scenario soak --contenders primebench --duration 1800   # memory, 30 min
 
-Every point is measured in interleaved rounds: each round measures every contender once,
-in a fresh random order (--seed), and each contender is compared with a baseline
-(--baseline; default the fastest of the article's servers) by its per-round ratios, with
-a 95 % bootstrap interval. --calibrate adds an A/A arm (a second instance of the
-baseline) whose interval is the noise floor.
+Every point is measured in interleaved rounds (each measures every contender once, in a
+fresh random order), compared with a baseline by per-round ratios and a 95 % bootstrap
+interval, beside an A/A arm whose interval is the noise floor (docs/LAB.md).
 
 Writes `results/<UTC timestamp>-<scenarios>.json` and, beside it, a folder of the same
 name with every tool's raw output, server and build logs. Progress goes to stderr, the
-Markdown table to stdout. Exit status: 2 when nothing could be measured; with --check,
+tables to stdout. Exit status: 2 when nothing could be measured; with --check,
 0 when every target passes, 1 on a miss, 3 when one is inconclusive.
 """
 
@@ -26,14 +24,25 @@ import argparse
 import os
 import secrets
 import sys
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from primebench.errors import UserError
 from primebench.lab import scenarios
+from primebench.lab.commands.bench_flags import (
+    DEFAULT_CONTENDERS,
+    default_contenders,
+    parse_cpus,
+    parse_heavy_n,
+    parse_ints,
+    parse_n_range,
+    parse_rates,
+    parse_rounds,
+)
 from primebench.lab.contenders.registry import (
     CONTENDERS_DIR_HELP,
     Registry,
@@ -41,8 +50,10 @@ from primebench.lab.contenders.registry import (
     search_dirs,
 )
 from primebench.lab.host import processes, resources
-from primebench.lab.pages import markdown
+from primebench.lab.model.results import Document
+from primebench.lab.pages import html_page, markdown, terminal
 from primebench.lab.render import target_checks
+from primebench.lab.run import live, stopping
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.remote import RemoteServer, parse_target
 from primebench.lab.run.session import BenchSettings, NothingMeasured, missing_generators, run_bench
@@ -67,7 +78,13 @@ def add_parser(subparsers: Any) -> None:
         help=f"scenario to run, repeatable or comma-separated ({names}); default: article",
     )
     p.add_argument(
-        "--contenders", default="", metavar="A,B", help="contenders to run (default: all)"
+        "--contenders",
+        default="",
+        metavar="A,B|all",
+        help=(
+            "contenders to run (default: the article's three servers and ours, "
+            f"{','.join(DEFAULT_CONTENDERS)}; all: every contender)"
+        ),
     )
     p.add_argument(
         "--contenders-dir",
@@ -85,6 +102,11 @@ def add_parser(subparsers: Any) -> None:
         help="where results go (default: results, or $PRIMEBENCH_RESULTS)",
     )
     p.add_argument(
+        "--quiet",
+        action="store_true",
+        help="plain progress lines on stderr, no live bar (the default when not a terminal)",
+    )
+    p.add_argument(
         "--check",
         action="store_true",
         help="judge the performance targets P1-P4 by their intervals (exit 1 miss, 3 inconclusive)",
@@ -98,7 +120,28 @@ def add_parser(subparsers: Any) -> None:
     )
     r = p.add_argument_group("protocol")
     r.add_argument(
-        "--rounds", type=int, metavar="R", help="interleaved rounds per point (default 5; sweep 3)"
+        "--rounds",
+        type=parse_rounds,
+        default="auto",
+        metavar="auto|R",
+        help=(
+            "interleaved rounds per point: auto (default) runs each arm 3-10 rounds and stops "
+            "it once its interval is within --precision (or the A/A floor); R: exactly R"
+        ),
+    )
+    r.add_argument(
+        "--max-rounds",
+        type=int,
+        default=stopping.DEFAULT_MAXIMUM,
+        metavar="M",
+        help="--rounds auto: the most rounds an arm gets (default 10; at least 3)",
+    )
+    r.add_argument(
+        "--precision",
+        type=float,
+        default=0.03,
+        metavar="F",
+        help="--rounds auto: the half-width an arm's interval must reach (default 0.03: 3 %%)",
     )
     r.add_argument(
         "--seed", type=int, metavar="S", help="seed of the rounds' random orders (default: random)"
@@ -110,8 +153,12 @@ def add_parser(subparsers: Any) -> None:
     )
     r.add_argument(
         "--calibrate",
-        action="store_true",
-        help="add an A/A arm (a second instance of the baseline): its interval is the noise floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=(
+            "an A/A arm (a second instance of the baseline): its interval is the noise floor "
+            "(default: on; --no-calibrate saves one arm's trials)"
+        ),
     )
     r.add_argument(
         "--strict",
@@ -192,50 +239,6 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=_main)
 
 
-def _ints(text: str, flag: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(v) for v in text.split(",") if v.strip())
-    except ValueError:
-        raise UserError(f"{flag} takes integers separated by commas, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise UserError(f"{flag} takes integers >= 1, got {text!r}")
-    return values
-
-
-def parse_cpus(text: str, flag: str) -> frozenset[int]:
-    """`0`, `0,2` or `0-2` to a set of core numbers usable by this process."""
-    cpus: set[int] = set()
-    try:
-        for part in text.split(","):
-            lo, _, hi = part.strip().partition("-")
-            cpus.update(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        raise UserError(f"{flag} takes core numbers like 0, 0,2 or 0-2, got {text!r}") from None
-    usable = os.sched_getaffinity(0)
-    if not cpus or not cpus <= usable:
-        raise UserError(f"{flag} {text!r}: usable cores are {sorted(usable)}")
-    return frozenset(cpus)
-
-
-def parse_heavy_n(text: str) -> tuple[int | None, Mapping[str, int]]:
-    """`20000` (everyone) and/or `primebench=1000000000000` entries, comma-separated."""
-    default: int | None = None
-    per: dict[str, int] = {}
-    for part in (p.strip() for p in text.split(",") if p.strip()):
-        name, eq, value = part.rpartition("=")
-        try:
-            n = int(value)
-        except ValueError:
-            raise UserError(f"--heavy-n takes N or NAME=N, got {part!r}") from None
-        if n < 1:
-            raise UserError(f"--heavy-n must be >= 1, got {n}")
-        if eq:
-            per[name] = n
-        else:
-            default = n
-    return default, per
-
-
 def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     """The selected scenarios' defaults with the command line's overrides applied."""
     raw = [s for item in (args.scenario or ["article"]) for s in item.split(",") if s.strip()]
@@ -244,7 +247,6 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     for flag, key in (
         ("duration", "duration_s"),
         ("connections", "connections"),
-        ("rounds", "rounds"),
         ("warmup", "warmup_s"),
         ("n", "n"),
         ("heavy_connections", "heavy_connections"),
@@ -255,25 +257,23 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     ):
         if getattr(args, flag) is not None:
             overrides[key] = getattr(args, flag)
+    if args.rounds == "auto":
+        overrides |= {
+            "rounds": args.max_rounds,
+            "auto_rounds": True,
+            "min_rounds": stopping.DEFAULT_MINIMUM,
+            "precision": args.precision,
+        }
+    else:
+        overrides["rounds"] = args.rounds
     if args.ns:
-        overrides["sweep_ns"] = _ints(args.ns, "--ns")
+        overrides["sweep_ns"] = parse_ints(args.ns, "--ns")
     if args.n_range:
-        lo_hi = _ints(args.n_range, "--n-range")
-        if len(lo_hi) != 2 or lo_hi[0] > lo_hi[1]:
-            raise UserError(f"--n-range takes LO,HI with LO <= HI, got {args.n_range!r}")
-        overrides["n_range"] = (lo_hi[0], lo_hi[1])
+        overrides["n_range"] = parse_n_range(args.n_range)
     if args.rates:
-        try:
-            rates = tuple(float(r) for r in args.rates.split(","))
-        except ValueError:
-            raise UserError(
-                f"--rates takes numbers separated by commas, got {args.rates!r}"
-            ) from None
-        if min(rates) <= 0:
-            raise UserError("--rates must all be > 0")
-        overrides["rates"] = rates
+        overrides["rates"] = parse_rates(args.rates)
     if args.server_cores:
-        overrides["server_cores"] = _ints(args.server_cores, "--server-cores")
+        overrides["server_cores"] = parse_ints(args.server_cores, "--server-cores")
     if args.load_fraction is not None:
         overrides["rate_fractions"] = (args.load_fraction,)
     if args.heavy_n:
@@ -285,6 +285,8 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     for scenario in dict.fromkeys(chosen):
         defaults = scenario.defaults()
         given = dict(overrides)
+        if given.get("auto_rounds") and not scenario.compares_arms:
+            del given["rounds"], given["auto_rounds"]  # nothing to pair: its own rounds
         if "heavy_n_for" in given:  # a contender not named keeps the scenario's own heavy n
             given["heavy_n_for"] = {**(defaults.heavy_n_for or {}), **given["heavy_n_for"]}
         settings = replace(defaults, **given)
@@ -319,19 +321,43 @@ def _targets(args: argparse.Namespace, local: tuple[str, ...]) -> tuple[RemoteSe
     return found
 
 
+def show(document: Document, out_json: Path) -> None:
+    """The terminal's tables on stdout (rich on a terminal, Markdown when piped); the wide
+    reports written beside the document, their paths on stderr."""
+    if sys.stdout.isatty():
+        console = Console(width=min(Console().width, terminal.WIDTH))
+        for table in terminal.rich_tables(document):
+            console.print(table)
+        for line in terminal.summary_lines(document):
+            console.print(line, markup=False, highlight=False)
+    else:
+        print(terminal.render_plain(document))
+    report, page = out_json.with_suffix(".md"), out_json.with_suffix(".html")
+    try:
+        report.write_text(markdown.render(document), encoding="utf-8")
+        page.write_text(html_page.render(document), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write the reports beside {out_json}: {exc}") from exc
+    print(f"report: {report} (every table; HTML with charts: {page})", file=sys.stderr)
+    print(f"results: {out_json}", file=sys.stderr)
+
+
 def _main(args: argparse.Namespace) -> int:
     chosen = scenario_settings(args)
     registry = Registry.load(dirs=search_dirs(args.contenders_dir))
     names = tuple(n.strip() for n in args.contenders.split(",") if n.strip())
+    if names == ("all",):
+        names = tuple(c.name for c in registry.contenders)
     remote = _targets(args, names)
     registry.select(list(names))  # an unknown name fails here, before anything runs
     if not names and not remote:
-        names = tuple(c.name for c in registry.contenders)  # default: every contender
+        names = default_contenders(registry)
     arms = (*names, *(t.name for t in remote))
     if args.baseline and args.baseline not in arms:
         raise UserError(f"--baseline {args.baseline} is not among the arms measured: {arms}")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out_json = args.out / f"{stamp}-{'+'.join(s.name for s in chosen)}.json"
+    shown = live.Live(quiet=args.quiet)
     settings = BenchSettings(
         registry=registry,
         tools_root=default_root(),
@@ -348,12 +374,14 @@ def _main(args: argparse.Namespace) -> int:
         fresh_servers=args.fresh_servers,
         start_deadline_s=args.start_deadline,
         settle_timeout_s=args.settle_timeout,
+        progress=shown,
+        live=shown,
     )
     if missing := missing_generators(settings):
         raise UserError(
             f"nothing can be measured: {', '.join(missing)} not installed (run ./scripts/setup)"
         )
-    with processes.interrupt_on_sigterm():
+    with processes.interrupt_on_sigterm(), shown:
         try:
             document = run_bench(settings)
         except KeyboardInterrupt:
@@ -363,8 +391,7 @@ def _main(args: argparse.Namespace) -> int:
             print(f"primebench: nothing could be measured: {exc}", file=sys.stderr)
             print(f"no results document written (logs: {settings.raw_dir})", file=sys.stderr)
             return 2
-    print(markdown.render(document))
-    print(f"results: {out_json}", file=sys.stderr)
+    show(document, out_json)
     if args.check:
         judged, status = target_checks.check(document)
         for result in judged:

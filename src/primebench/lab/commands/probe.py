@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from primebench.errors import UserError
 from primebench.lab.contenders.registry import Registry
 from primebench.lab.host import processes, resources
 from primebench.lab.model import targets
-from primebench.lab.run import service_targets
+from primebench.lab.run import live, service_targets
 
 __all__ = ["add_parser"]
 
@@ -76,6 +77,11 @@ def add_parser(subparsers: Any) -> None:
         help="the core to pin to (default: the server's first core)",
     )
     add("--check", action="store_true", help="exit 1 on a miss, 3 when inconclusive")
+    add(
+        "--quiet",
+        action="store_true",
+        help="plain progress lines on stderr, no live bar (the default when not a terminal)",
+    )
     parser.set_defaults(func=_main)
 
 
@@ -94,7 +100,10 @@ def _measure(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
         calibrate=args.calibrate,
     )
     print(f"probe: primebench and primecount alone on core {cpu}, seed {settings.seed}")
-    with processes.interrupt_on_sigterm():
+    with processes.interrupt_on_sigterm(), live.Live(quiet=args.quiet) as shown:
+        shown.plan(2 * settings.starts + settings.rounds)  # the bar counts starts and rounds
+        shown.doing("probe: cold starts")
+        settings = replace(settings, live=shown)
         return service_targets.run_probe(settings, out), out
 
 

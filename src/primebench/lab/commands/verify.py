@@ -21,6 +21,7 @@ from primebench.errors import UserError
 from primebench.lab.contenders.conformance import BAD_INPUT_CASES, ContenderCheck, check
 from primebench.lab.contenders.registry import CONTENDERS_DIR_HELP, Registry, search_dirs
 from primebench.lab.host import processes
+from primebench.lab.run import live
 
 __all__ = ["SCHEMA_VERSION", "add_parser", "render_table", "run", "to_document"]
 
@@ -52,6 +53,11 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--no-build", action="store_true", help="use what is built already")
     parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="plain progress lines on stderr, no live bar (the default when not a terminal)",
+    )
+    parser.add_argument(
         "--logs", type=Path, metavar="DIR", help="keep build and server logs in DIR"
     )
     parser.set_defaults(func=_main)
@@ -65,6 +71,7 @@ def _main(args: argparse.Namespace) -> int:
         build_first=not args.no_build,
         log_dir=args.logs,
         dirs=search_dirs(args.contenders_dir),
+        quiet=args.quiet,
     )
 
 
@@ -76,6 +83,7 @@ def run(
     log_dir: Path | None = None,
     root: Path | None = None,
     dirs: Sequence[Path] = (),
+    quiet: bool = False,
 ) -> int:
     """Check the named contenders (all when empty), print the table, return the exit code."""
     registry = Registry.load(root, dirs)
@@ -83,10 +91,13 @@ def run(
     if not selected:
         raise UserError(f"no contenders found under {registry.root / 'contenders'}")
     checks: list[ContenderCheck] = []
-    with processes.interrupt_on_sigterm():
+    with processes.interrupt_on_sigterm(), live.Live(quiet=quiet) as shown:
+        shown.plan(len(selected))  # the bar counts contenders
         for contender in selected:
-            print(f"verify: {contender.name} ...", file=sys.stderr, flush=True)
+            shown.doing(f"verify: {contender.name}")
+            shown(f"verify: {contender.name} ...")
             checks.append(check(contender, build_first=build_first, log_dir=log_dir))
+            shown.advance(1, f"verify: {contender.name} done")
     print(render_table(checks))
     problems = [
         f"{c.contender.name}: {p}"

@@ -12,9 +12,18 @@ from typing import Annotated, ClassVar
 
 from pydantic import ConfigDict, Field, NonNegativeInt, PositiveInt
 
-from primebench.lab.model.vocabulary import RECORD_CONFIG
+from primebench.lab.model.vocabulary import RECORD_CONFIG, StopReason
 
-__all__ = ["DEFAULT_THRESHOLD", "CorePinning", "Disturbance", "Machine", "Parallelism", "Protocol"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "CorePinning",
+    "Disturbance",
+    "Machine",
+    "Parallelism",
+    "Protocol",
+    "RoundOrder",
+    "Stopping",
+]
 
 #: Share of a trial's core time lost to steal or to other processes that flags it.
 DEFAULT_THRESHOLD = 0.10
@@ -68,6 +77,23 @@ class Protocol:
 
 
 @dataclass(frozen=True)
+class Stopping:
+    """How many rounds one arm got at one point, and why they ended (`run.stopping`).
+
+    `halfwidth` is the half-width of the arm's comparison interval on the log scale, as a
+    fraction (0.03: the geometric mean is known to within about 3 %), when the rounds
+    ended; `target` the precision it was held to (None: fixed rounds, no target).
+    """
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
+    rounds: NonNegativeInt
+    reason: StopReason
+    halfwidth: float | None
+    target: float | None
+
+
+@dataclass(frozen=True)
 class Parallelism:
     """A server's cores and what it made of them: processes and threads, as measured."""
 
@@ -96,3 +122,14 @@ class Disturbance:
     def disturbed(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
         """More than `threshold` of the cores' time went to steal or to other processes."""
         return self.steal_share > threshold or self.others_share > threshold
+
+
+@dataclass(frozen=True)
+class RoundOrder:
+    """The order in which one round measured the arms of one point."""
+
+    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
+
+    point: str
+    index: NonNegativeInt
+    order: tuple[str, ...]

@@ -49,6 +49,8 @@ from primebench.lab.model.bench_records import (
     Machine,
     Parallelism,
     Protocol,
+    RoundOrder,
+    Stopping,
 )
 from primebench.lab.model.comparison_records import PointComparison
 from primebench.lab.model.contender_records import ArtifactSize, BuildOutcome, Conformance
@@ -85,6 +87,19 @@ KIND = "primebench-results"
 NOISY_SHARE = 0.10
 #: `created_utc`, as `session` writes it: second resolution, UTC.
 UTC_STAMP = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
+
+#: `PointRecord.stopping` in the schema: optional (never null), so written out by hand.
+STOPPING_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["rounds", "reason", "halfwidth", "target"],
+    "properties": {
+        "rounds": {"type": "integer", "minimum": 0},
+        "reason": {"enum": ["fixed", "precision", "maximum", "cannot-answer"]},
+        "halfwidth": {"anyOf": [{"type": "number"}, {"type": "null"}]},
+        "target": {"anyOf": [{"type": "number"}, {"type": "null"}]},
+    },
+}
 
 #: Figures summarised per point over its measured runs, in report order (see `RunRecord.metric`).
 METRICS: tuple[Metric, ...] = get_args(Metric)
@@ -203,6 +218,13 @@ class PointRecord:
     server_cpus: tuple[NonNegativeInt, ...] = ()
     generator_cpus: tuple[NonNegativeInt, ...] = ()
     parallelism: Parallelism | None = None
+    # How many rounds this arm got here and why they ended. None: a document from before
+    # rounds could stop early; not written then, so those round-trip byte for byte.
+    stopping: Annotated[
+        Stopping | None,
+        Field(exclude_if=lambda v: v is None),
+        WithJsonSchema(STOPPING_SCHEMA),
+    ] = None
 
     def median(self, metric: Metric) -> float | None:
         """The median of `metric` over measured runs, None when not measured."""
@@ -249,17 +271,6 @@ class ContenderRun:
                 f"an arm that is {self.status!r} must have a reason exactly when not ok"
             )
         return self
-
-
-@dataclass(frozen=True)
-class RoundOrder:
-    """The order in which one round measured the arms of one point."""
-
-    __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
-
-    point: str
-    index: NonNegativeInt
-    order: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ __all__ = [
     "Metric",
     "PointStatus",
     "ProcessRole",
+    "StopReason",
     "TrialKind",
     "TrialStatus",
 ]
@@ -52,6 +53,10 @@ TrialKind = Literal["warmup", "measured", "probe", "repeated"]
 TrialStatus = Literal["ok", "failed"]
 #: A point was measured, every measured trial failed, or it was not tried (with a reason).
 PointStatus = Literal["ok", "failed", "skipped"]
+#: Why an arm's rounds of a point ended: a fixed `--rounds N` ran out; its comparison's
+#: interval reached the target precision (`--rounds auto`); it reached the maximum rounds
+#: without; or it could not answer (only timeouts, or below 1 req/s) and was decided at once.
+StopReason = Literal["fixed", "precision", "maximum", "cannot-answer"]
 #: An arm ran the scenario, failed to build, start, verify or stay up, or its toolchain
 #: is absent (not a failure of the contender).
 ContenderStatus = Literal["ok", "failed", "unavailable"]

@@ -43,8 +43,32 @@ def answer_counts(point: PointRecord) -> tuple[int, int]:
     return sum(x.requests for x in loads), sum(x.non_2xx for x in loads)
 
 
+def stopping_note(scenario: ScenarioRecord) -> str:
+    """How many rounds each arm got and why (`--rounds auto`); '' for fixed rounds."""
+    stops = [
+        (r.contender, p.stopping)
+        for r in scenario.results
+        for p in r.points
+        if p.stopping is not None and p.stopping.reason != "fixed"
+    ]
+    if not stops:
+        return ""
+    words = {"precision": "precise", "maximum": "maximum", "cannot-answer": "cannot answer"}
+    cells = []
+    for name, stop in stops:
+        width = "" if stop.halfwidth is None else f" ±{stop.halfwidth * 100:.1f} %"
+        cells.append(f"{name} {stop.rounds} ({words.get(stop.reason, stop.reason)}{width})")
+    return (
+        "rounds per arm (--rounds auto: 3-10, an arm stops once its interval is within the "
+        "target; 'cannot answer': below 1 req/s or only timeouts, decided after one trial, "
+        "its figure and timeouts are from the rounds it ran): " + ", ".join(cells)
+    )
+
+
 def marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
     notes = []
+    if stopped := stopping_note(scenario):
+        notes.append(stopped)
     if any(p.generator_bound for r in scenario.results for p in r.points):
         notes.append(
             f"{BOUND_MARK} generator-bound: the load generator used up its cores (or was "

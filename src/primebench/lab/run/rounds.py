@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from primebench.lab.model import verdicts
+from primebench.lab.model.bench_records import Stopping
 from primebench.lab.model.results import (
     ContenderRun,
     PointComparison,
@@ -23,12 +24,12 @@ from primebench.lab.model.results import (
     ScenarioRecord,
 )
 from primebench.lab.model.vocabulary import TrialKind
-from primebench.lab.run import protocol
+from primebench.lab.run import protocol, stopping
 from primebench.lab.run.point_records import summarize_point
 from primebench.lab.run.trials import ArmState
 from primebench.lab.scenarios.base import Point, ScenarioSettings
 
-__all__ = ["Ops", "ProtocolSettings", "compare_scenario", "run_scenario"]
+__all__ = ["Ops", "ProtocolSettings", "compare_scenario", "run_scenario", "stop_line"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class ProtocolSettings:
     max_repeats: int = 2
     fresh_servers: bool = False  # restart every local server before each trial (A/B of lifecycles)
     progress: Callable[[str], None] = print
+    # The live bar (`live.Live`): seconds of load planned, then done with what comes next.
+    plan: Callable[[float], None] = lambda seconds: None
+    advance: Callable[[float, str], None] = lambda seconds, doing: None
 
 
 @dataclass(frozen=True)
@@ -105,27 +109,132 @@ def _measure_point(
     if not active:
         return []
     key = _common_key([s.points[index] for s in active], index)
-    ps.progress(f"[{settings.name}] {key}: {len(active)} arms x {settings.rounds} rounds")
+    count = (
+        f"{settings.min_rounds}-{settings.rounds} rounds (auto)"
+        if settings.auto_rounds
+        else f"{settings.rounds} rounds"
+    )
+    ps.progress(f"[{settings.name}] {key}: {len(active)} arms x {count}")
+    ps.plan(len(active) * (settings.warmup_s + settings.rounds * settings.duration_s))
     for state in active:
         state.warmup = None
         if settings.warmup_s > 0 and settings.scenario.warms_up_points:
             _warm_up(state, state.points[index], settings, ops)
-    orders = protocol.round_orders([s.arm.name for s in active], settings.rounds, ps.seed, key)
-    trials: dict[str, list[RunRecord]] = {s.arm.name: [] for s in active}
+            ps.advance(settings.warmup_s, f"[{settings.name}] {key}: warm-up")
+    rule = stopping.RoundsRule(
+        settings.auto_rounds, settings.rounds, settings.min_rounds, settings.precision
+    )
+    names = [s.arm.name for s in active]
+    trials: dict[str, list[RunRecord]] = {name: [] for name in names}
     by_name = {s.arm.name: s for s in active}
-    for order in orders:
-        for name in order.order:
+    references = _references(names, ps.baseline)
+    running = set(names)
+    stops: dict[str, Stopping] = {}
+    done: list[RoundOrder] = []
+    for order in protocol.round_orders(names, rule.maximum, ps.seed, key):
+        measured = tuple(name for name in order.order if name in running)
+        if not measured:
+            break
+        for name in measured:
             state = by_name[name]
             if state.ok and not state.skip:
                 _trial(state, state.points[index], order.index, settings, ops, ps, trials[name])
+            doing = f"[{settings.name}] {key} round {order.index + 1}/{rule.maximum}: {name}"
+            ps.advance(settings.duration_s, doing)
+        done.append(replace(order, order=measured))
+        gone = {n for n in running if not by_name[n].ok or by_name[n].skip}
+        ps.plan(-len(gone) * (rule.maximum - order.index - 1) * settings.duration_s)
+        running -= gone
+        last = {n: trials[n][-1] for n in running if trials[n]}
+        found, floor = _interim(index, key, settings, by_name, trials, ps)
+        for line in interval_lines(found, measured):
+            ps.progress(line)
+        if not rule.auto:
+            found, floor = (), None
+        decided = stopping.decide(rule, order.index + 1, running, found, floor, references, last)
+        for name, stop in sorted(decided.items()):
+            stops[name] = stop
+            running.discard(name)
+            ps.plan(-(rule.maximum - stop.rounds) * settings.duration_s)
+            ps.progress(f"  {name}: {stop_line(stop)}")
     for state in active:
-        done = trials[state.arm.name]
-        unmeasured = state.skip if not done else ""  # e.g. its warm-up could not settle
-        record = _summary(state, state.points[index], done, unmeasured)
+        done_trials = trials[state.arm.name]
+        unmeasured = state.skip if not done_trials else ""  # e.g. its warm-up could not settle
+        record = _summary(state, state.points[index], done_trials, unmeasured)
+        if state.arm.name in stops:
+            record = replace(record, stopping=stops[state.arm.name])
         state.records.append(record)
         if settings.scenario.skips_after_backlog and not state.skip:
             state.skip = backlog_skip(record, settings)
-    return list(orders)
+    return done
+
+
+def _references(names: Sequence[str], baseline: str | None) -> set[str]:
+    """The arms that run while any other does: the baseline (or its candidates), the twin."""
+    candidates = {baseline} if baseline else set(protocol.ARTICLE_SERVERS)
+    return {n for n in names if n in candidates or n.endswith(protocol.AA_SUFFIX)}
+
+
+def _interim(
+    index: int,
+    key: str,
+    settings: ScenarioSettings,
+    by_name: dict[str, ArmState],
+    trials: dict[str, list[RunRecord]],
+    ps: ProtocolSettings,
+) -> tuple[tuple[PointComparison, ...], float | None]:
+    """The point's comparisons over the rounds so far, and the A/A half-width if known."""
+    points = {
+        name: record
+        for name, runs in trials.items()
+        if runs
+        and (record := summarize_point(by_name[name].points[index], runs, None)).status == "ok"
+    }
+    metric = settings.scenario.compared_metric
+    baseline = protocol.choose_baseline(
+        {name: p.median(metric) for name, p in points.items()}, ps.baseline
+    )
+    if baseline is None:
+        return (), None
+    found, calibration = protocol.point_comparisons(
+        key,
+        points,
+        baseline,
+        metric,
+        higher_is_better=settings.scenario.higher_is_better,
+        seed=ps.seed,
+    )
+    return found, calibration.halfwidth
+
+
+def interval_lines(found: Sequence[PointComparison], measured: Sequence[str]) -> list[str]:
+    """The running interval of each comparison of an arm measured in this round."""
+    lines = []
+    for c in found:
+        cmp = c.comparison
+        if cmp.contender not in measured or cmp.ci_low is None or cmp.ci_high is None:
+            continue
+        width = stopping.relative_halfwidth(cmp)
+        spread = "" if width is None else f" ±{width * 100:.1f} %"
+        lines.append(
+            f"    {cmp.contender} / {cmp.baseline}: {cmp.ratio:.3g} "
+            f"[{cmp.ci_low:.3g}, {cmp.ci_high:.3g}]{spread} after {len(cmp.per_round)} rounds"
+        )
+    return lines
+
+
+def stop_line(stop: Stopping) -> str:
+    """Why an arm's rounds ended, for a progress line and the report."""
+    rounds = f"{stop.rounds} round{'s' if stop.rounds != 1 else ''}"
+    if stop.reason == "cannot-answer":
+        return f"decided after {rounds}: cannot answer (below 1 req/s or only timeouts)"
+    width = "" if stop.halfwidth is None else f", interval ±{stop.halfwidth * 100:.1f} %"
+    target = "" if stop.target is None else f" (target ±{stop.target * 100:.1f} %)"
+    if stop.reason == "precision":
+        return f"stopped after {rounds}: precise enough{width}{target}"
+    if stop.reason == "maximum":
+        return f"stopped at the maximum, {rounds}{width}{target}"
+    return f"{rounds} (fixed){width}"
 
 
 def _warm_up(state: ArmState, point: Point, settings: ScenarioSettings, ops: Ops) -> None:

@@ -39,6 +39,7 @@ from primebench.lab.host import disturbance, loopback, machine, servers, tool_ru
 from primebench.lab.model import codec, targets
 from primebench.lab.model.targets import TARGETS, TargetResult, TargetVerdict
 from primebench.lab.model.verdicts import Comparison, compare, noise_halfwidth
+from primebench.lab.run.live import Live
 
 __all__ = [
     "BASELINE",
@@ -70,6 +71,13 @@ class ProbeSettings:
     starts: int = 5
     calibrate: bool = False
     n_spread: int = 10**6  # each round's n is drawn from (huge_n - n_spread, huge_n]
+    live: Live | None = None  # progress: one step per cold start and per round
+
+    def step(self, line: str) -> None:
+        """One finished step: its line, and the bar one step on."""
+        if self.live is not None:
+            self.live(line)
+            self.live.advance(1, line.strip())
 
     @property
     def cpus(self) -> frozenset[int]:
@@ -104,6 +112,8 @@ def _startups(settings: ProbeSettings, root: Path, log: Path) -> list[dict[str, 
             home = Path(tempfile.mkdtemp(dir=root, prefix="empty-")) if cache == "empty" else warm
             seconds, failure = _cold_start(settings, home, log)
             starts.append(_start_record(index, cache, seconds, failure, home))
+            took = f"{seconds:.2f} s" if seconds is not None else f"FAILED {failure}"
+            settings.step(f"probe: cold start {index + 1}/{settings.starts}, {cache} cache: {took}")
     return starts
 
 
@@ -219,6 +229,7 @@ def _huge_n(settings: ProbeSettings, home: Path, log: Path) -> dict[str, Any]:
             for index, n in enumerate(rounds_n):
                 order = rng.sample(arms, len(arms))
                 rounds.append({"index": index, **_round(running, settings, n, warmup, order)})
+                settings.step(f"probe: P5 round {index + 1}/{len(rounds_n)}, n={n}")
                 largest_rss = max(largest_rss, _largest_rss(running))
     except (servers.ServerFailed, loopback.RequestFailed, RuntimeError, OSError, ValueError) as exc:
         failure = f"after {len(rounds)} rounds: {exc}"

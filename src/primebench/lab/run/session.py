@@ -36,6 +36,7 @@ from primebench.lab.model.bench_records import Protocol
 from primebench.lab.model.contender_records import BuildOutcome
 from primebench.lab.model.results import ContenderInfo, Document, ScenarioRecord
 from primebench.lab.run import arm_servers, loadgen, protocol, rounds
+from primebench.lab.run.live import Live
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.remote import RemoteServer
 from primebench.lab.run.trials import Arm, ArmState
@@ -74,6 +75,7 @@ class BenchSettings:
     progress: Callable[[str], None] = field(
         default=lambda line: print(line, file=sys.stderr, flush=True)
     )
+    live: Live | None = None  # the terminal's bar (`progress` is then usually this Live)
 
     @property
     def protocol(self) -> rounds.ProtocolSettings:
@@ -84,6 +86,7 @@ class BenchSettings:
             self.max_repeats,
             self.fresh_servers,
             self.progress,
+            *((self.live.plan, self.live.advance) if self.live is not None else ()),
         )
 
     @property

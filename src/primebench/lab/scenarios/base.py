@@ -63,10 +63,23 @@ class ScenarioSettings:
     server_cores: tuple[int, ...] = ()
     window_s: float = 60.0
     heavy_share: float = 0.05
+    # `--rounds auto`: `rounds` is then the maximum; an arm stops after `min_rounds` once
+    # its interval is within `precision` (or the A/A floor). lab/run/stopping.py.
+    auto_rounds: bool = False
+    min_rounds: int = 3
+    precision: float = 0.03
 
     def __post_init__(self) -> None:
         if self.rounds < 1:
             raise UserError(f"--rounds must be >= 1, got {self.rounds}")
+        if self.auto_rounds and not 1 <= self.min_rounds <= self.rounds:
+            raise UserError(
+                f"--rounds auto needs 1 <= minimum <= maximum, got {self.min_rounds}, {self.rounds}"
+            )
+        if not 0 < self.precision < 1:
+            raise UserError(
+                f"--precision must be between 0 and 1 (0.03: 3 %), got {self.precision}"
+            )
         if self.server_cores and min(self.server_cores) < 1:
             raise UserError(f"--server-cores must be >= 1, got {self.server_cores}")
         if self.warmup_s < 0:
@@ -105,6 +118,11 @@ class ScenarioSettings:
             "duration_s": self.duration_s,
             "connections": self.connections,
             "rounds": self.rounds,
+            **(
+                {"rounds_rule": "auto", "min_rounds": self.min_rounds, "precision": self.precision}
+                if self.auto_rounds
+                else {}
+            ),
             "warmup_s": self.warmup_s,
             "n": self.n,
             "sweep_ns": list(self.sweep_ns),

@@ -1,0 +1,113 @@
+"""`primebench bench`'s flag values: parsed and checked at the edge, named in every error.
+
+Apart from `bench.py` (argument set-up and the command) so each stays one concept: these
+are pure functions of a flag's text, tested on their own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from primebench.errors import UserError
+from primebench.lab.contenders.registry import Registry
+
+__all__ = [
+    "DEFAULT_CONTENDERS",
+    "default_contenders",
+    "parse_cpus",
+    "parse_heavy_n",
+    "parse_ints",
+    "parse_n_range",
+    "parse_rates",
+    "parse_rounds",
+]
+
+
+def parse_ints(text: str, flag: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise UserError(f"{flag} takes integers separated by commas, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise UserError(f"{flag} takes integers >= 1, got {text!r}")
+    return values
+
+
+def parse_cpus(text: str, flag: str) -> frozenset[int]:
+    """`0`, `0,2` or `0-2` to a set of core numbers usable by this process."""
+    cpus: set[int] = set()
+    try:
+        for part in text.split(","):
+            lo, _, hi = part.strip().partition("-")
+            cpus.update(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise UserError(f"{flag} takes core numbers like 0, 0,2 or 0-2, got {text!r}") from None
+    usable = os.sched_getaffinity(0)
+    if not cpus or not cpus <= usable:
+        raise UserError(f"{flag} {text!r}: usable cores are {sorted(usable)}")
+    return frozenset(cpus)
+
+
+#: The main job's arms: the article's three servers and our service (with the A/A twin of
+#: the baseline, about 4-5 min on 2 cores). `--contenders all` adds the nine others.
+DEFAULT_CONTENDERS = ("node-seed", "go-seed", "rust-axum", "primebench")
+
+
+def default_contenders(registry: Registry) -> tuple[str, ...]:
+    """The main job's contenders found in `registry`; every contender when none is there
+    (a `--contenders-dir` of one's own stacks)."""
+    known = {c.name for c in registry.contenders}
+    found = tuple(n for n in DEFAULT_CONTENDERS if n in known)
+    return found or tuple(c.name for c in registry.contenders)
+
+
+def parse_rounds(text: str) -> str | int:
+    """`auto`, or a whole number of rounds >= 1."""
+    if text == "auto":
+        return "auto"
+    try:
+        rounds = int(text)
+    except ValueError:
+        raise UserError(f"--rounds takes auto or a number, got {text!r}") from None
+    if rounds < 1:
+        raise UserError(f"--rounds must be >= 1 (or auto), got {rounds}")
+    return rounds
+
+
+def parse_heavy_n(text: str) -> tuple[int | None, Mapping[str, int]]:
+    """`20000` (everyone) and/or `primebench=1000000000000` entries, comma-separated."""
+    default: int | None = None
+    per: dict[str, int] = {}
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        name, eq, value = part.rpartition("=")
+        try:
+            n = int(value)
+        except ValueError:
+            raise UserError(f"--heavy-n takes N or NAME=N, got {part!r}") from None
+        if n < 1:
+            raise UserError(f"--heavy-n must be >= 1, got {n}")
+        if eq:
+            per[name] = n
+        else:
+            default = n
+    return default, per
+
+
+def parse_n_range(text: str) -> tuple[int, int]:
+    """`--n-range LO,HI`."""
+    lo_hi = parse_ints(text, "--n-range")
+    if len(lo_hi) != 2 or lo_hi[0] > lo_hi[1]:
+        raise UserError(f"--n-range takes LO,HI with LO <= HI, got {text!r}")
+    return lo_hi[0], lo_hi[1]
+
+
+def parse_rates(text: str) -> tuple[float, ...]:
+    """`--rates R1,R2,...`, each > 0 req/s."""
+    try:
+        rates = tuple(float(r) for r in text.split(","))
+    except ValueError:
+        raise UserError(f"--rates takes numbers separated by commas, got {text!r}") from None
+    if min(rates) <= 0:
+        raise UserError("--rates must all be > 0")
+    return rates

@@ -1,0 +1,144 @@
+"""When an arm's rounds of a point end: at a fixed count, or once its answer is precise.
+
+`--rounds auto` (the default) measures every arm for at least `minimum` rounds, then after
+each round stops an arm whose comparison with the baseline is known to the target
+precision: the half-width of its interval, on the log scale and as a fraction, is within
+`max(--precision, A/A noise floor)`. Below the noise floor a narrower interval cannot
+change a claim (a claim must exceed the floor); below `--precision` the user said the
+difference does not matter. An arm that never gets there runs to `maximum`.
+
+Why this is honest: the rule looks only at the interval's *width*, never at where the
+interval lies or at the verdict. Stopping the moment an interval excludes 1 ("faster!")
+is optional stopping: the chance of a false claim grows with every look. The width of a
+geometric mean's interval shrinks like 1/sqrt(rounds) whatever the true ratio is, so a
+width-based stop does not prefer any verdict; it only spends rounds where the spread is
+wide (Kelley, Maxwell & Rausch 2003, "accuracy in parameter estimation"; the same rule as
+pyperf's and Criterion.rs's "measure until the error is small", applied per arm).
+
+The reference arms (the baseline candidates and the A/A twin) run while any arm runs: a
+ratio needs both sides of a round, and the noise floor is best measured over all of them.
+
+An arm that cannot answer (its trial completed no 2xx answer, or fewer than 1 a second)
+is decided at once: another 10 s of timeouts and a restart per round would tell nothing
+more. Pure functions; the round loop (`rounds.py`) calls `decide` after each round.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from primebench.lab.model.bench_records import Stopping
+from primebench.lab.model.results import PointComparison, RunRecord
+from primebench.lab.model.verdicts import MIN_ROUNDS, Comparison
+from primebench.lab.model.vocabulary import StopReason
+
+__all__ = [
+    "CANNOT_ANSWER_REQ_PER_S",
+    "DEFAULT_MAXIMUM",
+    "DEFAULT_MINIMUM",
+    "DEFAULT_PRECISION",
+    "RoundsRule",
+    "cannot_answer",
+    "decide",
+    "relative_halfwidth",
+]
+
+DEFAULT_MINIMUM = 3  # the fewest rounds that give an interval (verdicts.MIN_ROUNDS)
+DEFAULT_MAXIMUM = 10
+DEFAULT_PRECISION = 0.03
+#: Below this many 2xx answers a second a trial tells only that the arm cannot answer.
+CANNOT_ANSWER_REQ_PER_S = 1.0
+
+
+@dataclass(frozen=True)
+class RoundsRule:
+    """`--rounds N` (fixed: `auto` False, `maximum` N) or `--rounds auto` with its bounds."""
+
+    auto: bool
+    maximum: int
+    minimum: int = DEFAULT_MINIMUM
+    precision: float = DEFAULT_PRECISION
+
+    def target(self, noise_floor: float | None) -> float:
+        """The half-width an arm's interval must reach: the looser of precision and floor."""
+        return self.precision if noise_floor is None else max(self.precision, noise_floor)
+
+
+def relative_halfwidth(comparison: Comparison) -> float | None:
+    """Half the interval's width on the log scale, as a fraction (None: no interval yet).
+
+    0.04 [0.039, 0.041] and 1.00 [0.975, 1.025] are both known to about 2.5 %: the width
+    is relative to the ratio, so a tenfold difference and a tie are held to one standard.
+    """
+    low, high = comparison.ci_low, comparison.ci_high
+    ratios = comparison.per_round
+    if (
+        low is None
+        and len(ratios) >= MIN_ROUNDS
+        and max(ratios) - min(ratios) <= 1e-9 * max(ratios)
+    ):
+        return 0.0  # every round gave the same ratio: no spread, so no interval to bootstrap
+    if low is None or high is None or low <= 0 or high <= 0:
+        return None
+    return math.expm1((math.log(high) - math.log(low)) / 2)
+
+
+def cannot_answer(run: RunRecord) -> bool:
+    """A successful trial with (almost) no 2xx answer: only timeouts, or below 1 req/s."""
+    return (
+        run.status == "ok"
+        and run.load is not None
+        and run.load.req_per_s < (CANNOT_ANSWER_REQ_PER_S)
+    )
+
+
+def decide(
+    rule: RoundsRule,
+    rounds_done: int,
+    running: Collection[str],
+    comparisons: Sequence[PointComparison],
+    noise_floor: float | None,
+    references: Collection[str],
+    last_trials: Mapping[str, RunRecord],
+) -> dict[str, Stopping]:
+    """The arms of `running` that stop after round `rounds_done` (1-based), with why.
+
+    `comparisons` are the point's comparisons over the rounds so far; `references` the
+    arms that run while any other does; `last_trials` each arm's latest measured trial.
+    """
+    halfwidths = {
+        c.comparison.contender: relative_halfwidth(c.comparison) for c in comparisons if not c.aa
+    }
+    target = rule.target(noise_floor) if rule.auto else None
+    stopped: dict[str, Stopping] = {}
+    for name in running:
+        trial = last_trials.get(name)
+        if trial is not None and cannot_answer(trial) and name not in references:
+            stopped[name] = Stopping(rounds_done, "cannot-answer", None, None)
+    if rounds_done >= rule.maximum:
+        reason: StopReason = "maximum" if rule.auto else "fixed"
+        for name in running:
+            if name not in stopped:
+                stopped[name] = Stopping(rounds_done, reason, halfwidths.get(name), target)
+        return stopped
+    if not rule.auto or rounds_done < rule.minimum or target is None:
+        return stopped
+
+    def satisfied(name: str) -> bool:
+        if name in stopped:
+            return True
+        if name not in halfwidths:  # not compared: the baseline or the A/A twin
+            return name in references
+        width = halfwidths[name]
+        return width is not None and width <= target
+
+    done = {name for name in running if satisfied(name)}
+    for name in sorted(done - set(references) - set(stopped)):
+        stopped[name] = Stopping(rounds_done, "precision", halfwidths.get(name), target)
+    if done >= set(running):  # every arm is precise: the references stop too
+        for name in running:
+            if name not in stopped:
+                stopped[name] = Stopping(rounds_done, "precision", halfwidths.get(name), target)
+    return stopped
