@@ -159,6 +159,7 @@ def parse_metrics(text: str) -> dict[str, float]:
 def start_server(
     *args: str,
     launcher: str = "python",
+    executable: Path | None = None,
     grace_s: float = DEFAULT_GRACE_S,
     tolerated_in_log: tuple[str, ...] = (),
 ) -> Iterator[Server]:
@@ -168,7 +169,8 @@ def start_server(
     killed with -9 leaves its semaphores to the resource tracker, which says so).
 
     launcher "python" runs `sys.executable -m primebench serve` (the console script's
-    module); "uv" runs the README's `uv run primebench serve`.
+    module); "uv" runs the README's `uv run primebench serve`. `executable`, when given, is
+    a `primebench` console script to run instead (another venv's install of the wheel).
     """
     port = free_port()
     command = [
@@ -181,7 +183,9 @@ def start_server(
         f"{grace_s:g}",
         *args,
     ]
-    if launcher == "uv":
+    if executable is not None:
+        argv = [str(executable), *command]
+    elif launcher == "uv":
         argv = ["uv", "run", "--frozen", "--no-sync", "primebench", *command]
     else:
         argv = [sys.executable, "-m", "primebench", *command]

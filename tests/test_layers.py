@@ -153,6 +153,33 @@ def test_imports_point_inward() -> None:
     assert not found, "imports pointing outward:\n" + "\n".join(map(str, found))
 
 
+# The service install (`pip install primebench`, issue 21) has none of the extras' packages:
+# no module on the service's path may import one, at any depth. Only the `trial-jit` engine's
+# two modules import numba and numpy, after `settings` checked that the `jit` extra is there.
+EXTRAS_ONLY = {"numba": "jit", "llvmlite": "jit", "numpy": "lab", "scipy": "lab"}
+EXTRAS_ONLY |= {"psutil": "lab", "pydantic": "lab", "pydantic_core": "lab"}
+SERVICE_PATH = ("primebench.service", "primebench.primes", "primebench.cli", "primebench.errors")
+JIT_MODULES = ("primebench.primes.trial_jit", "primebench.primes.trial_jit_kernels")
+
+
+def test_the_service_path_imports_no_extra() -> None:
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        module = module_name(path, SRC)
+        if module != "primebench" and not any(_within(module, p) for p in SERVICE_PATH):
+            continue
+        if module in JIT_MODULES:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for line, name in imported_names(tree, module, path.name == "__init__.py"):
+            top = name.partition(".")[0]
+            if top in EXTRAS_ONLY:
+                found.append(
+                    f"{path.relative_to(SRC)}:{line} imports {name} ([{EXTRAS_ONLY[top]}])"
+                )
+    assert not found, "the service install lacks these:\n" + "\n".join(found)
+
+
 def test_every_layer_exists() -> None:
     """A renamed package must not make its rules check nothing."""
     for layer in FORBIDDEN:

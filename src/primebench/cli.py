@@ -7,9 +7,15 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from primebench import __version__
 from primebench.errors import UserError
 
 __all__ = ["main"]
+
+# The top-level packages the lab's extra installs (`primebench[lab]`): a lab command whose
+# import stops at one of them names the extra instead of printing a traceback.
+LAB_EXTRA_MODULES = frozenset({"psutil", "scipy", "pydantic", "pydantic_core", "numpy"})
+LAB_EXTRA_HINT = "the lab is not installed: install primebench[lab] (pip install 'primebench[lab]')"
 
 # Each module exposes `add_parser(subparsers)`, which sets `func(args) -> int`.
 COMMAND_MODULES = {
@@ -30,11 +36,31 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             "The N-th prime as a service, and a lab that benchmarks it against Node, Go and Rust."
         ),
     )
+    parser.add_argument("--version", action="version", version=f"primebench {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command, module in COMMAND_MODULES.items():
         if only is None or command == only:
-            importlib.import_module(module).add_parser(subparsers)
+            try:
+                importlib.import_module(module).add_parser(subparsers)
+            except ModuleNotFoundError as exc:
+                if exc.name is None or exc.name.partition(".")[0] not in LAB_EXTRA_MODULES:
+                    raise
+                _add_missing_extra(subparsers, command)
     return parser
+
+
+def _add_missing_extra(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], command: str
+) -> None:
+    """A stand-in for a lab command whose dependencies are absent: it takes any arguments
+    (they cannot be checked without the lab) and fails with one line naming the extra."""
+    stub = subparsers.add_parser(command, help=f"(needs primebench[lab]) lab command {command}")
+    stub.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+
+    def missing(_args: argparse.Namespace) -> int:
+        raise UserError(LAB_EXTRA_HINT)
+
+    stub.set_defaults(func=missing)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

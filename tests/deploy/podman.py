@@ -93,6 +93,13 @@ def build_image() -> BuiltImage:
     return BuiltImage(tag, seconds, size)
 
 
+def layer_sizes(tag: str) -> list[tuple[str, int]]:
+    """The image's layers, newest first: (the instruction that made it, its size in bytes)."""
+    history = json.loads(podman("history", "--format", "json", tag))
+    assert isinstance(history, list)
+    return [(str(layer.get("CreatedBy", "")), int(layer.get("size", 0))) for layer in history]
+
+
 def remove_image(tag: str) -> None:
     """Remove a test image. The build stage's layers stay behind as podman's build cache
     (a warm build takes seconds, a cold one over a minute), except those older than

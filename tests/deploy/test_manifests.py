@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from primebench import __version__
 from primebench.service.settings import resolve
 from tests.deploy.podman import (
     CONTAINER_PORT,
@@ -129,8 +129,8 @@ def test_kustomize_renders_a_valid_deployment_service_hpa_and_pdb(
         "HorizontalPodAutoscaler",
         "PodDisruptionBudget",
     }
-    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
-    assert _container(rendered)["image"] == f"primebench:{version}"
+    # The one version (pyproject reads it from the package: `dynamic = ["version"]`).
+    assert _container(rendered)["image"] == f"primebench:{__version__}"
 
 
 def _pod(rendered: dict[str, Manifest]) -> Manifest:

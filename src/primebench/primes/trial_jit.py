@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from importlib.util import find_spec
 
-__all__ = ["MAX_N", "compiled", "nth_prime"]
+__all__ = ["MAX_N", "available", "compiled", "nth_prime"]
 
 # p(203_280_221) = 4_294_967_291 is the largest prime below 2**32.
 MAX_N = 203_280_221
+
+
+def available() -> bool:
+    """Whether numba is installed (the `jit` extra), found without importing it (~1 s)."""
+    return find_spec("numba") is not None
 
 
 @cache

@@ -228,7 +228,13 @@ def resolve(flags: Mapping[str, str | None], environ: Mapping[str, str]) -> Sett
             )
     settings = Settings(**values)
     if settings.engine is EngineName.TRIAL_JIT:
-        from primebench.primes.trial_jit import MAX_N
+        from primebench.primes.trial_jit import MAX_N, available
+
+        if not available():
+            raise UserError(
+                "engine trial-jit needs numba, which is not installed: install primebench[jit] "
+                "(pip install 'primebench[jit]')"
+            )
 
         if settings.max_n > MAX_N and "max_n" in values:
             raise UserError(
