@@ -14,7 +14,7 @@ __all__ = ["main"]
 
 # The top-level packages the lab's extra installs (`primebench[lab]`): a lab command whose
 # import stops at one of them names the extra instead of printing a traceback.
-LAB_EXTRA_MODULES = frozenset({"psutil", "scipy", "pydantic", "pydantic_core", "numpy"})
+LAB_EXTRA_MODULES = frozenset({"psutil", "scipy", "pydantic", "pydantic_core", "numpy", "rich"})
 LAB_EXTRA_HINT = "the lab is not installed: install primebench[lab] (pip install 'primebench[lab]')"
 
 # Each module exposes `add_parser(subparsers)`, which sets `func(args) -> int`.

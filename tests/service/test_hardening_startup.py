@@ -31,13 +31,17 @@ FALLBACK = "the table is built in memory"
 
 
 @contextmanager
-def _serve(cache_home: Path, *args: str, ready: bool = True) -> Iterator[Server]:
-    """`primebench serve` with XDG_CACHE_HOME=cache_home; waits for readiness if `ready`."""
+def _serve(
+    cache_home: Path, *args: str, ready: bool = True, prefix: tuple[str, ...] = ()
+) -> Iterator[Server]:
+    """`primebench serve` with XDG_CACHE_HOME=cache_home; waits for readiness if `ready`.
+
+    `prefix` runs it under another command (`setpriv ...`)."""
     port = free_port()
     fd, log_name = tempfile.mkstemp(prefix="primebench-startup-", suffix=".log")
     with os.fdopen(fd, "wb") as log_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "primebench", "serve", "--host", "127.0.0.1"]
+            [*prefix, sys.executable, "-m", "primebench", "serve", "--host", "127.0.0.1"]
             + ["--port", str(port), "--workers", "1", "--grace", "5", *args],
             stdin=subprocess.DEVNULL,
             stdout=log_file,
@@ -126,13 +130,17 @@ def test_a_full_disk_falls_back_to_memory_and_leaves_no_temp_file(tmp_path: Path
         subprocess.run(["umount", str(mount)], check=True)
 
 
+# Root reads any directory (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): as root, the service is
+# started without those two capabilities, so a mode-0 directory refuses it as it would any user.
+_WITHOUT_DAC = ("setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--")
+
+
 def test_an_unreadable_cache_directory_falls_back_to_memory(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads any directory: it never gets EACCES")
+    prefix = _WITHOUT_DAC if os.geteuid() == 0 else ()
     locked = tmp_path / "primebench"
     locked.mkdir(mode=0)
     try:
-        with _serve(tmp_path, "--table-size", "1000") as server:
+        with _serve(tmp_path, "--table-size", "1000", prefix=prefix) as server:
             body = server_get(server, "/prime?n=1000")
             lines = [line for line in server.log().splitlines() if FALLBACK in line]
         assert body == b'{"n":1000,"prime":7919}'

@@ -40,6 +40,9 @@ def upper_bound_nth_prime(n: int) -> int:
     return int(n * (log_n + math.log(log_n))) + 1
 
 
+_COLLECT_SLICE = 1 << 20
+
+
 def sieve_primes(limit: int) -> bytes:
     """All primes <= limit as little-endian u32 bytes, by an odd-only bytearray sieve.
 
@@ -64,7 +67,11 @@ def sieve_primes(limit: int) -> bytes:
     primes = array.array("I", [2])
     if primes.itemsize != 4:  # pragma: no cover - "I" is 32 bits on every platform we run
         raise RuntimeError("primebench's table needs a 32-bit array type")
-    primes.extend(itertools.compress(range(1, 2 * size, 2), is_odd_prime))
+    # In slices, so that a signal (SIGTERM during start-up) is handled between them: one
+    # compress over a 10^7-prime table runs for seconds in C, where no handler can run.
+    for lo in range(0, size, _COLLECT_SLICE):
+        hi = min(lo + _COLLECT_SLICE, size)
+        primes.extend(itertools.compress(range(2 * lo + 1, 2 * hi, 2), is_odd_prime[lo:hi]))
     if sys.byteorder != "little":  # pragma: no cover - the file format is little-endian
         primes.byteswap()
     return primes.tobytes()

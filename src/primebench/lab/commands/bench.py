@@ -4,18 +4,16 @@
     primebench bench --scenario floor --contenders go-seed,primebench --rounds 5 --calibrate
     primebench bench --scenario cores --contenders node-seed,rust-axum,python-jit
     primebench bench --scenario floor --contenders go-seed --target pod=http://127.0.0.1:8080
-    primebench bench --scenario article --scenario floor --scenario convoy \\
-        --heavy-n primebench=1000000000000 --check    # the performance targets P1-P4
-    primebench bench --scenario soak --contenders primebench --duration 1800   # memory, 30 min
+    primebench bench --scenario soak --contenders primebench --duration 1800   # 30 min soak
 
 Every point is measured in interleaved rounds (each measures every contender once, in a
 fresh random order), compared with a baseline by per-round ratios and a 95 % bootstrap
 interval, beside an A/A arm whose interval is the noise floor (docs/LAB.md).
 
 Writes `results/<UTC timestamp>-<scenarios>.json` and, beside it, a folder of the same
-name with every tool's raw output, server and build logs. Progress goes to stderr, the
-tables to stdout. Exit status: 2 when nothing could be measured; with --check,
-0 when every target passes, 1 on a miss, 3 when one is inconclusive.
+name with every tool's raw output and logs. Progress goes to stderr, the tables to
+stdout. Exit status: 2 when nothing could be measured; with --check, 0 when every target
+passes, 1 on a miss, 3 when one is inconclusive.
 """
 
 from __future__ import annotations
@@ -385,7 +383,8 @@ def _main(args: argparse.Namespace) -> int:
         try:
             document = run_bench(settings)
         except KeyboardInterrupt:
-            print(f"primebench: interrupted; partial results in {out_json}", file=sys.stderr)
+            kept = f"partial results in {out_json}" if out_json.exists() else "nothing measured"
+            print(f"primebench: interrupted; {kept}", file=sys.stderr)
             raise
         except NothingMeasured as exc:
             print(f"primebench: nothing could be measured: {exc}", file=sys.stderr)
