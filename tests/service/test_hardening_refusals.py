@@ -21,12 +21,14 @@ from typing import Any
 
 import pytest
 
+from primebench.service.settings import Settings
 from tests.servers import Server, start_server
 
 pytestmark = pytest.mark.e2e
 
 FLOOD_SECONDS = 4.0
 LATE_S = 0.5  # the issue's client-side bar for a refusal
+DEADLINE_S = Settings().deadline  # the server below keeps the default --deadline
 
 # argv: port, clients, seconds. Prints {"replies": [[status, slug, seconds], ...], "errors": [...]}.
 SUSTAINED_FLOOD = r"""
@@ -104,4 +106,10 @@ def test_every_refusal_is_at_arrival_and_every_admitted_request_is_answered(
     assert {r[1] for r in replies if r[0] == 503} <= {"overloaded", "deadline-exceeded"}
     assert counts["200"] > 0 and refused, counts  # the flood was larger than the pool
     assert late == [], counts
-    assert counts["503 deadline-exceeded"] == 0, counts  # admission left room for each
+    # The issue allows `deadline-exceeded` for an admitted job whose own deadline passed: on
+    # a loaded machine (CI: 9 of 109 admitted at 300 clients, the flood client taking a core)
+    # the pool runs slower than its cost model learned. Each must be that, never a refusal
+    # in disguise, and admission must still have left room for most admitted jobs.
+    expired = [r for r in replies if r[1] == "deadline-exceeded"]
+    assert all(r[2] >= DEADLINE_S - 0.05 for r in expired), counts
+    assert len(expired) * 4 <= counts["200"], counts
