@@ -112,3 +112,18 @@ def test_query_forms_that_are_refused(query: str) -> None:
 def test_ten_thousand_repeated_n_is_one_clear_error() -> None:
     with pytest.raises(InvalidN, match="given once; received it 10000 times"):
         n_from_query("&".join(["n=1"] * 10_000), MAX_N)
+
+
+@given(st.text(alphabet=st.characters(exclude_characters="&%+"), max_size=30))
+@example("²")
+@example("٣")
+@example("0" * 25 + "7")
+@example("9" * 21)
+@example("0")
+def test_the_query_fast_path_accepts_exactly_the_contract(text: str) -> None:
+    """`n=<text>` is parsed without decoding: it must agree with the contract's regex."""
+    if in_contract(text):
+        assert n_from_query("n=" + text, MAX_N) == int(text)
+    else:
+        with pytest.raises(InvalidN):
+            n_from_query("n=" + text, MAX_N)

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from time import perf_counter
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from primebench.primes import Engine, EngineName
 from primebench.service import metrics as metrics_module
@@ -80,6 +80,7 @@ class PrimeApp:
         self._max_head = settings.max_header_bytes
         self._openapi = openapi.render(self.max_n)
         self._table_size = engine.table_size
+        self._table = engine.table
         self._inline_max_n = {
             Offload.AUTO: engine.cheap_max_n,
             Offload.NEVER: self.max_n,
@@ -151,9 +152,16 @@ class PrimeApp:
                     " (--max-header-bytes)",
                 )
             if scope.http_version == "1.1":
-                _check_host(scope.headers.get_all("host"))
+                hosts = scope.headers.get_all("host")
+                if len(hosts) != 1:
+                    _refuse_host(hosts)
             if path == "/prime":
-                n = _parse(scope.method, n_from_query, scope.query_string, self.max_n)
+                if scope.method not in _METHODS:
+                    _refuse_method(scope.method)
+                try:
+                    n = n_from_query(scope.query_string, self.max_n)
+                except InvalidN as exc:
+                    raise Problem("invalid-n", str(exc)) from None
             elif path.startswith("/prime/") and "/" not in path[7:]:
                 route = "/prime/{n}"
                 n = _parse(scope.method, n_from_path, path[7:], self.max_n)
@@ -182,9 +190,14 @@ class PrimeApp:
             self.metrics.observe(route, status, perf_counter() - started)
 
     def _inline(self, n: int) -> bytes:
-        prime = self.engine.inline(n)
+        if n <= self._table_size:
+            prime = self._table[n - 1]  # the engine's own table, without two calls around it
+            by = "table"
+        else:
+            prime = self.engine.inline(n)
+            by = "inline"
         if self.metrics is not None:
-            self.metrics.answered_by("table" if n <= self._table_size else "inline")
+            self.metrics.answered_by(by)
         return b'{"n":%d,"prime":%d}' % (n, prime)
 
     async def _pooled(self, n: int) -> bytes:
@@ -236,21 +249,22 @@ def _parse(method: str, parser: Callable[[str, int], int], text: str, max_n: int
         raise Problem("invalid-n", str(exc)) from None
 
 
-def _check_host(hosts: list[str]) -> None:
+def _refuse_host(hosts: list[str]) -> NoReturn:
     """RFC 9112 section 3.2: an HTTP/1.1 request carries exactly one Host header, else 400."""
-    if len(hosts) != 1:
-        raise Problem(
-            "bad-host", f"an HTTP/1.1 request needs exactly one Host header; it had {len(hosts)}"
-        )
+    raise Problem(
+        "bad-host", f"an HTTP/1.1 request needs exactly one Host header; it had {len(hosts)}"
+    )
 
 
 def _check_method(method: str) -> None:
     if method not in _METHODS:
-        raise Problem(
-            "method-not-allowed",
-            f"method {method[:20]} is not allowed here; use GET or HEAD",
-            _ALLOW,
-        )
+        _refuse_method(method)
+
+
+def _refuse_method(method: str) -> NoReturn:
+    raise Problem(
+        "method-not-allowed", f"method {method[:20]} is not allowed here; use GET or HEAD", _ALLOW
+    )
 
 
 def _head_size(scope: Scope) -> int:
