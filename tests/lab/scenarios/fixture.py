@@ -65,7 +65,7 @@ def floor_sweep(rounds: int = 5, failed: str = "") -> ScenarioRecord:
         points = []
         for point in floor.plan(settings, name):
             rps = by_count[point.params["connections"]]
-            jitter = [1.0 + 0.01 * ((i * 7 + len(name)) % 5 - 2) for i in range(rounds)]
+            jitter = [1.0 + 0.01 * ((i * 7 + sum(map(ord, name))) % 5 - 2) for i in range(rounds)]
             trials = [_trial(i, rps * j) for i, j in enumerate(jitter)]
             points.append(summarize_point(point, trials, None))
         runs.append(

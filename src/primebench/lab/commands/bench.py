@@ -103,7 +103,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--check",
         action="store_true",
-        help="judge the performance targets P1-P4 by their intervals (exit 1 miss, 3 inconclusive)",
+        help=(
+            "judge the performance targets P1-P4 by their intervals, the floor's P3, P3b and "
+            "P3-core at each connection count (exit 1 miss, 3 inconclusive)"
+        ),
     )
     p.add_argument(
         "--target",
