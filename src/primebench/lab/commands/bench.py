@@ -2,6 +2,7 @@
 
     primebench bench                                   # the article's experiment
     primebench bench --scenario floor --contenders go-seed,primebench --rounds 5 --calibrate
+    primebench bench --scenario floor --contenders go-seed,primebench --connections 16,256
     primebench bench --scenario cores --contenders node-seed,rust-axum,python-jit
     primebench bench --scenario floor --contenders go-seed --target pod=http://127.0.0.1:8080
     primebench bench --scenario soak --contenders primebench --duration 1800   # 30 min soak

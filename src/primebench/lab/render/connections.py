@@ -82,7 +82,7 @@ def sweep_tables(record: ScenarioRecord) -> list[Table]:
 def _rounds(point: PointRecord) -> str:
     stop = point.stopping
     if stop is None:
-        return str(sum(1 for r in point.runs if r.kind == "measured") or "–")
+        return str(len({r.index for r in point.runs if r.kind == "measured"}) or "–")  # legs
     return f"{stop.rounds} {'' if stop.reason == 'fixed' else stop.reason}".strip()
 
 
