@@ -219,3 +219,33 @@ def test_soak_flags_and_a_heavy_n_that_keeps_the_soaks_own_for_others() -> None:
         bench.scenario_settings(args("--scenario", "soak", "--duration", "300"))
     with pytest.raises(UserError, match="--heavy-share must be between 0 and 1, got 1.5"):
         bench.scenario_settings(args("--scenario", "soak", "--heavy-share", "1.5"))
+
+
+def test_connections_sweep_the_floor_and_one_count_keeps_its_one_point() -> None:
+    (default,) = bench.scenario_settings(args("--scenario", "floor"))
+    assert default.connections_sweep == (16, 64, 100, 256)
+    (swept,) = bench.scenario_settings(args("--scenario", "floor", "--connections", "16,64,16"))
+    assert (swept.connections_sweep, swept.connections) == ((16, 64), 16)
+    floor, article = bench.scenario_settings(
+        args("--scenario", "floor,article", "--connections", "100")
+    )
+    assert (floor.connections_sweep, floor.connections) == ((), 100)
+    assert (article.connections_sweep, article.connections) == ((), 100)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ("--scenario", "floor,article", "--connections", "16,64"),
+            "one number for scenario article",
+        ),
+        (("--scenario", "floor", "--connections", "16,x"), "--connections takes integers"),
+        (("--scenario", "floor", "--connections", "0,64"), "--connections takes integers >= 1"),
+    ],
+)
+def test_a_sweep_where_it_cannot_be_run_is_refused_naming_the_flag(
+    argv: tuple[str, ...], message: str
+) -> None:
+    with pytest.raises(UserError, match=message):
+        bench.scenario_settings(args(*argv))

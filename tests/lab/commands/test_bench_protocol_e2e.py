@@ -33,6 +33,7 @@ def floor(rounds: int = 3) -> ScenarioSettings:
         get("floor").defaults(),
         duration_s=1.0,
         connections=4,
+        connections_sweep=(),
         rounds=rounds,
         warmup_s=0.0,
     )
@@ -69,7 +70,9 @@ def test_rounds_are_recorded_and_the_aa_arm_is_calibrated(
     (scenario,) = doc.scenarios
     assert doc.protocol.seed == 11 and doc.protocol.calibrate is True
     assert [r.index for r in scenario.rounds] == [0, 1, 2]
-    assert all(sorted(r.order) == ["go-seed", "go-seed#aa", "other"] for r in scenario.rounds)
+    for r in scenario.rounds:  # the floor's rounds are mirrored: the order, then reversed
+        assert sorted(r.order[:3]) == ["go-seed", "go-seed#aa", "other"]
+        assert r.order[3:] == r.order[2::-1]
     twin = scenario.result("go-seed#aa")
     assert twin is not None and twin.arm == "aa" and twin.status == "ok"
     aa = next(c for c in scenario.comparisons if c.aa)
@@ -106,7 +109,7 @@ def test_strict_measures_disturbed_trials_again_at_most_twice(
     )
     (point,) = doc.scenarios[0].results[0].points
     kinds = [r.kind for r in point.runs]
-    assert kinds == ["repeated", "repeated", "measured"], kinds
+    assert kinds == ["repeated", "repeated", "measured"] * 2, kinds  # each leg of the round
     assert all(r.disturbed for r in point.runs)  # the hog never stopped: kept after 2 repeats
     assert all(r.disturbance and r.disturbance.others_share > 0.1 for r in point.runs)
 
@@ -207,3 +210,30 @@ def test_a_bench_that_measured_nothing_fails_with_the_reason(
     assert "no results document written" in err
     assert list(out.glob("*.json")) == []  # nothing measured: nothing for report to render
     assert psutil.Process().children() == []
+
+
+def test_a_floor_sweep_records_a_point_per_count_in_mirrored_rounds(
+    tmp_path: Path, manifest_root: Any
+) -> None:
+    """The document's shape, not a figure: two counts, two rounds of two 1 s legs."""
+    registry = fakes(manifest_root, "go-seed", "other")
+    sweep = replace(floor(rounds=2), connections_sweep=(2, 4))
+    doc = run_bench(settings(tmp_path, registry, ("go-seed", "other"), scenarios=(sweep,)))
+    (scenario,) = doc.scenarios
+    assert scenario.settings["connections"] == [2, 4]
+    assert [(r.point, len(r.order)) for r in scenario.rounds] == [
+        ("c=2", 4),
+        ("c=2", 4),
+        ("c=4", 4),
+        ("c=4", 4),
+    ]
+    for run in scenario.results:
+        assert [(p.key, p.params) for p in run.points] == [
+            ("c=2", {"n": 1, "connections": 2}),
+            ("c=4", {"n": 1, "connections": 4}),
+        ], run.contender
+        for point in run.points:
+            assert [r.index for r in point.runs if r.kind == "measured"] == [0, 0, 1, 1]
+    compared = {(c.point, c.comparison.contender) for c in scenario.comparisons}
+    assert compared == {("c=2", "other"), ("c=4", "other")}
+    assert not children()

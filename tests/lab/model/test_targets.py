@@ -25,10 +25,14 @@ def _comparison(
 
 
 def test_the_targets_are_defined() -> None:
-    assert sorted(TARGETS) == ["P1", "P2", "P3", "P4", "P5", "P6", "P6-rss"]
+    assert sorted(TARGETS) == ["P1", "P2", "P3", "P3-core", "P3b", "P4", "P5", "P6", "P6-rss"]
     assert (TARGETS["P1"].threshold, TARGETS["P1"].at_least) == (1.0, True)
     assert (TARGETS["P2"].threshold, TARGETS["P2"].at_least) == (300.0, True)
-    assert (TARGETS["P3"].threshold, TARGETS["P3"].at_least) == (1.0, True)
+    p3 = TARGETS["P3"]
+    assert (p3.threshold, p3.at_least, p3.low_end) == (1.2, True, 1.1)
+    assert (TARGETS["P3b"].threshold, TARGETS["P3b"].low_end) == (0.7, None)
+    assert (TARGETS["P3-core"].threshold, TARGETS["P3-core"].at_least) == (0.9, True)
+    assert targets.BARE_CORE in TARGETS["P3-core"].description
     assert (TARGETS["P4"].threshold, TARGETS["P4"].at_least) == (2.0, False)
     assert (TARGETS["P5"].threshold, TARGETS["P5"].at_least) == (1.2, False)
     assert (TARGETS["P6"].threshold, TARGETS["P6"].at_least) == (0.5, False)
@@ -203,3 +207,39 @@ def test_line_of_a_point_value_and_of_an_unmeasured_target() -> None:
         "P1 unmeasured   python-jit / rust-axum req/s at n=20000 (article) "
         "(target >= 1): python-jit not built"
     )
+
+
+P3 = Target("P3", "a / b req/s", 1.2, True, low_end=1.1)
+
+
+@pytest.mark.parametrize(
+    ("ratio", "low", "high", "expected"),
+    [
+        (1.25, 1.12, 1.40, PASS),  # the ratio reaches 1.2, the low end 1.1
+        (1.20, 1.10, 1.31, PASS),  # both bars exactly
+        (1.25, 1.05, 1.45, INCONCLUSIVE),  # the ratio is there, the low end is not
+        (1.19, 1.15, 1.23, INCONCLUSIVE),  # the interval straddles 1.2
+        (1.15, 1.12, 1.19, MISS),  # the whole interval short of 1.2, though above 1.1
+        (0.90, 0.85, 0.95, MISS),
+    ],
+)
+def test_a_low_end_needs_the_ratio_at_the_threshold_and_the_interval_above_the_low_end(
+    ratio: float, low: float, high: float, expected: TargetVerdict
+) -> None:
+    assert targets.judge(P3, low, high, ratio) is expected
+    judged = targets.judge_comparison(P3, _comparison(ratio, low, high), "")
+    assert judged.verdict is expected
+    if expected is INCONCLUSIVE and ratio >= 1.2:
+        assert "reaches below 1.1" in judged.reason
+
+
+def test_a_low_end_target_is_inconclusive_within_the_noise_floor() -> None:
+    judged = targets.judge_comparison(P3, _comparison(1.25, 1.15, 1.35, noise=0.05), "")
+    assert judged.verdict is INCONCLUSIVE and "A/A noise floor of 5.0%" in judged.reason
+
+
+def test_low_end_is_written_only_when_set_so_earlier_targets_round_trip() -> None:
+    plain = AT_LEAST_1.to_json()
+    assert "low_end" not in plain and Target.from_json(plain) == AT_LEAST_1
+    assert P3.to_json()["low_end"] == 1.1 and Target.from_json(P3.to_json()) == P3
+    assert "interval's low end >= 1.1" in TargetResult(P3, 1.0, 0.9, 1.1, MISS, "").line()

@@ -6,18 +6,26 @@ from dataclasses import replace
 
 import pytest
 
-from primebench.lab.model import results
+from primebench.lab.model import results, targets
+from primebench.lab.model.results import ScenarioRecord
 from primebench.lab.render import target_checks
 from tests.lab.fixtures.make_results import ok, point, run
 from tests.lab.golden_util import FIXTURE
+from tests.lab.scenarios.fixture import floor_sweep
 
 
 def test_fixture_has_none_of_p1_to_p4_and_says_why() -> None:
-    chosen = target_checks.select(results.load(FIXTURE))
-    assert set(chosen) == {"P1", "P2", "P3", "P4"}
+    doc = results.load(FIXTURE)
+    chosen = target_checks.select(doc)
+    assert set(chosen) == {"P1", "P2", "P4"}
     assert chosen["P1"] == (None, "python-jit and rust-axum not both measured in article")
-    assert chosen["P3"] == (None, "scenario floor not in the document")
     assert chosen["P4"] == (None, "primebench not measured in the convoy scenario")
+    floor = target_checks.select_floor(doc)
+    assert set(floor) == {"P3", "P3b", "P3-core"}
+    assert floor["P3"] == [(None, (None, "scenario floor not in the document"))]
+    judged, status = target_checks.check(doc)
+    assert [r.target.id for r in judged] == ["P1", "P2", "P3", "P3b", "P3-core", "P4"]
+    assert all(r.verdict is None for r in judged) and status == targets.EXIT_MISS
 
 
 def test_a_recorded_comparison_is_used_as_it_is() -> None:
@@ -61,3 +69,98 @@ def test_a_comparison_with_another_baseline_is_paired_by_round() -> None:
     assert reason == "" and comparison is not None
     assert comparison.per_round == pytest.approx((75 / 74, 80 / 81, 70 / 69))
     assert comparison.noise_halfwidth == 0.022  # the point's A/A floor
+
+
+def _with_floor(record: ScenarioRecord) -> results.Document:
+    doc = results.load(FIXTURE)
+    return replace(doc, scenarios=(*doc.scenarios, record))
+
+
+def test_the_floor_targets_are_judged_at_each_count_and_pass_only_if_all_do() -> None:
+    doc = _with_floor(floor_sweep())  # primebench / go-seed: 0.48, 0.65, 1.19 by count
+    judged, status = target_checks.check(doc)
+    by_id = {r.target.id: r for r in judged}
+    assert [r.target.id for r in judged if r.target.id.startswith("P3@")] == [
+        "P3@16",
+        "P3@64",
+        "P3@100",
+        "P3@256",
+    ]
+    assert by_id["P3@16"].verdict is targets.TargetVerdict.MISS
+    assert by_id["P3@100"].verdict is None
+    assert "did not measure 100 connections (it measured 16, 64, 256)" in by_id["P3@100"].reason
+    recorded = next(
+        c.comparison
+        for c in doc.scenario("floor").comparisons  # type: ignore[union-attr]
+        if c.point == "c=256" and c.comparison.contender == "primebench"
+    )
+    assert by_id["P3@256"].ratio == recorded.ratio
+    p3 = by_id["P3"]
+    assert p3.verdict is targets.TargetVerdict.MISS and p3.ratio is None
+    assert "passes only if every count passes (16: miss, 64: miss, 100: unmeasured" in p3.reason
+    assert status == targets.EXIT_MISS
+    # P3b: rust-axum did not run; P3-core: the bare core variant did not run, said so once
+    assert by_id["P3b"].verdict is None
+    assert [r.target.id for r in judged if r.target.id.startswith("P3b@")] == [
+        "P3b@16",
+        "P3b@64",
+        "P3b@256",
+    ]
+    assert "P3-core@16" not in by_id and by_id["P3-core"].verdict is None
+    assert f"{targets.BARE_CORE} (the bare app" in by_id["P3-core"].reason
+
+
+def test_the_bare_core_target_is_judged_at_each_count_once_its_variant_ran() -> None:
+    record = floor_sweep()
+
+    def as_bare_core(keep: set[str]) -> ScenarioRecord:
+        """go-seed#aa's figures as the bare core's, at the points `keep`."""
+        return replace(
+            record,
+            results=tuple(
+                replace(
+                    r,
+                    contender=targets.BARE_CORE if r.contender == "go-seed#aa" else r.contender,
+                    points=tuple(p for p in r.points if p.key in keep),
+                )
+                for r in record.results
+            ),
+            comparisons=(),
+        )
+
+    judged, _ = target_checks.check(_with_floor(as_bare_core({"c=16", "c=64", "c=256"})))
+    by_id = {r.target.id: r for r in judged}
+    # primebench at about 0.48, 0.65 and 1.19 of it
+    assert by_id["P3-core@16"].verdict is targets.TargetVerdict.MISS
+    assert by_id["P3-core@256"].verdict is targets.TargetVerdict.PASS
+    assert by_id["P3-core"].verdict is targets.TargetVerdict.MISS
+    judged, _ = target_checks.check(_with_floor(as_bare_core({"c=256"})))
+    by_id = {r.target.id: r for r in judged}
+    assert by_id["P3-core"].verdict is targets.TargetVerdict.PASS
+    assert by_id["P3-core"].reason.endswith("(256: pass)")
+
+
+def test_a_floor_document_from_before_the_sweep_is_judged_at_its_one_count() -> None:
+    record = floor_sweep()
+    one = replace(
+        record,
+        settings={**record.settings, "connections": 100},
+        results=tuple(
+            replace(
+                r,
+                points=tuple(
+                    replace(p, key="n=1", params={"n": 1}) for p in r.points if p.key == "c=256"
+                ),
+            )
+            for r in record.results
+        ),
+        comparisons=tuple(
+            replace(c, point="n=1") for c in record.comparisons if c.point == "c=256"
+        ),
+    )
+    doc = _with_floor(one)
+    assert target_checks.floor_counts(doc) == {100: "n=1"}
+    judged, _ = target_checks.check(doc)
+    by_id = {r.target.id: r for r in judged}
+    assert by_id["P3@100"].ratio is not None and by_id["P3@16"].verdict is None
+    assert by_id["P3@100"].verdict is targets.TargetVerdict.INCONCLUSIVE  # 1.19 straddles 1.2

@@ -138,3 +138,20 @@ def test_a_point_at_zero_req_per_s_is_neither_baseline_nor_compared() -> None:
     )
     assert found == () and calibration == protocol.Calibration(None, None)
     assert (point(0, 0, 0).status, point(0, 0, 0).median("req_per_s")) == ("ok", 0.0)
+
+
+def test_a_mirrored_round_puts_every_arm_s_mean_position_at_the_middle() -> None:
+    order = ("b", "c", "a")
+    legs = protocol.mirrored(order)
+    assert legs == ("b", "c", "a", "a", "c", "b")
+    middle = (len(legs) - 1) / 2
+    for arm in order:
+        positions = [i for i, name in enumerate(legs) if name == arm]
+        assert len(positions) == 2 and sum(positions) / 2 == middle
+
+
+def test_a_mirrored_round_pairs_the_geometric_mean_of_its_two_legs() -> None:
+    a = [trial(0, 10), trial(0, 40), trial(1, 12), trial(1, 99, status="failed")]
+    b = [trial(0, 20), trial(0, 20), trial(1, 24)]
+    values, base = paired_values(a, b, "req_per_s")
+    assert values == pytest.approx([20.0, 12.0]) and base == pytest.approx([20.0, 24.0])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import pytest
+
 from primebench.lab.host.resources import Pinning
 from primebench.lab.model.contender_records import BuildOutcome
 from primebench.lab.model.load_records import LoadResult
@@ -113,16 +115,16 @@ def states(*names: str) -> list[ArmState]:
     ]
 
 
-def floor(rounds: int) -> ScenarioSettings:
-    return replace(get("floor").defaults(), rounds=rounds, warmup_s=1.0)
+def one_point(rounds: int) -> ScenarioSettings:
+    return replace(get("article").defaults(), rounds=rounds, warmup_s=1.0)
 
 
 def test_each_round_measures_every_arm_once_in_its_recorded_order() -> None:
     script = Script({"go-seed": 100.0, "primebench": 80.0, "node-seed": 50.0})
     record = run_scenario(
-        floor(4),
+        one_point(4),
         states("go-seed", "primebench", "node-seed"),
-        script.ops(floor(4)),
+        script.ops(one_point(4)),
         ProtocolSettings(seed=5, progress=lambda _: None),
     )
     measured = [(name, i) for name, kind, i in script.calls if kind == "measured"]
@@ -140,7 +142,7 @@ def test_each_round_measures_every_arm_once_in_its_recorded_order() -> None:
 def test_strict_repeats_a_disturbed_trial_and_keeps_the_first_quiet_one() -> None:
     script = Script({"go-seed": 100.0}, disturbed={("go-seed", 1, 0), ("go-seed", 1, 1)})
     ps = ProtocolSettings(seed=1, strict=True, max_repeats=2, progress=lambda _: None)
-    record = run_scenario(floor(3), states("go-seed"), script.ops(floor(3)), ps)
+    record = run_scenario(one_point(3), states("go-seed"), script.ops(one_point(3)), ps)
     runs = record.results[0].points[0].runs
     assert [(r.kind, r.index) for r in runs] == [
         ("measured", 0),
@@ -154,9 +156,9 @@ def test_strict_repeats_a_disturbed_trial_and_keeps_the_first_quiet_one() -> Non
 def test_without_strict_a_disturbed_trial_is_kept_and_flagged() -> None:
     script = Script({"go-seed": 100.0}, disturbed={("go-seed", 1, 0)})
     record = run_scenario(
-        floor(3),
+        one_point(3),
         states("go-seed"),
-        script.ops(floor(3)),
+        script.ops(one_point(3)),
         ProtocolSettings(seed=1, progress=lambda _: None),
     )
     runs = record.results[0].points[0].runs
@@ -167,7 +169,7 @@ def test_repeats_are_bounded() -> None:
     every = {("go-seed", 0, a) for a in range(10)}
     script = Script({"go-seed": 100.0}, disturbed=every)
     ps = ProtocolSettings(seed=1, strict=True, max_repeats=2, progress=lambda _: None)
-    record = run_scenario(floor(1), states("go-seed"), script.ops(floor(1)), ps)
+    record = run_scenario(one_point(1), states("go-seed"), script.ops(one_point(1)), ps)
     assert [r.kind for r in record.results[0].points[0].runs] == [
         "repeated",
         "repeated",
@@ -198,9 +200,9 @@ def test_a_sweep_stops_a_contender_that_fell_behind() -> None:
 def test_an_arm_whose_warm_up_cannot_settle_is_skipped_with_the_reason() -> None:
     script = Script({"go-seed": 100.0, "other": 50.0}, stuck_after_warmup={"other"})
     record = run_scenario(
-        floor(2),
+        one_point(2),
         states("go-seed", "other"),
-        script.ops(floor(2)),
+        script.ops(one_point(2)),
         ProtocolSettings(seed=1, progress=lambda _: None),
     )
     other = record.result("other")
@@ -223,5 +225,49 @@ def test_points_with_their_own_server_cores_are_repinned_before_their_rounds() -
     assert script.repinned == [("go-seed", "cores=1"), ("rust-axum", "cores=1")]
     floor_script = Script({"go-seed": 100.0})
     quiet = ProtocolSettings(progress=lambda _: None)
-    run_scenario(floor(1), states("go-seed"), floor_script.ops(floor(1)), quiet)
+    run_scenario(one_point(1), states("go-seed"), floor_script.ops(one_point(1)), quiet)
     assert floor_script.repinned == []  # the bench's cores throughout
+
+
+def floor_sweep(rounds: int, *counts: int) -> ScenarioSettings:
+    return replace(get("floor").defaults(), rounds=rounds, warmup_s=0.0, connections_sweep=counts)
+
+
+def test_a_floor_round_runs_its_order_then_the_same_order_reversed() -> None:
+    """Mirrored rounds: A B C C B A, every arm twice, recorded as run; each leg of a round
+    keeps the round's index and numbers its attempt after the earlier legs'."""
+    script = Script({"go-seed": 100.0, "primebench": 80.0, "node-seed": 50.0})
+    settings = floor_sweep(3, 16, 64)
+    record = run_scenario(
+        settings,
+        states("go-seed", "primebench", "node-seed"),
+        script.ops(settings),
+        ProtocolSettings(seed=5, progress=lambda _: None),
+    )
+    assert [r.point for r in record.rounds] == ["c=16"] * 3 + ["c=64"] * 3
+    for order in record.rounds:
+        first, second = order.order[:3], order.order[3:]
+        assert sorted(first) == ["go-seed", "node-seed", "primebench"]
+        assert second == first[::-1]
+    measured = [(name, i) for name, kind, i in script.calls if kind == "measured"]
+    assert measured == [(name, r.index) for r in record.rounds for name in r.order]
+    assert {key[3]: n for key, n in script.attempts.items() if key[1] == "measured"} == {
+        "c=16": 2,
+        "c=64": 2,
+    }
+    by_point = {
+        c.point: c.comparison for c in record.comparisons if c.comparison.contender == "primebench"
+    }
+    assert set(by_point) == {"c=16", "c=64"}
+    assert by_point["c=16"].per_round == pytest.approx((0.8, 0.8, 0.8))
+
+
+def test_each_swept_count_is_its_own_point_with_its_own_connections() -> None:
+    script = Script({"go-seed": 100.0})
+    settings = floor_sweep(1, 16, 256)
+    record = run_scenario(
+        settings, states("go-seed"), script.ops(settings), ProtocolSettings(progress=lambda _: None)
+    )
+    points = record.results[0].points
+    assert [(p.key, p.params["connections"]) for p in points] == [("c=16", 16), ("c=256", 256)]
+    assert record.settings["connections"] == [16, 256]

@@ -58,7 +58,7 @@ def scripted(calls: list[tuple[str, int]]) -> Ops:
 
 
 def auto(**kw: object) -> ScenarioSettings:
-    base = replace(get("floor").defaults(), warmup_s=0.0)
+    base = replace(get("article").defaults(), warmup_s=0.0)
     return replace(base, rounds=10, auto_rounds=True, min_rounds=3, precision=0.03, **kw)  # type: ignore[arg-type]
 
 
@@ -113,7 +113,7 @@ def test_a_wide_arm_runs_to_the_maximum_and_a_tight_one_stops_at_the_minimum() -
 
 def test_fixed_rounds_run_every_round_and_say_so() -> None:
     calls: list[tuple[str, int]] = []
-    settings = replace(get("floor").defaults(), warmup_s=0.0, rounds=4)
+    settings = replace(get("article").defaults(), warmup_s=0.0, rounds=4)
     record = run_scenario(
         settings,
         states("go-seed", "tight", "wide"),

@@ -2,6 +2,7 @@
 
     primebench bench                                   # the article's experiment
     primebench bench --scenario floor --contenders go-seed,primebench --rounds 5 --calibrate
+    primebench bench --scenario floor --contenders go-seed,primebench --connections 16,256
     primebench bench --scenario cores --contenders node-seed,rust-axum,python-jit
     primebench bench --scenario floor --contenders go-seed --target pod=http://127.0.0.1:8080
     primebench bench --scenario soak --contenders primebench --duration 1800   # 30 min soak
@@ -22,7 +23,6 @@ import argparse
 import os
 import secrets
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,10 +36,8 @@ from primebench.lab.commands.bench_flags import (
     default_contenders,
     parse_cpus,
     parse_heavy_n,
-    parse_ints,
-    parse_n_range,
-    parse_rates,
     parse_rounds,
+    scenario_settings,
 )
 from primebench.lab.contenders.registry import (
     CONTENDERS_DIR_HELP,
@@ -55,7 +53,6 @@ from primebench.lab.run import live, stopping
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.remote import RemoteServer, parse_target
 from primebench.lab.run.session import BenchSettings, NothingMeasured, missing_generators, run_bench
-from primebench.lab.scenarios import ScenarioSettings
 
 __all__ = ["add_parser", "parse_cpus", "parse_heavy_n", "scenario_settings"]
 
@@ -107,7 +104,10 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument(
         "--check",
         action="store_true",
-        help="judge the performance targets P1-P4 by their intervals (exit 1 miss, 3 inconclusive)",
+        help=(
+            "judge the performance targets P1-P4 by their intervals, the floor's P3, P3b and "
+            "P3-core at each connection count (exit 1 miss, 3 inconclusive)"
+        ),
     )
     p.add_argument(
         "--target",
@@ -172,7 +172,12 @@ def add_parser(subparsers: Any) -> None:
     g.add_argument(
         "--duration", type=float, metavar="S", help="seconds per trial (soak: the whole soak)"
     )
-    g.add_argument("--connections", type=int, metavar="N")
+    g.add_argument(
+        "--connections",
+        metavar="N|N,N,...",
+        help="connections of the closed-loop stream; floor: several, one point each "
+        "(default 16,64,100,256)",
+    )
     g.add_argument(
         "--warmup",
         type=float,
@@ -235,64 +240,6 @@ def add_parser(subparsers: Any) -> None:
         help="longest wait for a server's first correct answer",
     )
     p.set_defaults(func=_main)
-
-
-def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
-    """The selected scenarios' defaults with the command line's overrides applied."""
-    raw = [s for item in (args.scenario or ["article"]) for s in item.split(",") if s.strip()]
-    chosen = [scenarios.get(name) for name in raw]
-    overrides: dict[str, Any] = {}
-    for flag, key in (
-        ("duration", "duration_s"),
-        ("connections", "connections"),
-        ("warmup", "warmup_s"),
-        ("n", "n"),
-        ("heavy_connections", "heavy_connections"),
-        ("light_rate", "light_rate"),
-        ("light_max_n", "light_max_n"),
-        ("window", "window_s"),
-        ("heavy_share", "heavy_share"),
-    ):
-        if getattr(args, flag) is not None:
-            overrides[key] = getattr(args, flag)
-    if args.rounds == "auto":
-        overrides |= {
-            "rounds": args.max_rounds,
-            "auto_rounds": True,
-            "min_rounds": stopping.DEFAULT_MINIMUM,
-            "precision": args.precision,
-        }
-    else:
-        overrides["rounds"] = args.rounds
-    if args.ns:
-        overrides["sweep_ns"] = parse_ints(args.ns, "--ns")
-    if args.n_range:
-        overrides["n_range"] = parse_n_range(args.n_range)
-    if args.rates:
-        overrides["rates"] = parse_rates(args.rates)
-    if args.server_cores:
-        overrides["server_cores"] = parse_ints(args.server_cores, "--server-cores")
-    if args.load_fraction is not None:
-        overrides["rate_fractions"] = (args.load_fraction,)
-    if args.heavy_n:
-        default, per = parse_heavy_n(args.heavy_n)
-        if default is not None:
-            overrides["heavy_n"] = default
-        overrides["heavy_n_for"] = per
-    result = []
-    for scenario in dict.fromkeys(chosen):
-        defaults = scenario.defaults()
-        given = dict(overrides)
-        if given.get("auto_rounds") and not scenario.compares_arms:
-            del given["rounds"], given["auto_rounds"]  # nothing to pair: its own rounds
-        if "heavy_n_for" in given:  # a contender not named keeps the scenario's own heavy n
-            given["heavy_n_for"] = {**(defaults.heavy_n_for or {}), **given["heavy_n_for"]}
-        settings = replace(defaults, **given)
-        if args.generator and scenario.generator_choosable:
-            settings = replace(settings, generator=Generator(args.generator))
-        scenario.check(settings)
-        result.append(settings)
-    return tuple(result)
 
 
 def _pinning(args: argparse.Namespace) -> resources.Pinning:

@@ -6,11 +6,18 @@ are pure functions of a flag's text, tested on their own.
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
 
 from primebench.errors import UserError
+from primebench.lab import scenarios
 from primebench.lab.contenders.registry import Registry
+from primebench.lab.model.generators import Generator
+from primebench.lab.run import stopping
+from primebench.lab.scenarios import ScenarioSettings
 
 __all__ = [
     "DEFAULT_CONTENDERS",
@@ -21,6 +28,7 @@ __all__ = [
     "parse_n_range",
     "parse_rates",
     "parse_rounds",
+    "scenario_settings",
 ]
 
 
@@ -111,3 +119,71 @@ def parse_rates(text: str) -> tuple[float, ...]:
     if min(rates) <= 0:
         raise UserError("--rates must all be > 0")
     return rates
+
+
+def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
+    """The selected scenarios' defaults with the command line's overrides applied."""
+    raw = [s for item in (args.scenario or ["article"]) for s in item.split(",") if s.strip()]
+    chosen = [scenarios.get(name) for name in raw]
+    overrides: dict[str, Any] = {}
+    for flag, key in (
+        ("duration", "duration_s"),
+        ("warmup", "warmup_s"),
+        ("n", "n"),
+        ("heavy_connections", "heavy_connections"),
+        ("light_rate", "light_rate"),
+        ("light_max_n", "light_max_n"),
+        ("window", "window_s"),
+        ("heavy_share", "heavy_share"),
+    ):
+        if getattr(args, flag) is not None:
+            overrides[key] = getattr(args, flag)
+    if args.rounds == "auto":
+        overrides |= {
+            "rounds": args.max_rounds,
+            "auto_rounds": True,
+            "min_rounds": stopping.DEFAULT_MINIMUM,
+            "precision": args.precision,
+        }
+    else:
+        overrides["rounds"] = args.rounds
+    if args.connections:
+        counts = tuple(dict.fromkeys(parse_ints(args.connections, "--connections")))
+        # One count is the one-point run of every scenario; several, the floor's sweep.
+        sweep = counts if len(counts) > 1 else ()
+        overrides |= {"connections": counts[0], "connections_sweep": sweep}
+    if args.ns:
+        overrides["sweep_ns"] = parse_ints(args.ns, "--ns")
+    if args.n_range:
+        overrides["n_range"] = parse_n_range(args.n_range)
+    if args.rates:
+        overrides["rates"] = parse_rates(args.rates)
+    if args.server_cores:
+        overrides["server_cores"] = parse_ints(args.server_cores, "--server-cores")
+    if args.load_fraction is not None:
+        overrides["rate_fractions"] = (args.load_fraction,)
+    if args.heavy_n:
+        default, per = parse_heavy_n(args.heavy_n)
+        if default is not None:
+            overrides["heavy_n"] = default
+        overrides["heavy_n_for"] = per
+    result = []
+    for scenario in dict.fromkeys(chosen):
+        defaults = scenario.defaults()
+        given = dict(overrides)
+        if given.get("auto_rounds") and not scenario.compares_arms:
+            del given["rounds"], given["auto_rounds"]  # nothing to pair: its own rounds
+        if "heavy_n_for" in given:  # a contender not named keeps the scenario's own heavy n
+            given["heavy_n_for"] = {**(defaults.heavy_n_for or {}), **given["heavy_n_for"]}
+        if given.get("connections_sweep") and not scenario.sweeps_connections:
+            sweeping = [s.name for s in chosen if s.sweeps_connections]
+            raise UserError(
+                f"--connections takes one number for scenario {scenario.name} (only "
+                f"{', '.join(sweeping) or 'floor'} sweeps several), got {args.connections!r}"
+            )
+        settings = replace(defaults, **given)
+        if args.generator and scenario.generator_choosable:
+            settings = replace(settings, generator=Generator(args.generator))
+        scenario.check(settings)
+        result.append(settings)
+    return tuple(result)

@@ -10,7 +10,13 @@ from primebench.lab.model.results import Document, ScenarioRecord
 from primebench.lab.render.comparisons import comparisons_table
 from primebench.lab.render.table import Table
 
-__all__ = ["claims_scenario", "headline_scenario", "scenario_charts", "scenario_tables"]
+__all__ = [
+    "claims_scenario",
+    "headline_scenario",
+    "scenario_charts",
+    "scenario_tables",
+    "terminal_extras",
+]
 
 
 def scenario_tables(
@@ -30,9 +36,15 @@ def scenario_charts(scenario: ScenarioRecord) -> list[str]:
 def headline_scenario(doc: Document) -> ScenarioRecord | None:
     """The scenario the article's table is drawn from: the first that can head a report."""
     for known in scenarios.SCENARIOS:
-        if known.heads_report and (found := doc.scenario(known.name)) is not None:
+        found = doc.scenario(known.name)
+        if found is not None and known.heads(found):
             return found
     return None
+
+
+def terminal_extras(doc: Document) -> list[Table]:
+    """The scenarios' own terminal tables (a floor sweep's), in the document's order."""
+    return [t for s in doc.scenarios for t in scenarios.view(s.name).terminal_tables(s)]
 
 
 def claims_scenario(doc: Document) -> ScenarioRecord | None:

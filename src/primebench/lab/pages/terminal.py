@@ -18,7 +18,7 @@ from rich.table import Table as RichTable
 
 from primebench.lab.model.results import Document, ScenarioRecord
 from primebench.lab.pages.markdown import render_table
-from primebench.lab.pages.sections import claims_scenario, headline_scenario
+from primebench.lab.pages.sections import claims_scenario, headline_scenario, terminal_extras
 from primebench.lab.render.claims import claims_table
 from primebench.lab.render.table import Table
 from primebench.lab.render.tables import headline_table
@@ -56,7 +56,8 @@ def _transposed(table: Table, kept: tuple[tuple[str, str], ...]) -> tuple[tuple[
 
 
 def terminal_tables(doc: Document) -> tuple[Table, ...]:
-    """The article's table (one row per contender) and its claims (one row per server)."""
+    """The article's table (one row per contender), its claims (one row per server), and
+    any scenario's own terminal table (the floor's sweep: a row per contender and count)."""
     found: list[Table] = []
     headline = headline_scenario(doc)
     if headline is not None:
@@ -79,6 +80,7 @@ def terminal_tables(doc: Document) -> tuple[Table, ...]:
         )
         note = "claimed: the article's own table (M4 MacBook Pro); measured: this run, this machine"
         found.append(Table(claims.title, ("server", *labels), rows, (note,)))
+    found += terminal_extras(doc)
     return tuple(found)
 
 

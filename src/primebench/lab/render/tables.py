@@ -207,9 +207,11 @@ def _failures(point: PointRecord) -> str:
 
 def title(scenario: ScenarioRecord) -> str:
     s = scenario.settings
+    conns = s.get("connections")
+    conns = "/".join(str(c) for c in conns) if isinstance(conns, list) else conns
     return (
         f"{scenario.name}: {s.get('description', '')} "
-        f"({s.get('generator')}, {s.get('connections')} connections, {s.get('duration_s')} s x "
+        f"({s.get('generator')}, {conns} connections, {s.get('duration_s')} s x "
         f"{s.get('rounds')} rounds, warm-up {s.get('warmup_s')} s)"
     )
 

@@ -174,7 +174,8 @@ def measure_run(
 ) -> RunRecord:
     """Run `point`'s streams once for `duration_s` and record everything; never raises for a failure.
 
-    `attempt` > 0 is a `--strict` repeat of the same round: its raw files get their own names.
+    `attempt` > 0 is another trial of the same round (a `--strict` repeat, or a mirrored
+    round's second leg): its raw files get their own names.
     """
     jobs = load_jobs(point, running.port, ctx, duration_s, index)
     observed = _observe(running, jobs, ctx, apart=point.processes_apart)

@@ -28,6 +28,7 @@ __all__ = [
     "Calibration",
     "choose_baseline",
     "expected_baseline",
+    "mirrored",
     "point_comparisons",
     "round_orders",
     "scaling_comparisons",
@@ -63,6 +64,17 @@ def round_orders(arms: Sequence[str], rounds: int, seed: int, point: str) -> tup
         shifts = rng.sample(range(len(names)), len(names)) if names else [0]
         orders += [tuple(base[k:] + base[:k]) for k in shifts]
     return tuple(RoundOrder(point, i, order) for i, order in enumerate(orders[:rounds]))
+
+
+def mirrored(order: Sequence[str]) -> tuple[str, ...]:
+    """A round's order, then the same order reversed: A B C C B A (ABBA for two arms).
+
+    Each arm's two trials sit symmetrically about the round's middle, so every arm's mean
+    time is the same: a drift of the machine that is linear over the round adds the same
+    to every arm and cancels out of every ratio, and paired trials are run closer together
+    on average. The two legs are merged into the round's figure (`pairing.round_value`).
+    """
+    return (*order, *reversed(order))
 
 
 def expected_baseline(present: Sequence[str], requested: str | None) -> str | None:

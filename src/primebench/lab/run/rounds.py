@@ -115,7 +115,8 @@ def _measure_point(
         else f"{settings.rounds} rounds"
     )
     ps.progress(f"[{settings.name}] {key}: {len(active)} arms x {count}")
-    ps.plan(len(active) * (settings.warmup_s + settings.rounds * settings.duration_s))
+    legs = 2 if settings.scenario.mirrored_rounds else 1  # trials per arm and round
+    ps.plan(len(active) * (settings.warmup_s + settings.rounds * legs * settings.duration_s))
     for state in active:
         state.warmup = None
         if settings.warmup_s > 0 and settings.scenario.warms_up_points:
@@ -135,15 +136,16 @@ def _measure_point(
         measured = tuple(name for name in order.order if name in running)
         if not measured:
             break
-        for name in measured:
+        sequence = protocol.mirrored(measured) if legs == 2 else measured
+        for name in sequence:
             state = by_name[name]
             if state.ok and not state.skip:
                 _trial(state, state.points[index], order.index, settings, ops, ps, trials[name])
             doing = f"[{settings.name}] {key} round {order.index + 1}/{rule.maximum}: {name}"
             ps.advance(settings.duration_s, doing)
-        done.append(replace(order, order=measured))
+        done.append(replace(order, order=sequence))
         gone = {n for n in running if not by_name[n].ok or by_name[n].skip}
-        ps.plan(-len(gone) * (rule.maximum - order.index - 1) * settings.duration_s)
+        ps.plan(-len(gone) * (rule.maximum - order.index - 1) * legs * settings.duration_s)
         running -= gone
         last = {n: trials[n][-1] for n in running if trials[n]}
         found, floor = _interim(index, key, settings, by_name, trials, ps)
@@ -155,7 +157,7 @@ def _measure_point(
         for name, stop in sorted(decided.items()):
             stops[name] = stop
             running.discard(name)
-            ps.plan(-(rule.maximum - stop.rounds) * settings.duration_s)
+            ps.plan(-(rule.maximum - stop.rounds) * legs * settings.duration_s)
             ps.progress(f"  {name}: {stop_line(stop)}")
     for state in active:
         done_trials = trials[state.arm.name]
@@ -253,14 +255,19 @@ def _trial(
     ps: ProtocolSettings,
     out: list[RunRecord],
 ) -> None:
-    """One arm's trial of one round; with `--strict` a disturbed trial is measured again."""
+    """One arm's trial of one round; with `--strict` a disturbed trial is measured again.
+
+    The second leg of a mirrored round numbers its attempts after the first leg's, so its
+    raw files get their own names.
+    """
     attempts = 1 + (ps.max_repeats if ps.strict else 0)
+    before = sum(1 for r in out if r.index == round_index)  # this round's earlier legs
     for attempt in range(attempts):
         if ps.fresh_servers and (problem := ops.restart(state, point)):
             state.skip = problem
             return
         duration = point.duration_s or settings.duration_s
-        run = ops.measure(state, point, "measured", round_index, duration, attempt)
+        run = ops.measure(state, point, "measured", round_index, duration, attempt + before)
         run, problem = ops.settle(state, run, point)
         repeat = run.disturbed and attempt + 1 < attempts and not problem
         out.append(replace(run, kind="repeated") if repeat else run)

@@ -51,6 +51,8 @@ class ScenarioSettings:
     rounds: int
     warmup_s: float
     n: int = 20000
+    # The floor's connections sweep: one point per count (empty: one point at `connections`).
+    connections_sweep: tuple[int, ...] = ()
     sweep_ns: tuple[int, ...] = ()
     n_range: tuple[int, int] = (1, 20000)
     heavy_n: int = 20000
@@ -86,8 +88,8 @@ class ScenarioSettings:
             raise UserError(f"--warmup must be >= 0 s, got {self.warmup_s}")
         if self.duration_s <= 0:
             raise UserError(f"--duration must be > 0 s, got {self.duration_s}")
-        if self.connections < 1:
-            raise UserError(f"--connections must be >= 1, got {self.connections}")
+        if min((self.connections, *self.connections_sweep)) < 1:
+            raise UserError(f"--connections must be >= 1, got {self.connections_settings()}")
         if min(self.n, self.heavy_n, self.light_max_n, self.heavy_connections) < 1:
             raise UserError("--n, --heavy-n, --light-max-n and --heavy-connections must be >= 1")
         if self.light_rate <= 0:
@@ -103,6 +105,11 @@ class ScenarioSettings:
     def name(self) -> str:
         return self.scenario.name
 
+    def connections_settings(self) -> int | list[int]:
+        """`connections` as recorded: the sweep's counts, or the one count (every document
+        written before the sweep existed has the int, and still round-trips)."""
+        return list(self.connections_sweep) if self.connections_sweep else self.connections
+
     def heavy_n_of(self, contender: str) -> int:
         """The heavy stream's n for `contender` in the convoy scenario."""
         if self.heavy_n_for and contender in self.heavy_n_for:
@@ -116,7 +123,7 @@ class ScenarioSettings:
             "description": self.scenario.description,
             "generator": str(self.generator),
             "duration_s": self.duration_s,
-            "connections": self.connections,
+            "connections": self.connections_settings(),
             "rounds": self.rounds,
             **(
                 {"rounds_rule": "auto", "min_rounds": self.min_rounds, "precision": self.precision}
@@ -196,6 +203,15 @@ class ScenarioView(ABC):
     heads_report: bool = False
     beside_claims: bool = False
 
+    def heads(self, record: ScenarioRecord) -> bool:
+        """Whether this record can head the report (a floor sweep of several points cannot:
+        the article-shaped table would show its first point only)."""
+        return self.heads_report
+
+    def terminal_tables(self, record: ScenarioRecord) -> list[Table]:
+        """Tables the terminal shows beside the headline (<= 120 columns); most have none."""
+        return []
+
     @abstractmethod
     def tables(
         self, record: ScenarioRecord, algorithms: Mapping[str, str] | None = None
@@ -221,7 +237,11 @@ class Scenario(ScenarioView):
     picks the tool of its one closed-loop stream. `compares_arms`: its points are paired
     across arms by round (not so for a soak's windows: one trial each, nothing to pair);
     `warms_up_points`: each point starts with a warm-up of `warmup_s` (a soak's warm-up is
-    its first windows instead).
+    its first windows instead). `sweeps_connections`: `--connections` may list several
+    counts, one point each (the floor). `mirrored_rounds`: each round runs its random order
+    and then the same order reversed (A B C C B A), each arm's two legs merged into the
+    round's figure, so a drift that is linear over the round cancels out of every pair (the
+    floor, where a 10 % difference must be resolved on a noisy machine: docs/PERFORMANCE.md).
     """
 
     name: str
@@ -233,6 +253,8 @@ class Scenario(ScenarioView):
     generator_choosable: bool = False
     compares_arms: bool = True
     warms_up_points: bool = True
+    sweeps_connections: bool = False
+    mirrored_rounds: bool = False
 
     def common_defaults(self) -> ScenarioSettings:
         """What the scenarios share unless they say otherwise.
