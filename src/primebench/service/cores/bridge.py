@@ -123,6 +123,15 @@ class LoopThread:
         )
         self._thread.start()
 
+    def close(self) -> None:
+        """Stop the loop and its thread (at exit); closing twice is harmless."""
+        if self.loop.is_closed():
+            return
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5.0)
+        if not self.loop.is_running():
+            self.loop.close()
+
     def call(self, function: Callable[[], object]) -> None:
         """Run `function` on the loop thread and wait for it (the app's init expects a loop)."""
 

@@ -6,13 +6,24 @@ idle keep-alive connection (`next_req_timeout`), as granian's header timeout doe
 keep-alive follows `--keep-alive`. It has no connection cap, no respawn and no drain, and
 its `workers` are forks without supervision, so this core runs one process whatever
 `--workers` says (docs/RELIABILITY.md, "Other server cores", lists what it keeps).
+
+SIGTERM starts the service's drain as far as this core allows: readiness 503 and
+`Connection: close` for `--drain` seconds, then fastpysgi's own stop (its SIGINT
+handler), then the pool is closed. The main thread is inside libuv, where a Python signal
+handler would not run until the next request, so the signal reaches a thread through
+`signal.set_wakeup_fd`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import os
+import signal
+import socket
 import sys
+import threading
+import time
 
 from primebench.primes import prepare
 from primebench.service.cores.asgi import AsgiApp
@@ -55,5 +66,28 @@ def serve(settings: Settings, interface: str) -> int:
         server.lifespan = 1
         target = AsgiApp(app)
     server.init(target, settings.host, settings.port, _LOG_WARNING)
+    _drain_on_sigterm(app, settings.drain)
     server.run()
+    if isinstance(target, WsgiApp):
+        target.close()
+    else:
+        app.__rsgi_del__(server.loop)
     return 0
+
+
+def _drain_on_sigterm(app: BridgedApp, drain_s: float) -> None:
+    """At SIGTERM: drain for `drain_s`, then stop the server as Ctrl-C would."""
+    reader, writer = socket.socketpair()
+    writer.setblocking(False)
+    signal.signal(signal.SIGTERM, lambda *_: None)  # the C handler writes to the wakeup fd
+    signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+
+    def watch() -> None:
+        assert writer.fileno() >= 0  # held here: the wakeup fd must outlive this function
+        while reader.recv(1) != bytes([signal.SIGTERM]):
+            continue
+        app._start_draining()
+        time.sleep(drain_s)
+        os.kill(os.getpid(), signal.SIGINT)  # fastpysgi's hook_sigint: stop the server
+
+    threading.Thread(target=watch, name="sigterm", daemon=True).start()

@@ -65,8 +65,11 @@ class WsgiApp:
         atexit.register(self.close)
 
     def close(self) -> None:
-        """Stop /metrics publishing and the pool (the RSGI lifecycle's `__rsgi_del__`)."""
+        """Stop /metrics publishing and the pool (the RSGI lifecycle's `__rsgi_del__`), once."""
+        if self.loop.loop.is_closed():
+            return
         self.loop.call(lambda: self.app.__rsgi_del__(self.loop.loop))
+        self.loop.close()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         status, headers, body = drive(self.app, scope_of(environ), self.loop)
