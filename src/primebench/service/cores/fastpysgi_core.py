@@ -9,9 +9,12 @@ its `workers` are forks without supervision, so this core runs one process whate
 
 SIGTERM starts the service's drain as far as this core allows: readiness 503 and
 `Connection: close` for `--drain` seconds, then fastpysgi's own stop (its SIGINT
-handler), then the pool is closed. The main thread is inside libuv, where a Python signal
-handler would not run until the next request, so the signal reaches a thread through
-`signal.set_wakeup_fd`.
+handler), then the pool is closed. The signal reaches a watcher thread through
+`signal.set_wakeup_fd`. But fastpysgi 0.6 holds the GIL while libuv waits (its
+`run_server` never releases it), so no other Python thread runs while the server is
+idle: a SIGTERM is acted on only once a request arrives, and the pool's warm-up and the
+bridge's loop thread (/metrics publishing) stall between requests too
+(docs/RELIABILITY.md).
 """
 
 from __future__ import annotations
@@ -53,6 +56,9 @@ def serve(settings: Settings, interface: str) -> int:
     server.read_req_timeout = timeout_ms
     server.curr_req_timeout = timeout_ms
     server.next_req_timeout = timeout_ms
+    # its timeouts are checked by a service timer (3 s by default): tick often enough that
+    # a connection is cut within a quarter of the timeout past it
+    server.svc_timer_interval = max(100, min(3000, timeout_ms // 4))
     server.allow_keepalive = settings.keep_alive
     server.backlog = settings.backlog
     server.add_header_server = ""

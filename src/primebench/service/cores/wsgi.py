@@ -10,6 +10,7 @@ name or address never contains one. The request head is measured from the enviro
 from __future__ import annotations
 
 import atexit
+import multiprocessing.util
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -62,6 +63,9 @@ class WsgiApp:
         self.app = app
         self.loop = LoopThread()
         self.loop.call(lambda: app.__rsgi_init__(self.loop.loop))
+        # A granian worker is a multiprocessing child: it runs multiprocessing's finalizers,
+        # then joins every non-daemon thread (the pool's), and never runs atexit.
+        multiprocessing.util.Finalize(self, self.close, exitpriority=10)
         atexit.register(self.close)
 
     def close(self) -> None:
