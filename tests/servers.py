@@ -26,6 +26,9 @@ import httpx
 import psutil
 
 READY_DEADLINE_S = 30.0
+# Another server core for the same suite (issue 18): `python -m primebench.service.cores
+# CORE` instead of `primebench serve`, e.g. PRIMEBENCH_TEST_CORE=fastpysgi-wsgi.
+CORE_ENV = "PRIMEBENCH_TEST_CORE"
 DEFAULT_GRACE_S = 5.0
 ORPHAN_WAIT_S = 5.0
 # What a clean run never logs (issue 11: pool tracebacks, leaked semaphores at shutdown).
@@ -183,7 +186,10 @@ def start_server(
         f"{grace_s:g}",
         *args,
     ]
-    if executable is not None:
+    core = os.environ.get(CORE_ENV)
+    if core:
+        argv = [sys.executable, "-m", "primebench.service.cores", core, *command[1:]]
+    elif executable is not None:
         argv = [str(executable), *command]
     elif launcher == "uv":
         argv = ["uv", "run", "--frozen", "--no-sync", "primebench", *command]

@@ -25,6 +25,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,8 +85,18 @@ def _connections_per_worker(settings: Settings, open_files: int) -> int:
     return max(16, min(settings.max_connections, open_files - _SPARE_FDS))
 
 
-def serve(settings: Settings) -> int:
-    """Run until SIGTERM/SIGINT; in-flight requests get `settings.grace` seconds to finish."""
+def serve(
+    settings: Settings,
+    *,
+    interface: str = "rsgi",
+    blocking_threads: int | None = None,
+    loader: Callable[..., object] = load_app,
+) -> int:
+    """Run until SIGTERM/SIGINT; in-flight requests get `settings.grace` seconds to finish.
+
+    `interface`, `blocking_threads` and `loader` let service/cores run the same service on
+    granian's WSGI interface (a lab variant, issue 18); the service's own core is RSGI.
+    """
     global _prepared
     # Start-up (sizing, the table's sieve or cache) runs before granian installs its
     # handlers: a SIGTERM there must stop the service promptly and still run the cleanup
@@ -110,7 +121,8 @@ def serve(settings: Settings) -> int:
             "primebench.service.server:load_app",
             address=settings.host,
             port=settings.port,
-            interface=Interfaces.RSGI,
+            interface=Interfaces(interface),
+            blocking_threads=blocking_threads,
             workers=sizing.workers,
             http=HTTPModes.http1,
             websockets=False,
@@ -137,7 +149,7 @@ def serve(settings: Settings) -> int:
         server.flags = Path(metrics_dir)
         # granian installs its own handlers in serve(); until then a SIGTERM kills at once.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        server.serve(target_loader=load_app, wrap_loader=False)
+        server.serve(target_loader=loader, wrap_loader=False)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
         logging.shutdown()
