@@ -177,7 +177,7 @@ def test_granian_wsgi_heavy_n_holds_one_thread(
 
         worker = threading.Thread(target=heavy, daemon=True)
         worker.start()
-        time.sleep(0.1)  # the heavy request is in the pool by now
+        time.sleep(0.3)  # the heavy request is in the pool by now (it takes ~0.5 s there)
         light = httpx.get(server.url + "/prime", params={"n": 1}, timeout=30)
         finished["light"] = time.monotonic()
         worker.join(30)
