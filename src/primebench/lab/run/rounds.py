@@ -10,6 +10,7 @@ measures every arm once in its own random order.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -29,7 +30,7 @@ from primebench.lab.run.point_records import summarize_point
 from primebench.lab.run.trials import ArmState
 from primebench.lab.scenarios.base import Point, ScenarioSettings
 
-__all__ = ["Ops", "ProtocolSettings", "compare_scenario", "run_scenario", "stop_line"]
+__all__ = ["Ops", "ProtocolSettings", "compare_scenario", "run_scenario"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class ProtocolSettings:
     # The live bar (`live.Live`): seconds of load planned, then done with what comes next.
     plan: Callable[[float], None] = lambda seconds: None
     advance: Callable[[float, str], None] = lambda seconds, doing: None
+    clock: Callable[[], float] = time.monotonic  # what `--budget` is counted on
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,13 @@ def run_scenario(
 ) -> ScenarioRecord:
     """Ready every arm, measure every point in rounds, then compare; never raises for a failure."""
     first = _first_point(settings)
+    deadline = None if settings.budget_s is None else ps.clock() + settings.budget_s
     for state in states:
         ops.ready(state, settings, first)
     orders: list[RoundOrder] = []
-    for index in range(max((len(s.points) for s in states), default=0)):
-        orders += _measure_point(index, settings, states, ops, ps)
+    count = max((len(s.points) for s in states), default=0)
+    for index in range(count):
+        orders += _measure_point(index, settings, states, ops, ps, (deadline, count - index))
     results = tuple(_contender_run(s) for s in states)
     comparisons, noise, smallest = compare_scenario(settings, results, ps)
     return ScenarioRecord(
@@ -95,8 +99,13 @@ def _measure_point(
     states: Sequence[ArmState],
     ops: Ops,
     ps: ProtocolSettings,
+    budget: tuple[float | None, int] = (None, 1),
 ) -> list[RoundOrder]:
-    """Warm-up and rounds of the point at `index` of every arm that is still going."""
+    """Warm-up and rounds of the point at `index` of every arm that is still going.
+
+    `budget`: the scenario's deadline (`ps.clock`) and the points left, this one included;
+    a point may spend an even share of the time left (a sweep's later points get theirs).
+    """
     active = [s for s in states if s.ok and not s.skip and index < len(s.points)]
     for state in states:
         if state.points and index < len(state.points) and state not in active:
@@ -131,6 +140,9 @@ def _measure_point(
     running = set(names)
     stops: dict[str, Stopping] = {}
     done: list[RoundOrder] = []
+    deadline, points_left = budget
+    share_end = None if deadline is None else ps.clock() + (deadline - ps.clock()) / points_left
+    spent: dict[str, list[float]] = {name: [] for name in names}
     for order in protocol.round_orders(names, rule.maximum, ps.seed, key):
         measured = tuple(name for name in order.order if name in running)
         if not measured:
@@ -138,7 +150,9 @@ def _measure_point(
         for name in measured:
             state = by_name[name]
             if state.ok and not state.skip:
+                began = ps.clock()
                 _trial(state, state.points[index], order.index, settings, ops, ps, trials[name])
+                spent[name].append(ps.clock() - began)
             doing = f"[{settings.name}] {key} round {order.index + 1}/{rule.maximum}: {name}"
             ps.advance(settings.duration_s, doing)
         done.append(replace(order, order=measured))
@@ -151,12 +165,18 @@ def _measure_point(
             ps.progress(line)
         if not rule.auto:
             found, floor = (), None
-        decided = stopping.decide(rule, order.index + 1, running, found, floor, references, last)
+        left = None
+        if share_end is not None:
+            pace = {n: sum(s) / len(s) for n, s in spent.items() if s}
+            left = stopping.Budget(share_end - ps.clock(), pace)
+        decided = stopping.decide(
+            rule, order.index + 1, running, found, floor, references, last, left
+        )
         for name, stop in sorted(decided.items()):
             stops[name] = stop
             running.discard(name)
             ps.plan(-(rule.maximum - stop.rounds) * settings.duration_s)
-            ps.progress(f"  {name}: {stop_line(stop)}")
+            ps.progress(f"  {name}: {stopping.stop_line(stop)}")
     for state in active:
         done_trials = trials[state.arm.name]
         unmeasured = state.skip if not done_trials else ""  # e.g. its warm-up could not settle
@@ -221,20 +241,6 @@ def interval_lines(found: Sequence[PointComparison], measured: Sequence[str]) ->
             f"[{cmp.ci_low:.3g}, {cmp.ci_high:.3g}]{spread} after {len(cmp.per_round)} rounds"
         )
     return lines
-
-
-def stop_line(stop: Stopping) -> str:
-    """Why an arm's rounds ended, for a progress line and the report."""
-    rounds = f"{stop.rounds} round{'s' if stop.rounds != 1 else ''}"
-    if stop.reason == "cannot-answer":
-        return f"decided after {rounds}: cannot answer (below 1 req/s or only timeouts)"
-    width = "" if stop.halfwidth is None else f", interval ±{stop.halfwidth * 100:.1f} %"
-    target = "" if stop.target is None else f" (target ±{stop.target * 100:.1f} %)"
-    if stop.reason == "precision":
-        return f"stopped after {rounds}: precise enough{width}{target}"
-    if stop.reason == "maximum":
-        return f"stopped at the maximum, {rounds}{width}{target}"
-    return f"{rounds} (fixed){width}"
 
 
 def _warm_up(state: ArmState, point: Point, settings: ScenarioSettings, ops: Ops) -> None:
