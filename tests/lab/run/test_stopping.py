@@ -190,12 +190,25 @@ def budgeted(budget_s: float) -> tuple[ScenarioRecord, list[tuple[str, int]], li
     calls: list[tuple[str, int]] = []
     lines: list[str] = []
     clock = Clock(10.0)
+    bar = {"planned": 0.0, "done": 0.0, "most": 0.0}
+
+    def plan(seconds: float) -> None:
+        bar["planned"] += seconds
+        bar["most"] = max(bar["most"], bar["planned"])
+
+    def advance(seconds: float, doing: str) -> None:
+        bar["done"] += seconds
+
     record = run_scenario(
-        auto(budget_s=budget_s),
+        auto(budget_s=budget_s, duration_s=10.0),
         states("go-seed", "tight", "wide"),
         timed(calls, clock),
-        ProtocolSettings(seed=1, progress=lines.append, clock=clock),
+        ProtocolSettings(seed=1, progress=lines.append, clock=clock, plan=plan, advance=advance),
     )
+    # The live bar ends full, and never planned more load than the budget could hold
+    # (or than the minimum rounds need, when those exceed it).
+    assert bar["planned"] == bar["done"] == 10.0 * len(calls)
+    assert bar["most"] <= max(budget_s, 10.0 * len(calls))
     return record, calls, lines
 
 

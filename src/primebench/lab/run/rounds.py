@@ -124,7 +124,11 @@ def _measure_point(
         else f"{settings.rounds} rounds"
     )
     ps.progress(f"[{settings.name}] {key}: {len(active)} arms x {count}")
-    ps.plan(len(active) * (settings.warmup_s + settings.rounds * settings.duration_s))
+    deadline, points_left = budget
+    share_end = None if deadline is None else ps.clock() + (deadline - ps.clock()) / points_left
+    budgeted = share_end is not None and settings.auto_rounds  # its rounds: `fit_bar`, below
+    rounds_s = 0.0 if budgeted else settings.rounds * settings.duration_s
+    ps.plan(len(active) * (settings.warmup_s + rounds_s))
     for state in active:
         state.warmup = None
         if settings.warmup_s > 0 and settings.scenario.warms_up_points:
@@ -140,9 +144,20 @@ def _measure_point(
     running = set(names)
     stops: dict[str, Stopping] = {}
     done: list[RoundOrder] = []
-    deadline, points_left = budget
-    share_end = None if deadline is None else ps.clock() + (deadline - ps.clock()) / points_left
     spent: dict[str, list[float]] = {name: [] for name in names}
+    # Planned load kept off the bar because the budget cannot hold it (at first, all).
+    trimmed = len(names) * rule.maximum * settings.duration_s if budgeted else 0.0
+
+    def fit_bar(rounds_left: int) -> None:
+        """Plan at most the budget's seconds left, so the bar's estimate respects it."""
+        nonlocal trimmed
+        if share_end is not None and budgeted:
+            planned = len(running) * rounds_left * settings.duration_s
+            want = min(planned, max(0.0, share_end - ps.clock()))
+            ps.plan(trimmed - (planned - want))
+            trimmed = planned - want
+
+    fit_bar(rule.maximum)
     for order in protocol.round_orders(names, rule.maximum, ps.seed, key):
         measured = tuple(name for name in order.order if name in running)
         if not measured:
@@ -161,7 +176,7 @@ def _measure_point(
         running -= gone
         last = {n: trials[n][-1] for n in running if trials[n]}
         found, floor = _interim(index, key, settings, by_name, trials, ps)
-        for line in interval_lines(found, measured):
+        for line in stopping.interval_lines(found, measured):
             ps.progress(line)
         if not rule.auto:
             found, floor = (), None
@@ -177,6 +192,7 @@ def _measure_point(
             running.discard(name)
             ps.plan(-(rule.maximum - stop.rounds) * settings.duration_s)
             ps.progress(f"  {name}: {stopping.stop_line(stop)}")
+        fit_bar(rule.maximum - order.index - 1)
     for state in active:
         done_trials = trials[state.arm.name]
         unmeasured = state.skip if not done_trials else ""  # e.g. its warm-up could not settle
@@ -225,22 +241,6 @@ def _interim(
         seed=ps.seed,
     )
     return found, calibration.halfwidth
-
-
-def interval_lines(found: Sequence[PointComparison], measured: Sequence[str]) -> list[str]:
-    """The running interval of each comparison of an arm measured in this round."""
-    lines = []
-    for c in found:
-        cmp = c.comparison
-        if cmp.contender not in measured or cmp.ci_low is None or cmp.ci_high is None:
-            continue
-        width = stopping.relative_halfwidth(cmp)
-        spread = "" if width is None else f" ±{width * 100:.1f} %"
-        lines.append(
-            f"    {cmp.contender} / {cmp.baseline}: {cmp.ratio:.3g} "
-            f"[{cmp.ci_low:.3g}, {cmp.ci_high:.3g}]{spread} after {len(cmp.per_round)} rounds"
-        )
-    return lines
 
 
 def _warm_up(state: ArmState, point: Point, settings: ScenarioSettings, ops: Ops) -> None:

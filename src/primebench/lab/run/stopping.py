@@ -51,6 +51,7 @@ __all__ = [
     "RoundsRule",
     "cannot_answer",
     "decide",
+    "interval_lines",
     "relative_halfwidth",
     "stop_line",
 ]
@@ -193,3 +194,19 @@ def stop_line(stop: Stopping) -> str:
     if stop.reason == "budget":
         return f"stopped after {rounds}: the time budget was spent{width}{target}"
     return f"{rounds} (fixed){width}"
+
+
+def interval_lines(found: Sequence[PointComparison], measured: Sequence[str]) -> list[str]:
+    """The running interval of each comparison of an arm measured in this round."""
+    lines = []
+    for c in found:
+        cmp = c.comparison
+        if cmp.contender not in measured or cmp.ci_low is None or cmp.ci_high is None:
+            continue
+        width = relative_halfwidth(cmp)
+        spread = "" if width is None else f" ±{width * 100:.1f} %"
+        lines.append(
+            f"    {cmp.contender} / {cmp.baseline}: {cmp.ratio:.3g} "
+            f"[{cmp.ci_low:.3g}, {cmp.ci_high:.3g}]{spread} after {len(cmp.per_round)} rounds"
+        )
+    return lines
