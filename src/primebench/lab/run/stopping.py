@@ -28,7 +28,8 @@ ratio needs both sides of a round, and the noise floor is best measured over all
 
 An arm that cannot answer (its trial completed no 2xx answer, or fewer than 1 a second)
 is decided at once: another 10 s of timeouts and a restart per round would tell nothing
-more. Pure functions; the round loop (`rounds.py`) calls `decide` after each round.
+more. Pure functions; the round loop (`rounds.py`) calls `decide` after each round, and
+prints `interval_lines` and `stop_line` (the running intervals, why an arm stopped).
 """
 
 from __future__ import annotations
