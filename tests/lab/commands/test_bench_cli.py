@@ -222,10 +222,10 @@ def test_soak_flags_and_a_heavy_n_that_keeps_the_soaks_own_for_others() -> None:
 
 
 def test_the_main_job_has_a_time_budget_and_budget_flags_change_it() -> None:
-    """The article's rounds are planned against 270 s (the main job's 5 min); --budget sets
+    """The article's rounds are planned against 240 s (the main job's 5 min); --budget sets
     or lifts it, and is refused beside a fixed --rounds, which runs what it says."""
     (article,) = bench.scenario_settings(args())
-    assert article.budget_s == 270.0 and article.to_json()["budget_s"] == 270.0
+    assert article.budget_s == 240.0 and article.to_json()["budget_s"] == 240.0
     (floor,) = bench.scenario_settings(args("--scenario", "floor"))
     assert floor.budget_s is None and "budget_s" not in floor.to_json()
     (shorter,) = bench.scenario_settings(args("--budget", "2.5m"))

@@ -168,7 +168,7 @@ def add_rounds_flags(group: argparse._ArgumentGroup) -> None:
         help=(
             "--rounds auto: seconds a scenario's rounds may take; past the 3rd, no round "
             "starts that would not fit, and the arms stop with their interval as it stands "
-            "(default: article 270 s, so the main job fits 5 min; others none)"
+            "(default: article 240 s, so the main job fits 5 min; others none)"
         ),
     )
 

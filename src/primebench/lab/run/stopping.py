@@ -7,7 +7,7 @@ precision: the half-width of its interval, on the log scale and as a fraction, i
 change a claim (a claim must exceed the floor); below `--precision` the user said the
 difference does not matter. An arm that never gets there runs to `maximum`, or until the time budget is spent.
 
-A time budget (`--budget`, the article's default 270 s: the main job fits 5 min) is planned
+A time budget (`--budget`, the article's default 240 s: the main job fits 5 min) is planned
 against after each round past the minimum: when the next round of the arms still running
 (each at the mean wall time of its own trials so far, settling included) would not end
 within the seconds left, every arm still running stops there, reason `budget`, and its
