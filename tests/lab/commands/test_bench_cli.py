@@ -249,3 +249,25 @@ def test_a_sweep_where_it_cannot_be_run_is_refused_naming_the_flag(
 ) -> None:
     with pytest.raises(UserError, match=message):
         bench.scenario_settings(args(*argv))
+
+
+def test_the_main_job_has_a_time_budget_and_budget_flags_change_it() -> None:
+    """The article's rounds are planned against 240 s (the main job's 5 min); --budget sets
+    or lifts it, and is refused beside a fixed --rounds, which runs what it says."""
+    (article,) = bench.scenario_settings(args())
+    assert article.budget_s == 240.0 and article.to_json()["budget_s"] == 240.0
+    (floor,) = bench.scenario_settings(args("--scenario", "floor"))
+    assert floor.budget_s is None and "budget_s" not in floor.to_json()
+    (shorter,) = bench.scenario_settings(args("--budget", "2.5m"))
+    assert shorter.budget_s == 150.0
+    (seconds,) = bench.scenario_settings(args("--budget", "600s"))
+    assert seconds.budget_s == 600.0
+    (lifted,) = bench.scenario_settings(args("--budget", "none"))
+    assert lifted.budget_s is None and "budget_s" not in lifted.to_json()
+    (fixed,) = bench.scenario_settings(args("--rounds", "5"))
+    assert not fixed.auto_rounds and "budget_s" not in fixed.to_json()
+    with pytest.raises(UserError, match="--budget plans --rounds auto"):
+        bench.scenario_settings(args("--rounds", "5", "--budget", "60"))
+    for bad in ("0", "-3", "soon"):
+        with pytest.raises(UserError, match="--budget"):
+            bench.scenario_settings(args("--budget", bad))

@@ -237,3 +237,34 @@ def test_a_floor_sweep_records_a_point_per_count_in_mirrored_rounds(
     compared = {(c.point, c.comparison.contender) for c in scenario.comparisons}
     assert compared == {("c=2", "other"), ("c=4", "other")}
     assert not children()
+
+
+def test_an_arm_is_verified_once_per_bench_and_started_afresh_per_scenario(
+    tmp_path: Path, manifest_root: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two scenarios: one conformance check per arm (its code does not change between
+    them), recorded in both; each scenario still starts its own server, checked ready."""
+    from primebench.lab.contenders import conformance
+
+    registry = fakes(manifest_root, "solo")
+    checked: list[str] = []
+    real = conformance.verify
+
+    def counting(contender: Any, running: Any) -> Any:
+        checked.append(contender.name)
+        return real(contender, running)
+
+    monkeypatch.setattr(conformance, "verify", counting)
+    article = replace(floor(rounds=1), scenario=get("article").defaults().scenario, n=1000)
+    scenarios = (floor(rounds=1), replace(article, generator=floor().generator))
+    doc = run_bench(settings(tmp_path, registry, ("solo",), scenarios=scenarios))
+    assert checked == ["solo"]
+    first, second = (s.result("solo") for s in doc.scenarios)
+    assert first is not None and second is not None
+    assert first.status == second.status == "ok"
+    assert first.conformance is not None and first.conformance.ok
+    assert second.conformance == first.conformance
+    assert first.startup_s is not None and second.startup_s is not None  # two starts
+    assert (tmp_path / "bench" / "floor" / "solo" / "server.log").exists()
+    assert (tmp_path / "bench" / "article" / "solo" / "server.log").exists()
+    assert not children()

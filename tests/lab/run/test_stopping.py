@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from primebench.lab.model.load_records import LoadResult
-from primebench.lab.model.results import PointRecord, RunRecord, ScenarioRecord
+from primebench.lab.model.results import PointComparison, PointRecord, RunRecord, ScenarioRecord
 from primebench.lab.model.verdicts import Comparison, Verdict
 from primebench.lab.model.vocabulary import TrialKind
 from primebench.lab.render.footnotes import stopping_note
 from primebench.lab.run import stopping
-from primebench.lab.run.rounds import Ops, ProtocolSettings, run_scenario, stop_line
+from primebench.lab.run.rounds import Ops, ProtocolSettings, run_scenario
+from primebench.lab.run.stopping import stop_line
 from primebench.lab.run.trials import ArmState
 from primebench.lab.scenarios import get
 from primebench.lab.scenarios.base import Point, ScenarioSettings
@@ -132,8 +133,6 @@ def comparison(name: str, low: float, high: float, ratio: float) -> Comparison:
 
 def test_the_stop_looks_at_the_width_never_at_the_verdict() -> None:
     """Two arms with intervals of one width, one excluding 1 and one not: the same decision."""
-    from primebench.lab.model.results import PointComparison
-
     rule = stopping.RoundsRule(auto=True, maximum=10)
     found = [
         PointComparison("p", comparison("claims", 0.51, 0.53, 0.52), aa=False),  # ±1.9 %
@@ -161,3 +160,107 @@ def test_an_arm_that_cannot_answer_is_decided_at_once() -> None:
     assert sorted(decided) == ["slow", "stuck"]
     assert decided["stuck"].reason == "cannot-answer" and decided["stuck"].rounds == 1
     assert stop_line(decided["stuck"]).startswith("decided after 1 round: cannot answer")
+
+
+class Clock:
+    """A clock the scripted trials move: each trial takes `trial_s` seconds of it."""
+
+    def __init__(self, trial_s: float) -> None:
+        self.now = 1000.0
+        self.trial_s = trial_s
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def timed(calls: list[tuple[str, int]], clock: Clock) -> Ops:
+    ops = scripted(calls)
+    inner = ops.measure
+
+    def measure(
+        state: ArmState, point: Point, kind: TrialKind, index: int, d: float, attempt: int
+    ) -> RunRecord:
+        clock.now += clock.trial_s
+        return inner(state, point, kind, index, d, attempt)
+
+    return replace(ops, measure=measure)
+
+
+def budgeted(budget_s: float) -> tuple[ScenarioRecord, list[tuple[str, int]], list[str]]:
+    calls: list[tuple[str, int]] = []
+    lines: list[str] = []
+    clock = Clock(10.0)
+    bar = {"planned": 0.0, "done": 0.0, "most": 0.0}
+
+    def plan(seconds: float) -> None:
+        bar["planned"] += seconds
+        bar["most"] = max(bar["most"], bar["planned"])
+
+    def advance(seconds: float, doing: str) -> None:
+        bar["done"] += seconds
+
+    record = run_scenario(
+        auto(budget_s=budget_s, duration_s=10.0),
+        states("go-seed", "tight", "wide"),
+        timed(calls, clock),
+        ProtocolSettings(seed=1, progress=lines.append, clock=clock, plan=plan, advance=advance),
+    )
+    # The live bar ends full, and never planned more load than the budget could hold
+    # (or than the minimum rounds need, when those exceed it).
+    assert bar["planned"] == bar["done"] == 10.0 * len(calls)
+    assert bar["most"] <= max(budget_s, 10.0 * len(calls))
+    return record, calls, lines
+
+
+def test_a_budget_stops_the_wide_arm_when_the_next_round_would_not_fit() -> None:
+    """10 s a trial: the minimum (3 rounds of 3 arms) takes 90 s. Then only the baseline and
+    the wide arm run on (20 s a round): 130 s fits two more rounds, and no third."""
+    record, calls, lines = budgeted(130.0)
+    assert stops(record) == {
+        "tight": (3, "precision"),
+        "wide": (5, "budget"),
+        "go-seed": (5, "budget"),
+    }
+    assert len(calls) == 3 * 3 + 2 * 2  # 130 s of 10 s trials: nothing started past it
+    wide = next(r for r in record.results if r.contender == "wide").points[0].stopping
+    # Stopped with its interval as it stands: wider than the target, and reported.
+    assert wide is not None and wide.halfwidth is not None and wide.target is not None
+    assert wide.halfwidth > wide.target
+    found = next(c.comparison for c in record.comparisons if c.comparison.contender == "wide")
+    assert found.ci_low is not None and len(found.per_round) == 5
+    assert any("wide: stopped after 5 rounds: the time budget was spent" in x for x in lines)
+    note = stopping_note(record)
+    assert "wide 5 (budget spent ±" in note and "'budget spent': the next round" in note
+
+
+def test_the_minimum_runs_whatever_the_budget() -> None:
+    """An interval needs three rounds: a budget smaller than that still gets them."""
+    record, calls, _ = budgeted(5.0)
+    assert stops(record) == {
+        "tight": (3, "precision"),
+        "wide": (3, "budget"),
+        "go-seed": (3, "budget"),
+    }
+    assert len(calls) == 9
+    # A budget that fits every round changes nothing: the wide arm reaches the maximum.
+    record, calls, _ = budgeted(10_000.0)
+    assert stops(record)["wide"] == (10, "maximum") and len(calls) == 3 * 3 + 7 * 2
+
+
+def test_the_budget_looks_at_the_clock_never_at_the_verdict() -> None:
+    """Arms of one pace stop together whatever their intervals say; a fixed count ignores it."""
+    rule = stopping.RoundsRule(auto=True, maximum=10)
+    found = [
+        PointComparison("p", comparison("claims", 0.40, 0.60, 0.5), aa=False),  # excludes 1
+        PointComparison("p", comparison("ties", 0.80, 1.20, 1.0), aa=False),  # includes 1
+    ]
+    running = {"base", "claims", "ties"}
+    pace = {"base": 10.0, "claims": 10.0, "ties": 10.0}
+    short = stopping.Budget(29.0, pace)  # one more round of three arms takes 30 s
+    decided = stopping.decide(rule, 3, running, found, None, {"base"}, {}, short)
+    assert {n: d.reason for n, d in decided.items()} == dict.fromkeys(running, "budget")
+    assert decided["claims"].halfwidth is not None and decided["claims"].halfwidth > 0.03
+    enough = stopping.Budget(30.0, pace)
+    assert stopping.decide(rule, 3, running, found, None, {"base"}, {}, enough) == {}
+    fixed = stopping.RoundsRule(auto=False, maximum=5)
+    assert stopping.decide(fixed, 3, running, found, None, {"base"}, {}, short) == {}

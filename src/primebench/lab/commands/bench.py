@@ -33,10 +33,10 @@ from primebench.errors import UserError
 from primebench.lab import scenarios
 from primebench.lab.commands.bench_flags import (
     DEFAULT_CONTENDERS,
+    add_rounds_flags,
     default_contenders,
     parse_cpus,
     parse_heavy_n,
-    parse_rounds,
     scenario_settings,
 )
 from primebench.lab.contenders.registry import (
@@ -49,7 +49,7 @@ from primebench.lab.host import processes, resources
 from primebench.lab.model.results import Document
 from primebench.lab.pages import html_page, markdown, terminal
 from primebench.lab.render import target_checks
-from primebench.lab.run import live, stopping
+from primebench.lab.run import live
 from primebench.lab.run.loadgen import Generator
 from primebench.lab.run.remote import RemoteServer, parse_target
 from primebench.lab.run.session import BenchSettings, NothingMeasured, missing_generators, run_bench
@@ -117,30 +117,7 @@ def add_parser(subparsers: Any) -> None:
         help="also measure an already running service (http://127.0.0.1:PORT), repeatable",
     )
     r = p.add_argument_group("protocol")
-    r.add_argument(
-        "--rounds",
-        type=parse_rounds,
-        default="auto",
-        metavar="auto|R",
-        help=(
-            "interleaved rounds per point: auto (default) runs each arm 3-10 rounds and stops "
-            "it once its interval is within --precision (or the A/A floor); R: exactly R"
-        ),
-    )
-    r.add_argument(
-        "--max-rounds",
-        type=int,
-        default=stopping.DEFAULT_MAXIMUM,
-        metavar="M",
-        help="--rounds auto: the most rounds an arm gets (default 10; at least 3)",
-    )
-    r.add_argument(
-        "--precision",
-        type=float,
-        default=0.03,
-        metavar="F",
-        help="--rounds auto: the half-width an arm's interval must reach (default 0.03: 3 %%)",
-    )
+    add_rounds_flags(r)
     r.add_argument(
         "--seed", type=int, metavar="S", help="seed of the rounds' random orders (default: random)"
     )

@@ -1,7 +1,8 @@
 """`primebench bench`'s flag values: parsed and checked at the edge, named in every error.
 
 Apart from `bench.py` (argument set-up and the command) so each stays one concept: these
-are pure functions of a flag's text, tested on their own.
+are pure functions of a flag's text, tested on their own, and the rounds flags (what
+decides when an arm's rounds end) with the settings they set.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from primebench.lab.scenarios import ScenarioSettings
 
 __all__ = [
     "DEFAULT_CONTENDERS",
+    "add_rounds_flags",
     "default_contenders",
+    "parse_budget",
     "parse_cpus",
     "parse_heavy_n",
     "parse_ints",
     "parse_n_range",
     "parse_rates",
     "parse_rounds",
+    "rounds_overrides",
     "scenario_settings",
 ]
 
@@ -121,6 +125,78 @@ def parse_rates(text: str) -> tuple[float, ...]:
     return rates
 
 
+def parse_budget(text: str) -> float | None:
+    """`none` (no budget), or seconds > 0 (`270`, `270s`, `4.5m`)."""
+    if text.strip().lower() == "none":
+        return None
+    scale = 60.0 if text.endswith("m") else 1.0
+    try:
+        seconds = float(text.removesuffix("m").removesuffix("s")) * scale
+    except ValueError:
+        raise UserError(f"--budget takes seconds (270, 4.5m) or none, got {text!r}") from None
+    if not seconds > 0:
+        raise UserError(f"--budget must be > 0 s (or none), got {text!r}")
+    return seconds
+
+
+def add_rounds_flags(group: argparse._ArgumentGroup) -> None:
+    """`--rounds`, `--max-rounds`, `--precision`, `--budget`: when an arm's rounds end."""
+    group.add_argument(
+        "--rounds",
+        type=parse_rounds,
+        default="auto",
+        metavar="auto|R",
+        help=(
+            "interleaved rounds per point: auto (default) runs each arm 3-10 rounds and stops "
+            "it once its interval is within --precision (or the A/A floor); R: exactly R"
+        ),
+    )
+    group.add_argument(
+        "--max-rounds",
+        type=int,
+        default=stopping.DEFAULT_MAXIMUM,
+        metavar="M",
+        help="--rounds auto: the most rounds an arm gets (default 10; at least 3)",
+    )
+    group.add_argument(
+        "--precision",
+        type=float,
+        default=0.03,
+        metavar="F",
+        help="--rounds auto: the half-width an arm's interval must reach (default 0.03: 3 %%)",
+    )
+    group.add_argument(
+        "--budget",
+        type=parse_budget,
+        default=argparse.SUPPRESS,
+        metavar="S|none",
+        help=(
+            "--rounds auto: seconds a scenario's rounds may take; past the 3rd, no round "
+            "starts that would not fit, and the arms stop with their interval as it stands "
+            "(default: article 240 s, so the main job fits 5 min; others none)"
+        ),
+    )
+
+
+def rounds_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The scenario settings the rounds flags set (a scenario keeps its own budget unless
+    `--budget` is given)."""
+    budget = vars(args).get("budget", ...)
+    if args.rounds != "auto":
+        if budget is not ...:
+            raise UserError("--budget plans --rounds auto; a fixed --rounds R runs R rounds")
+        return {"rounds": args.rounds}
+    overrides: dict[str, Any] = {
+        "rounds": args.max_rounds,
+        "auto_rounds": True,
+        "min_rounds": stopping.DEFAULT_MINIMUM,
+        "precision": args.precision,
+    }
+    if budget is not ...:
+        overrides["budget_s"] = budget
+    return overrides
+
+
 def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     """The selected scenarios' defaults with the command line's overrides applied."""
     raw = [s for item in (args.scenario or ["article"]) for s in item.split(",") if s.strip()]
@@ -138,15 +214,7 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
     ):
         if getattr(args, flag) is not None:
             overrides[key] = getattr(args, flag)
-    if args.rounds == "auto":
-        overrides |= {
-            "rounds": args.max_rounds,
-            "auto_rounds": True,
-            "min_rounds": stopping.DEFAULT_MINIMUM,
-            "precision": args.precision,
-        }
-    else:
-        overrides["rounds"] = args.rounds
+    overrides |= rounds_overrides(args)
     if args.connections:
         counts = tuple(dict.fromkeys(parse_ints(args.connections, "--connections")))
         # One count is the one-point run of every scenario; several, the floor's sweep.
@@ -172,7 +240,8 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
         defaults = scenario.defaults()
         given = dict(overrides)
         if given.get("auto_rounds") and not scenario.compares_arms:
-            del given["rounds"], given["auto_rounds"]  # nothing to pair: its own rounds
+            for key in ("rounds", "auto_rounds", "budget_s"):  # nothing to pair: its own rounds
+                given.pop(key, None)
         if "heavy_n_for" in given:  # a contender not named keeps the scenario's own heavy n
             given["heavy_n_for"] = {**(defaults.heavy_n_for or {}), **given["heavy_n_for"]}
         if given.get("connections_sweep") and not scenario.sweeps_connections:

@@ -95,7 +95,7 @@ STOPPING_SCHEMA: dict[str, Any] = {
     "required": ["rounds", "reason", "halfwidth", "target"],
     "properties": {
         "rounds": {"type": "integer", "minimum": 0},
-        "reason": {"enum": ["fixed", "precision", "maximum", "cannot-answer"]},
+        "reason": {"enum": ["fixed", "precision", "maximum", "cannot-answer", "budget"]},
         "halfwidth": {"anyOf": [{"type": "number"}, {"type": "null"}]},
         "target": {"anyOf": [{"type": "number"}, {"type": "null"}]},
     },

@@ -55,8 +55,9 @@ TrialStatus = Literal["ok", "failed"]
 PointStatus = Literal["ok", "failed", "skipped"]
 #: Why an arm's rounds of a point ended: a fixed `--rounds N` ran out; its comparison's
 #: interval reached the target precision (`--rounds auto`); it reached the maximum rounds
-#: without; or it could not answer (only timeouts, or below 1 req/s) and was decided at once.
-StopReason = Literal["fixed", "precision", "maximum", "cannot-answer"]
+#: without; it could not answer (only timeouts, or below 1 req/s) and was decided at once;
+#: or the next round would not have fitted the time budget (`--budget`).
+StopReason = Literal["fixed", "precision", "maximum", "cannot-answer", "budget"]
 #: An arm ran the scenario, failed to build, start, verify or stay up, or its toolchain
 #: is absent (not a failure of the contender).
 ContenderStatus = Literal["ok", "failed", "unavailable"]

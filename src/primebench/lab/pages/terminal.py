@@ -33,7 +33,13 @@ _KEPT = (
     ("Errors/timeouts", "err/timeout/non-2xx"),
     ("Against the baseline", "vs baseline (95 % CI)"),
 )
-_ROUNDS = {"precision": "precise", "maximum": "max", "cannot-answer": "no answer", "fixed": ""}
+_ROUNDS = {
+    "precision": "precise",
+    "maximum": "max",
+    "cannot-answer": "no answer",
+    "budget": "budget",
+    "fixed": "",
+}
 
 
 def _rounds_cell(scenario: ScenarioRecord, name: str) -> str:

@@ -53,7 +53,18 @@ def stopping_note(scenario: ScenarioRecord) -> str:
     ]
     if not stops:
         return ""
-    words = {"precision": "precise", "maximum": "maximum", "cannot-answer": "cannot answer"}
+    words = {
+        "precision": "precise",
+        "maximum": "maximum",
+        "cannot-answer": "cannot answer",
+        "budget": "budget spent",
+    }
+    budget = ""
+    if any(stop.reason == "budget" for _, stop in stops):
+        budget = (
+            "; 'budget spent': the next round would not have fitted the run's time budget, "
+            "so its interval is wider than the target and reported as it stands"
+        )
     cells = []
     for name, stop in stops:
         width = "" if stop.halfwidth is None else f" ±{stop.halfwidth * 100:.1f} %"
@@ -61,7 +72,7 @@ def stopping_note(scenario: ScenarioRecord) -> str:
     return (
         "rounds per arm (--rounds auto: 3-10, an arm stops once its interval is within the "
         "target; 'cannot answer': below 1 req/s or only timeouts, decided after one trial, "
-        "its figure and timeouts are from the rounds it ran): " + ", ".join(cells)
+        "its figure and timeouts are from the rounds it ran" + budget + "): " + ", ".join(cells)
     )
 
 

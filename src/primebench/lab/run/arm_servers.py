@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from primebench.lab.contenders import conformance, launch
 from primebench.lab.host import loopback, resources, servers
+from primebench.lab.model.contender_records import Conformance
 from primebench.lab.model.results import RunRecord
 from primebench.lab.model.vocabulary import TrialKind
 from primebench.lab.run import loadgen, rounds
@@ -72,9 +73,15 @@ class ArmServer:
         self._stack.close()
 
 
-def ops(settings: BenchSettings) -> rounds.Ops:
+#: Each arm's conformance check, by arm name: made in its first scenario, kept for the rest.
+Verified = dict[str, Conformance]
+
+
+def ops(settings: BenchSettings, verified: Verified | None = None) -> rounds.Ops:
+    """The steps for one scenario; `verified` carries the checks over the bench's scenarios."""
+    checks: Verified = {} if verified is None else verified
     return rounds.Ops(
-        ready=lambda s, sc, first: _ready(s, sc, first, settings),
+        ready=lambda s, sc, first: _ready(s, sc, first, settings, checks),
         measure=lambda s, p, kind, i, d, attempt: _trial(s, p, kind, i, d, settings, attempt),
         settle=lambda s, run, p: _settle_or_restart(s, run, p, settings),
         repin=lambda s, p: _repin(s, p, settings),
@@ -94,9 +101,20 @@ def _context(state: ArmState, pinning: resources.Pinning, settings: BenchSetting
 
 
 def _ready(
-    state: ArmState, scenario: ScenarioSettings, first: Point | None, settings: BenchSettings
+    state: ArmState,
+    scenario: ScenarioSettings,
+    first: Point | None,
+    settings: BenchSettings,
+    verified: Verified,
 ) -> str:
-    """Start, verify and prime one arm; plan its points. '' when ready, else why not."""
+    """Start, verify and prime one arm; plan its points. '' when ready, else why not.
+
+    An arm is verified once per bench, in its first scenario: its code does not change
+    between scenarios, and each later start is still checked by a correct first answer
+    (`servers.WrongAnswer`). Verifying again cost every later scenario about 40 s on
+    13 contenders (the huge-n probe's timeouts, then a restart of each server it left
+    busy), for the same answers.
+    """
     say = settings.progress
     info = state.info
     if not info.available or not info.build.ok:
@@ -107,14 +125,18 @@ def _ready(
     try:
         running = state.server.start(pinning.server)
         state.startup_s = running.startup_s
-        checked = conformance.verify(state.arm.contender, running)  # type: ignore[arg-type]
+        checked = verified.get(state.arm.name)
+        fresh = checked is None
+        if checked is None:
+            checked = conformance.verify(state.arm.contender, running)  # type: ignore[arg-type]
+            verified[state.arm.name] = checked
         state.conformance = checked
         if not checked.ok:
             reason = "verification failed: " + "; ".join(checked.problems)
             state.fail("failed", reason)
             return reason
         unanswered = any(b.status is None for b in checked.bad_inputs)
-        if _left_busy(state, checked.healthy_after and not unanswered):
+        if fresh and _left_busy(state, checked.healthy_after and not unanswered):
             say(f"[{scenario.name}] {state.arm.name}: restarting (verification left it busy)")
             state.server.restart()
         say(f"[{scenario.name}] {state.arm.name}: ready{stats_line(state)}")

@@ -10,6 +10,7 @@ measures every arm once in its own random order.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -29,7 +30,7 @@ from primebench.lab.run.point_records import summarize_point
 from primebench.lab.run.trials import ArmState
 from primebench.lab.scenarios.base import Point, ScenarioSettings
 
-__all__ = ["Ops", "ProtocolSettings", "compare_scenario", "run_scenario", "stop_line"]
+__all__ = ["Ops", "ProtocolSettings", "compare_scenario", "run_scenario"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class ProtocolSettings:
     # The live bar (`live.Live`): seconds of load planned, then done with what comes next.
     plan: Callable[[float], None] = lambda seconds: None
     advance: Callable[[float, str], None] = lambda seconds, doing: None
+    clock: Callable[[], float] = time.monotonic  # what `--budget` is counted on
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,13 @@ def run_scenario(
 ) -> ScenarioRecord:
     """Ready every arm, measure every point in rounds, then compare; never raises for a failure."""
     first = _first_point(settings)
+    deadline = None if settings.budget_s is None else ps.clock() + settings.budget_s
     for state in states:
         ops.ready(state, settings, first)
     orders: list[RoundOrder] = []
-    for index in range(max((len(s.points) for s in states), default=0)):
-        orders += _measure_point(index, settings, states, ops, ps)
+    count = max((len(s.points) for s in states), default=0)
+    for index in range(count):
+        orders += _measure_point(index, settings, states, ops, ps, (deadline, count - index))
     results = tuple(_contender_run(s) for s in states)
     comparisons, noise, smallest = compare_scenario(settings, results, ps)
     return ScenarioRecord(
@@ -95,8 +99,13 @@ def _measure_point(
     states: Sequence[ArmState],
     ops: Ops,
     ps: ProtocolSettings,
+    budget: tuple[float | None, int] = (None, 1),
 ) -> list[RoundOrder]:
-    """Warm-up and rounds of the point at `index` of every arm that is still going."""
+    """Warm-up and rounds of the point at `index` of every arm that is still going.
+
+    `budget`: the scenario's deadline (`ps.clock`) and the points left, this one included;
+    a point may spend an even share of the time left (a sweep's later points get theirs).
+    """
     active = [s for s in states if s.ok and not s.skip and index < len(s.points)]
     for state in states:
         if state.points and index < len(state.points) and state not in active:
@@ -116,7 +125,11 @@ def _measure_point(
     )
     ps.progress(f"[{settings.name}] {key}: {len(active)} arms x {count}")
     legs = 2 if settings.scenario.mirrored_rounds else 1  # trials per arm and round
-    ps.plan(len(active) * (settings.warmup_s + settings.rounds * legs * settings.duration_s))
+    deadline, points_left = budget
+    share_end = None if deadline is None else ps.clock() + (deadline - ps.clock()) / points_left
+    budgeted = share_end is not None and settings.auto_rounds  # its rounds: `fit_bar`, below
+    rounds_s = 0.0 if budgeted else settings.rounds * legs * settings.duration_s
+    ps.plan(len(active) * (settings.warmup_s + rounds_s))
     for state in active:
         state.warmup = None
         if settings.warmup_s > 0 and settings.scenario.warms_up_points:
@@ -132,6 +145,20 @@ def _measure_point(
     running = set(names)
     stops: dict[str, Stopping] = {}
     done: list[RoundOrder] = []
+    spent: dict[str, list[float]] = {name: [] for name in names}
+    # Planned load kept off the bar because the budget cannot hold it (at first, all).
+    trimmed = len(names) * rule.maximum * legs * settings.duration_s if budgeted else 0.0
+
+    def fit_bar(rounds_left: int) -> None:
+        """Plan at most the budget's seconds left, so the bar's estimate respects it."""
+        nonlocal trimmed
+        if share_end is not None and budgeted:
+            planned = len(running) * rounds_left * legs * settings.duration_s
+            want = min(planned, max(0.0, share_end - ps.clock()))
+            ps.plan(trimmed - (planned - want))
+            trimmed = planned - want
+
+    fit_bar(rule.maximum)
     for order in protocol.round_orders(names, rule.maximum, ps.seed, key):
         measured = tuple(name for name in order.order if name in running)
         if not measured:
@@ -140,7 +167,9 @@ def _measure_point(
         for name in sequence:
             state = by_name[name]
             if state.ok and not state.skip:
+                began = ps.clock()
                 _trial(state, state.points[index], order.index, settings, ops, ps, trials[name])
+                spent[name].append(ps.clock() - began)
             doing = f"[{settings.name}] {key} round {order.index + 1}/{rule.maximum}: {name}"
             ps.advance(settings.duration_s, doing)
         done.append(replace(order, order=sequence))
@@ -149,16 +178,24 @@ def _measure_point(
         running -= gone
         last = {n: trials[n][-1] for n in running if trials[n]}
         found, floor = _interim(index, key, settings, by_name, trials, ps)
-        for line in interval_lines(found, measured):
+        for line in stopping.interval_lines(found, measured):
             ps.progress(line)
         if not rule.auto:
             found, floor = (), None
-        decided = stopping.decide(rule, order.index + 1, running, found, floor, references, last)
+        left = None
+        if share_end is not None:
+            # an arm's seconds per round: its trials' mean wall time, times its legs
+            pace = {n: legs * sum(s) / len(s) for n, s in spent.items() if s}
+            left = stopping.Budget(share_end - ps.clock(), pace)
+        decided = stopping.decide(
+            rule, order.index + 1, running, found, floor, references, last, left
+        )
         for name, stop in sorted(decided.items()):
             stops[name] = stop
             running.discard(name)
             ps.plan(-(rule.maximum - stop.rounds) * legs * settings.duration_s)
-            ps.progress(f"  {name}: {stop_line(stop)}")
+            ps.progress(f"  {name}: {stopping.stop_line(stop)}")
+        fit_bar(rule.maximum - order.index - 1)
     for state in active:
         done_trials = trials[state.arm.name]
         unmeasured = state.skip if not done_trials else ""  # e.g. its warm-up could not settle
@@ -207,36 +244,6 @@ def _interim(
         seed=ps.seed,
     )
     return found, calibration.halfwidth
-
-
-def interval_lines(found: Sequence[PointComparison], measured: Sequence[str]) -> list[str]:
-    """The running interval of each comparison of an arm measured in this round."""
-    lines = []
-    for c in found:
-        cmp = c.comparison
-        if cmp.contender not in measured or cmp.ci_low is None or cmp.ci_high is None:
-            continue
-        width = stopping.relative_halfwidth(cmp)
-        spread = "" if width is None else f" ±{width * 100:.1f} %"
-        lines.append(
-            f"    {cmp.contender} / {cmp.baseline}: {cmp.ratio:.3g} "
-            f"[{cmp.ci_low:.3g}, {cmp.ci_high:.3g}]{spread} after {len(cmp.per_round)} rounds"
-        )
-    return lines
-
-
-def stop_line(stop: Stopping) -> str:
-    """Why an arm's rounds ended, for a progress line and the report."""
-    rounds = f"{stop.rounds} round{'s' if stop.rounds != 1 else ''}"
-    if stop.reason == "cannot-answer":
-        return f"decided after {rounds}: cannot answer (below 1 req/s or only timeouts)"
-    width = "" if stop.halfwidth is None else f", interval ±{stop.halfwidth * 100:.1f} %"
-    target = "" if stop.target is None else f" (target ±{stop.target * 100:.1f} %)"
-    if stop.reason == "precision":
-        return f"stopped after {rounds}: precise enough{width}{target}"
-    if stop.reason == "maximum":
-        return f"stopped at the maximum, {rounds}{width}{target}"
-    return f"{rounds} (fixed){width}"
 
 
 def _warm_up(state: ArmState, point: Point, settings: ScenarioSettings, ops: Ops) -> None:

@@ -2,7 +2,8 @@
 
 Per scenario: every arm (a contender, the baseline's A/A twin with `--calibrate`, or an
 already running `--target`) is made ready first (availability -> build -> start with a
-readiness deadline -> verify -> primer), and its server is then kept warm across rounds.
+readiness deadline -> verify, once per bench in the arm's first scenario -> primer), and
+its server is then kept warm across rounds.
 Per point: a warm-up of every arm, then `rounds` rounds, each measuring every arm once in
 a fresh random order (`protocol.round_orders`, seed recorded), so a drift of the machine
 hits every arm alike. After the rounds, every arm is compared with the baseline by paired
@@ -136,9 +137,10 @@ def run_bench(settings: BenchSettings) -> Document:
     notes: list[str] = []
     if settings.pinning.shared:
         notes.append("server and generator shared the only core: figures measure both together")
+    verified: arm_servers.Verified = {}  # each arm verified once per bench
     try:
         for scenario in settings.scenarios:
-            scenarios.append(_run_scenario(scenario, arms, infos, settings))
+            scenarios.append(_run_scenario(scenario, arms, infos, settings, verified))
     except KeyboardInterrupt:
         notes.append("interrupted: the document holds only what finished before Ctrl-C")
         raise
@@ -268,6 +270,7 @@ def _run_scenario(
     arms: list[Arm],
     infos: dict[str, ContenderInfo],
     settings: BenchSettings,
+    verified: arm_servers.Verified,
 ) -> ScenarioRecord:
     """Ready every arm, measure every point in interleaved rounds, compare with the baseline."""
     with contextlib.ExitStack() as stack:
@@ -276,4 +279,5 @@ def _run_scenario(
             server = arm_servers.ArmServer(arm, settings, f"{scenario.name}/{arm.name}")
             stack.callback(server.close)
             states.append(ArmState(arm, server, infos[arm.name]))
-        return rounds.run_scenario(scenario, states, arm_servers.ops(settings), settings.protocol)
+        ops = arm_servers.ops(settings, verified)
+        return rounds.run_scenario(scenario, states, ops, settings.protocol)

@@ -70,6 +70,10 @@ class ScenarioSettings:
     auto_rounds: bool = False
     min_rounds: int = 3
     precision: float = 0.03
+    # `--rounds auto` under a time budget: seconds from the scenario's start (its arms'
+    # start-up and checks included) to its last trial; past the minimum, no round starts
+    # that would not fit (lab/run/stopping.py).
+    budget_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.rounds < 1:
@@ -78,6 +82,8 @@ class ScenarioSettings:
             raise UserError(
                 f"--rounds auto needs 1 <= minimum <= maximum, got {self.min_rounds}, {self.rounds}"
             )
+        if self.budget_s is not None and self.budget_s <= 0:
+            raise UserError(f"--budget must be > 0 s (or none), got {self.budget_s:g}")
         if not 0 < self.precision < 1:
             raise UserError(
                 f"--precision must be between 0 and 1 (0.03: 3 %), got {self.precision}"
@@ -130,6 +136,7 @@ class ScenarioSettings:
                 if self.auto_rounds
                 else {}
             ),
+            **({"budget_s": self.budget_s} if self.auto_rounds and self.budget_s else {}),
             "warmup_s": self.warmup_s,
             "n": self.n,
             "sweep_ns": list(self.sweep_ns),
