@@ -3,8 +3,6 @@
 Behaviour is chosen by argv so one file covers every lifecycle case:
   fake_server.py serve [--child] [--wrong|--wrong-all]   answer /prime?n=N with a JSON body
                                            (--wrong: a wrong prime for n=20000; --wrong-all: for every n)
-  fake_server.py serve --listen-after S FILE  listen only after S seconds, and write the
-                                           time.monotonic() at which it listens to FILE
   fake_server.py exit                        exit 3 before listening
   fake_server.py never                       never listen
 /crash makes a serving process exit at once (leaving its --child behind, orphaned);
@@ -68,15 +66,7 @@ def main() -> None:
         print(f"child {child.pid}", flush=True)
     Handler.wrong = "--wrong" in sys.argv
     Handler.wrong_all = "--wrong-all" in sys.argv
-    listened_at = None
-    if "--listen-after" in sys.argv:
-        at = sys.argv.index("--listen-after")
-        time.sleep(float(sys.argv[at + 1]))
-        listened_at = sys.argv[at + 2]
     server = ThreadingHTTPServer((os.environ["HOST"], int(os.environ["PORT"])), Handler)
-    if listened_at is not None:
-        with open(listened_at, "w") as file:
-            file.write(repr(time.monotonic()))
     server.serve_forever()
 
 
