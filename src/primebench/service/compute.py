@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from primebench.primes import beyond
+from primebench.service.cost import CostModel
 from primebench.service.lifeline import die_with_parent
 from primebench.service.problems import Problem
 
@@ -87,40 +88,6 @@ def _timed(job: Job, n: int) -> tuple[int, float]:
     """The answer and the seconds it took in the pool process (queueing excluded)."""
     started = time.perf_counter()
     return job(n), time.perf_counter() - started
-
-
-class CostModel:
-    """Seconds one job is expected to take: `scale * n ** EXPONENT`, scale learned per job.
-
-    primecount's nth_prime grows close to n^0.6 (measured on one thread: 0.15 s at 10^12,
-    0.54 s at 10^13, 2.0 s at 10^14, 8.6 s at 10^15); the scale absorbs the machine, the
-    threads and a busy neighbour, as an exponentially weighted mean of what jobs took.
-    """
-
-    EXPONENT = 0.6
-    WEIGHT = 0.3  # of the newest observation
-    # Until jobs have been seen: 0.3 s at 10^12, twice the one-thread figure, as measured
-    # with the neighbour core busy (a burst arrives before any of its jobs has finished).
-    INITIAL_SCALE = 0.3 / 10 ** (12 * 0.6)
-
-    def __init__(self, initial_scale: float = INITIAL_SCALE) -> None:
-        self.scale = initial_scale
-
-    def estimate(self, n: int) -> float:
-        return float(self.scale * float(n) ** self.EXPONENT)
-
-    def calibrate(self, n: int, seconds: float) -> None:
-        """A start-up measurement: trusted at once, but never lowers the estimate."""
-        self.scale = max(self.scale, float(seconds / float(n) ** self.EXPONENT))
-
-    def at_least(self, n: int, seconds: float) -> None:
-        """A job of size n is still running after `seconds`: it costs at least that."""
-        if seconds > self.estimate(n):
-            self.scale = float(seconds / float(n) ** self.EXPONENT)
-
-    def observe(self, n: int, seconds: float) -> None:
-        observed = float(seconds / float(n) ** self.EXPONENT)
-        self.scale += self.WEIGHT * (observed - self.scale)
 
 
 class ComputePool:
