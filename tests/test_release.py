@@ -1,7 +1,7 @@
 """The release shape (issue 21): `uv build` makes an sdist and a wheel, and the wheel alone,
 installed into a fresh venv with no extras, is the service: it serves a real request, names
-the extra a lab command or the JIT engine needs, prints its version, and carries the
-combined licence terms in its metadata.
+the extra a lab command or the JIT engine needs, prints its version, carries the
+combined licence terms in its metadata, and ships the prime table a start maps.
 
 uv installs from its cache when it can (the lock's wheels are there after `uv sync`), so the
 test needs the index only on a machine that never synced.
@@ -10,8 +10,10 @@ test needs the index only on a machine that never synced.
 from __future__ import annotations
 
 import email
+import json
 import shutil
 import subprocess
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -93,6 +95,51 @@ def test_the_service_install_serves_and_holds_no_extra(installed: tuple[Path, Pa
         assert reply.json() == {"n": 20000, "prime": sympy.prime(20000)}
         beyond = httpx.get(f"{server.url}/prime/1000003", timeout=30)
         assert beyond.json() == {"n": 1_000_003, "prime": sympy.prime(1_000_003)}
+
+
+# Run in the fresh venv, the sieve disabled: the default table must come from the wheel.
+_MAPS_THE_SHIPPED_TABLE = """
+import json, sys
+import primebench.primes.table as table
+from primebench.primes import EngineName, prepare
+from primebench.service.settings import Settings
+
+def no_sieve(limit):
+    raise AssertionError("the wheel's table was not used: the service sieved")
+
+table.sieve_primes = no_sieve
+engine = prepare(EngineName.FAST, Settings().table_size)
+print(json.dumps([engine.table_size, engine.inline(engine.table_size)]))
+"""
+
+
+def test_the_wheel_ships_the_prime_table_and_a_start_maps_it(
+    installed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Issue 21 (P6): the table is made at build (hatch_build.py), not kept in git or the sdist."""
+    wheel, bin_dir = installed
+    shipped = "primebench/primes/shipped/primes-1000000.u32"
+    with zipfile.ZipFile(wheel) as archive:
+        info = archive.getinfo(shipped)
+    assert info.file_size == 20 + 4 * 1_000_000
+    assert (info.external_attr >> 16) & 0o444 == 0o444  # readable by the service's user
+    with tarfile.open(wheel.parent / f"primebench-{__version__}.tar.gz") as sdist:
+        names = sdist.getnames()
+    assert f"primebench-{__version__}/hatch_build.py" in names
+    assert not [name for name in names if name.endswith(".u32")]
+    cache = tmp_path / "cache"
+    done = subprocess.run(
+        [str(bin_dir / "python"), "-c", _MAPS_THE_SHIPPED_TABLE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"XDG_CACHE_HOME": str(cache), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert json.loads(done.stdout) == [1_000_000, sympy.prime(1_000_000)]
+    assert not cache.exists()
 
 
 def test_the_service_install_names_the_missing_extras(installed: tuple[Path, Path]) -> None:

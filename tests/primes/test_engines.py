@@ -53,16 +53,17 @@ def test_article_shape_gives_one_for_zero() -> None:
     assert trial_jit.nth_prime(0) == 1
 
 
-def test_whole_table_equals_sympy_primes() -> None:
-    table = PrimeTable.build(1_000_000)
+def test_whole_sieved_table_equals_sympy_primes(tmp_path: Path) -> None:
+    """The sieve itself (the shipped table has its own test, tests/primes/test_shipped.py)."""
+    table = PrimeTable.build(1_000_000, tmp_path, shipped=None)
     assert len(table) == 1_000_000
     expected = list(sympy.sieve.primerange(2, PUBLISHED[10**6] + 1))
     assert table.view.tolist() == expected
 
 
 @pytest.mark.parametrize("count", range(1, 40))
-def test_small_tables_equal_sympy(count: int, tmp_path: Path) -> None:
-    assert PrimeTable.build(count, tmp_path).view.tolist() == [
+def test_small_sieved_tables_equal_sympy(count: int, tmp_path: Path) -> None:
+    assert PrimeTable.build(count, tmp_path, shipped=None).view.tolist() == [
         sympy.prime(i) for i in range(1, count + 1)
     ]
 
@@ -125,18 +126,18 @@ def test_cheap_limits_route_huge_n_to_the_pool(fast) -> None:  # type: ignore[no
 
 
 def test_table_cache_round_trip_and_corruption(tmp_path: Path) -> None:
-    built = PrimeTable.build(5000, tmp_path)
+    built = PrimeTable.build(5000, tmp_path, shipped=None)
     cached_file = tmp_path / "primes-5000.u32"
     assert cached_file.exists()
-    assert PrimeTable.build(5000, tmp_path).view.tolist() == built.view.tolist()
+    assert PrimeTable.build(5000, tmp_path, shipped=None).view.tolist() == built.view.tolist()
     data = bytearray(cached_file.read_bytes())
     data[-1] ^= 0xFF  # corrupt the last prime: the CRC must catch it and the table be rebuilt
     cached_file.write_bytes(bytes(data))
-    rebuilt = PrimeTable.build(5000, tmp_path)
+    rebuilt = PrimeTable.build(5000, tmp_path, shipped=None)
     assert rebuilt.nth(5000) == sympy.prime(5000)
 
 
 def test_unwritable_cache_keeps_the_table_in_memory(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
-    assert PrimeTable.build(100, blocker).nth(100) == 541
+    assert PrimeTable.build(100, blocker, shipped=None).nth(100) == 541

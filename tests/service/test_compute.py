@@ -130,3 +130,64 @@ def test_a_pool_process_killed_mid_job_fails_only_that_try() -> None:
             pool.close()
 
     asyncio.run(scenario())
+
+
+def _slow_create(pool: ComputePool, seconds: float) -> None:
+    """Make the pool's creation (on its start thread) take `seconds` longer."""
+    create = pool._create
+
+    def slow() -> object:
+        time.sleep(seconds)
+        return create()
+
+    pool._create = slow  # type: ignore[method-assign,assignment]
+
+
+def test_a_job_admitted_before_the_pool_exists_waits_for_it() -> None:
+    """Issue 21 (P6): the pool is created on a thread, off the first answer's path; a heavy
+    job that arrives first is answered once it exists, not refused."""
+
+    async def scenario() -> None:
+        pool = ComputePool(trial.nth_prime, size=1, queue_depth=4, deadline_s=20.0)
+        _slow_create(pool, 0.5)
+        started = time.perf_counter()
+        pool.start()
+        try:
+            assert pool._pool is None  # still being created
+            assert await pool.run(100) == 541
+            assert time.perf_counter() - started >= 0.5
+            assert pool.admitted == 0
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_job_whose_deadline_passes_before_the_pool_exists_is_told_so() -> None:
+    async def scenario() -> None:
+        pool = ComputePool(trial.nth_prime, size=1, queue_depth=4, deadline_s=0.3)
+        _slow_create(pool, 1.0)
+        pool.start()
+        try:
+            with pytest.raises(Problem) as late:
+                await pool.run(100)
+            assert late.value.slug == "deadline-exceeded"
+        finally:
+            pool.close()
+
+    asyncio.run(scenario())
+
+
+def test_closing_while_the_pool_is_created_leaves_no_process() -> None:
+    """A worker stopped in its first milliseconds: the pool made after close is stopped."""
+    pool = ComputePool(trial.nth_prime, size=1, queue_depth=4, deadline_s=5.0)
+    _slow_create(pool, 0.3)
+    pool.start()
+    pool.close()
+    assert pool._created.wait(10)
+    for _ in range(100):  # the start thread stops what it made; nothing had started
+        if not _pool_pids():
+            break
+        time.sleep(0.05)
+    assert _pool_pids() == set()
+    assert pool._pool is None

@@ -21,12 +21,17 @@ from pathlib import Path
 
 import psutil
 import pytest
+import sympy
 
+from primebench.primes.table import SHIPPED_COUNT
 from tests.servers import Server, _stop_and_check, _wait_ready, free_port
 
 pytestmark = pytest.mark.e2e
 
-TABLE = "primes-1000.u32"
+# A table the package does not ship (a size past it), so start-up reads and writes the
+# cache; a table up to SHIPPED_COUNT is mapped from the package and never touches it.
+PAST_SHIPPED = str(SHIPPED_COUNT + 1000)
+TABLE = f"primes-{PAST_SHIPPED}.u32"
 FALLBACK = "the table is built in memory"
 
 
@@ -100,7 +105,7 @@ def test_a_non_regular_file_at_the_cache_path_falls_back_to_memory(
     target = tmp_path / "primebench" / TABLE
     make(target)
     started = time.monotonic()
-    with _serve(tmp_path, "--table-size", "1000") as server:
+    with _serve(tmp_path, "--table-size", PAST_SHIPPED) as server:
         ready_s = time.monotonic() - started
         body = server_get(server, "/prime?n=1000")
         lines = [line for line in server.log().splitlines() if FALLBACK in line]
@@ -119,8 +124,8 @@ def test_a_full_disk_falls_back_to_memory_and_leaves_no_temp_file(tmp_path: Path
     if subprocess.run(command, check=False).returncode:
         pytest.skip("cannot mount a tmpfs here")
     try:
-        # 100,000 primes are 400 KB: they cannot fit in 64 KiB
-        with _serve(mount, "--table-size", "100000") as server:
+        # 1,001,000 primes are 4 MB: they cannot fit in 64 KiB
+        with _serve(mount, "--table-size", PAST_SHIPPED) as server:
             body = server_get(server, "/prime?n=100000")
             lines = [line for line in server.log().splitlines() if FALLBACK in line]
         assert body == b'{"n":100000,"prime":1299709}'
@@ -140,13 +145,27 @@ def test_an_unreadable_cache_directory_falls_back_to_memory(tmp_path: Path) -> N
     locked = tmp_path / "primebench"
     locked.mkdir(mode=0)
     try:
-        with _serve(tmp_path, "--table-size", "1000", prefix=prefix) as server:
+        with _serve(tmp_path, "--table-size", PAST_SHIPPED, prefix=prefix) as server:
             body = server_get(server, "/prime?n=1000")
             lines = [line for line in server.log().splitlines() if FALLBACK in line]
         assert body == b'{"n":1000,"prime":7919}'
         assert len(lines) == 1 and "Permission denied" in lines[0]
     finally:
         locked.chmod(0o700)
+
+
+def test_a_fresh_start_maps_the_shipped_table_and_neither_sieves_nor_caches(
+    tmp_path: Path,
+) -> None:
+    """Issue 21 (P6): an empty cache, as on a new pod, costs no sieve and writes nothing."""
+    with _serve(tmp_path) as server:
+        first = server_get(server, "/prime?n=1")
+        last = server_get(server, f"/prime?n={SHIPPED_COUNT}")
+        log = server.log()
+    assert first == b'{"n":1,"prime":2}'
+    assert last == b'{"n":%d,"prime":%d}' % (SHIPPED_COUNT, sympy.prime(SHIPPED_COUNT))
+    assert list(tmp_path.iterdir()) == []  # no cache directory: nothing was built
+    assert FALLBACK not in log and "shipped table" not in log, log  # no fallback line
 
 
 def test_sigterm_during_start_up_stops_the_service_at_once(tmp_path: Path) -> None:

@@ -1,8 +1,12 @@
 """A table of the first primes: O(1) p(n) for small n, ready in milliseconds at start-up.
 
-The table is built once by a bytearray sieve (~0.4 s for 10^6 primes) and kept
-as a plain little-endian u32 file in a cache directory; later start-ups map that file
-after checking its header and CRC.
+The first SHIPPED_COUNT primes ship in the package as a plain little-endian u32 file
+(shipped/, written by the wheel's build hook, hatch_build.py), so a fresh install, a new
+pod, never sieves: a table of up to SHIPPED_COUNT primes is a prefix of that file, mapped
+after checking its header and CRC (~2 ms). A larger table is built once by a bytearray
+sieve (~0.4 s for 10^6 primes) and kept in the same format in a cache directory; later
+start-ups map that file. A shipped file that is missing (a source checkout whose build hook
+has not run) or corrupt falls back to the cache and the sieve; a corrupt one says so.
 A mapped file is also shared by every worker process through the page cache, so N
 workers hold one copy. If the cache cannot be read or written, the table lives in memory,
 and one line on stderr says why. Whatever sits at the cache path (a FIFO, a socket, a
@@ -26,10 +30,23 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PrimeTable", "default_cache_dir", "sieve_primes", "upper_bound_nth_prime"]
+__all__ = [
+    "SHIPPED_COUNT",
+    "SHIPPED_PATH",
+    "PrimeTable",
+    "default_cache_dir",
+    "sieve_primes",
+    "upper_bound_nth_prime",
+    "write_table_file",
+]
 
 _MAGIC = b"PBPT0001"
 _HEADER = struct.Struct("<8sQI")  # magic, count, crc32 of the data
+
+# The service's default --table-size: 4 MB in the package, mapped, never decoded. (A
+# zlib-compressed gap file would be ~0.55 MB but costs ~0.11 s to decode at every start.)
+SHIPPED_COUNT = 1_000_000
+SHIPPED_PATH = Path(__file__).parent / "shipped" / f"primes-{SHIPPED_COUNT}.u32"
 
 
 def upper_bound_nth_prime(n: int) -> int:
@@ -89,13 +106,20 @@ class PrimeTable:
     view: memoryview
 
     @classmethod
-    def build(cls, count: int, cache_dir: Path | None = None) -> PrimeTable:
-        """Map the cached table for `count`, or sieve and cache it.
+    def build(
+        cls, count: int, cache_dir: Path | None = None, shipped: Path | None = SHIPPED_PATH
+    ) -> PrimeTable:
+        """Map the shipped table (count <= SHIPPED_COUNT) or the cached one, or sieve and cache.
 
+        `shipped` None skips the shipped file (tests of the cache and the sieve).
         Cost: ~2 ms mapped, ~0.4 s built.
         """
         if count < 1:
             raise ValueError(f"table size must be >= 1, got {count}")
+        if shipped is not None and count <= SHIPPED_COUNT:
+            view = _shipped(shipped)
+            if view is not None:
+                return cls(view[:count])
         path = (cache_dir or default_cache_dir()) / f"primes-{count}.u32"
         cached, why = _load(path, count)
         if cached is not None:
@@ -119,6 +143,37 @@ class PrimeTable:
         if not 1 <= n <= len(self.view):
             raise ValueError(f"n must be between 1 and {len(self.view)} for this table, got {n}")
         return int(self.view[n - 1])
+
+
+def write_table_file(path: Path, count: int) -> None:
+    """Sieve the first `count` primes into `path` in the table format, unless it holds them.
+
+    The wheel's build hook (hatch_build.py) calls it to make the shipped table, so the
+    file is made by the same code that reads it, and checked by the same CRC.
+    """
+    view, _ = _load(path, count)
+    if view is None:
+        why = _store(path, count, sieve_primes(upper_bound_nth_prime(count))[: 4 * count])
+        if why is not None:
+            raise OSError(f"{path}: {why}")
+    # Readable by the service's own user, whoever installed it (the temp file was 0600).
+    path.chmod(0o644)
+
+
+def _shipped(path: Path) -> memoryview | None:
+    """The shipped table, or None (and one stderr line if it is there but unusable)."""
+    view, why = _load(path, SHIPPED_COUNT)
+    if view is not None:
+        return view
+    if why is None and not os.path.lexists(path):
+        return None  # a source checkout whose build hook has not run: the cache serves
+    print(
+        f"primebench: shipped table {path}: {why or 'corrupt (size, header or CRC)'}; "
+        "using the table cache instead",
+        file=sys.stderr,
+        flush=True,
+    )
+    return None
 
 
 def _as_u32(data: bytes | memoryview) -> memoryview:

@@ -20,6 +20,10 @@ over, and a pool process that dies (OOM killer, kill -9) fails only its own job,
 is retried once. (concurrent.futures' pool, used before, can only be replaced whole,
 which broke every other job in it: 500s under floods.) Jobs wait for a free process
 here, on the event loop, so each is handed to pebble with exactly its remaining time.
+
+pebble and multiprocessing are imported, and the pool created, on a background thread
+when a worker starts: no request waits for them, a cold start's first answer included
+(issue 21, P6). A job admitted in those first milliseconds waits for the pool.
 """
 
 from __future__ import annotations
@@ -28,21 +32,21 @@ import asyncio
 import collections
 import logging
 import math
-import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
-
-from pebble import ProcessExpired, ProcessFuture, ProcessPool
+from typing import TYPE_CHECKING, Any
 
 from primebench.primes import beyond
+from primebench.service.cost import CostModel
 from primebench.service.lifeline import die_with_parent
 from primebench.service.problems import Problem
+
+if TYPE_CHECKING:
+    from pebble import ProcessFuture, ProcessPool
 
 __all__ = ["CALIBRATION_N", "ComputePool", "CostModel"]
 
@@ -55,6 +59,8 @@ ADMISSION_SHARE = 0.7
 # For primecount: timed in each pool process as it starts, so the cost model begins from
 # this machine's speed (p(10^11): ~0.04 s on one quiet core) rather than from a constant.
 CALIBRATION_N = 10**11
+# How often a job admitted before the pool exists looks again (the first ~50 ms of a worker).
+_CREATED_POLL_S = 0.005
 
 
 def _prepare_process(niceness: int, threads: int, warm: Job | None) -> None:
@@ -82,40 +88,6 @@ def _timed(job: Job, n: int) -> tuple[int, float]:
     """The answer and the seconds it took in the pool process (queueing excluded)."""
     started = time.perf_counter()
     return job(n), time.perf_counter() - started
-
-
-class CostModel:
-    """Seconds one job is expected to take: `scale * n ** EXPONENT`, scale learned per job.
-
-    primecount's nth_prime grows close to n^0.6 (measured on one thread: 0.15 s at 10^12,
-    0.54 s at 10^13, 2.0 s at 10^14, 8.6 s at 10^15); the scale absorbs the machine, the
-    threads and a busy neighbour, as an exponentially weighted mean of what jobs took.
-    """
-
-    EXPONENT = 0.6
-    WEIGHT = 0.3  # of the newest observation
-    # Until jobs have been seen: 0.3 s at 10^12, twice the one-thread figure, as measured
-    # with the neighbour core busy (a burst arrives before any of its jobs has finished).
-    INITIAL_SCALE = 0.3 / 10 ** (12 * 0.6)
-
-    def __init__(self, initial_scale: float = INITIAL_SCALE) -> None:
-        self.scale = initial_scale
-
-    def estimate(self, n: int) -> float:
-        return float(self.scale * float(n) ** self.EXPONENT)
-
-    def calibrate(self, n: int, seconds: float) -> None:
-        """A start-up measurement: trusted at once, but never lowers the estimate."""
-        self.scale = max(self.scale, float(seconds / float(n) ** self.EXPONENT))
-
-    def at_least(self, n: int, seconds: float) -> None:
-        """A job of size n is still running after `seconds`: it costs at least that."""
-        if seconds > self.estimate(n):
-            self.scale = float(seconds / float(n) ** self.EXPONENT)
-
-    def observe(self, n: int, seconds: float) -> None:
-        observed = float(seconds / float(n) ** self.EXPONENT)
-        self.scale += self.WEIGHT * (observed - self.scale)
 
 
 class ComputePool:
@@ -148,22 +120,55 @@ class ComputePool:
         self._waiting: set[asyncio.Future[None]] = set()
         self._calibrations: list[float] = []  # appended by the warm-up thread, read on the loop
         self._pool: ProcessPool | None = None
+        self._lock = threading.Lock()  # self._pool and self._closed, against the start thread
+        self._closed = False
+        self._created = threading.Event()  # no pool is being created
+        self._created.set()
 
     def start(self) -> None:
-        """Create the pool; its processes start on a background thread, so no request waits."""
+        """Create the pool and start its processes on a background thread: no request waits."""
+        with self._lock:
+            self._closed = False
+            self._created.clear()
+        threading.Thread(target=self._create_then_warm, name="pool-start", daemon=True).start()
+
+    def _create_then_warm(self) -> None:
+        try:
+            pool = self._create()
+        except Exception:  # logged; heavy jobs then get deadline-exceeded
+            log.exception("the compute pool could not be created")
+            self._created.set()
+            return
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._pool = pool
+            self._created.set()
+        if closed:  # the worker stopped while the pool was being created
+            _stop(pool)
+        else:
+            self._warm(pool)
+
+    def _create(self) -> ProcessPool:
+        """A pebble pool on a forkserver (its processes start at its first job)."""
+        import multiprocessing
+
+        from pebble import ProcessPool
+
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(
-            ["primebench.service.pool_group", "primebench.primes", "primebench.service.compute"]
+            [
+                "primebench.service.pool_group",
+                "primebench.primes",
+                "primebench.service.compute",
+            ]
         )
-        self._pool = ProcessPool(
+        return ProcessPool(
             max_workers=self._size,
             initializer=_prepare_process,
             initargs=(self._niceness, self._threads, self._job),
             context=context,
         )
-        threading.Thread(
-            target=self._warm, args=(self._pool,), name="pool-warm-up", daemon=True
-        ).start()
 
     def _replace_broken(self, broken: ProcessPool) -> None:
         """A fresh pool for one that pebble declared broken, once however many jobs noticed.
@@ -174,8 +179,17 @@ class ComputePool:
         """
         if self._pool is not broken:
             return
-        self.start()
-        threading.Thread(target=_stop, args=(broken,), name="pool-stop", daemon=True).start()
+        fresh = self._create()  # pebble is imported by now: milliseconds, on the loop
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._pool = fresh
+        if not closed:
+            threading.Thread(
+                target=self._warm, args=(fresh,), name="pool-warm-up", daemon=True
+            ).start()
+        for pool in (broken, fresh) if closed else (broken,):
+            threading.Thread(target=_stop, args=(pool,), name="pool-stop", daemon=True).start()
 
     def _warm(self, pool: ProcessPool) -> None:
         """Start the processes, and time one job in each (calibrating the cost model)."""
@@ -196,7 +210,9 @@ class ComputePool:
 
     def close(self, timeout_s: float = 2.0) -> None:
         """Stop the pool processes (running jobs are abandoned) and wait for them."""
-        pool, self._pool = self._pool, None
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
         if pool is None:
             return
         pool.stop()  # type: ignore[no-untyped-call]
@@ -274,6 +290,11 @@ class ComputePool:
             job = _Running(n, loop.time())
             self._running.append(job)
         try:
+            await self._until_created(deadline)
+            from concurrent.futures.process import BrokenProcessPool
+
+            from pebble import ProcessExpired
+
             for attempt in (1, 2):
                 pool = self._pool
                 try:
@@ -293,6 +314,12 @@ class ComputePool:
         finally:
             self._running.remove(job)
             self._next(loop.time())
+
+    async def _until_created(self, deadline: float) -> None:
+        """A job admitted while the worker's pool is still being created waits for it."""
+        loop = asyncio.get_running_loop()
+        while not self._created.is_set() and loop.time() < deadline:
+            await asyncio.sleep(_CREATED_POLL_S)
 
     def _next(self, now: float) -> None:
         """Hand free pool processes to queued jobs, in order of arrival.

@@ -8,6 +8,10 @@ serves); /metrics sums the snapshots and renders them with prometheus_client's p
 metric families. Counters of a replaced worker keep counting in the sum; gauges only
 count live processes. A scrape served by one worker may see another worker's counts up
 to a second old.
+
+prometheus_client is imported at the first scrape, not at start: its import (~50 ms, a
+quarter of the service's) is on no request's path but /metrics, and a cold start
+(issue 21, P6) should not pay it.
 """
 
 from __future__ import annotations
@@ -18,14 +22,10 @@ import os
 from bisect import bisect_left
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-    Metric,
-)
+if TYPE_CHECKING:
+    from prometheus_client.core import HistogramMetricFamily, Metric
 
 __all__ = [
     "CONTENT_TYPE",
@@ -164,6 +164,8 @@ def render_all(own: Metrics) -> bytes:
                     snapshots.append(json.loads(file.read_text()))
                 except (OSError, ValueError):
                     continue  # replaced between glob and read
+    from prometheus_client import CollectorRegistry, generate_latest
+
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Summed(snapshots, own.sizing))
     return generate_latest(registry)
@@ -182,6 +184,8 @@ class _Summed:
         return total
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
         requests = CounterMetricFamily(
             "primebench_requests", "HTTP requests answered", labels=["route", "status"]
         )
@@ -221,6 +225,8 @@ class _Summed:
                 yield GaugeMetricFamily(f"primebench_{name}", doc, value=self.sizing[name])
 
     def _latency(self) -> HistogramMetricFamily:
+        from prometheus_client.core import HistogramMetricFamily
+
         family = HistogramMetricFamily(
             "primebench_request_seconds", "Time to answer, by route", labels=["route"]
         )

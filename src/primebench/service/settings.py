@@ -13,6 +13,7 @@ from typing import Any
 
 from primebench.errors import UserError
 from primebench.primes import EngineName
+from primebench.primes.table import SHIPPED_COUNT
 
 __all__ = ["ENV_PREFIX", "SPECS", "Offload", "SettingSpec", "Settings", "resolve"]
 
@@ -33,7 +34,7 @@ class Settings:
     engine: EngineName = EngineName.FAST
     offload: Offload = Offload.AUTO
     max_n: int = 10**14  # p(10^14): 2.0 s on one thread, a fifth of the default deadline
-    table_size: int = 1_000_000
+    table_size: int = SHIPPED_COUNT  # the table the package ships: a start maps it
     pool_size: int = 0  # 0: CPUs / workers, at least 1 (and what the memory limit allows)
     compute_threads: int = 0  # 0: CPUs / all pool processes, at least 1
     answer_cache: int = 10_000  # heavy answers remembered per worker; 0: none

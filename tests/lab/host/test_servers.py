@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,6 +60,39 @@ def test_server_ready_pinned_sampled_then_no_orphans() -> None:
         assert meter.usage.peak_rss_bytes > 1_000_000
         pids = [p.pid for p in tree]
     assert gone(pids)
+
+
+def test_readiness_is_polled_finely_until_the_server_listens(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """P6 judges start-up against 0.2-0.3 s, so `startup_s` may be late by READY_POLL_S at
+    most: no pause between refused polls may grow past it. (A back-off to 0.1 s, used
+    before, made a server listening at 0.16 s look ready at 0.255 s.)"""
+    pauses: list[float] = []
+    refusals = 60  # 0.3 s of 5 ms pauses: past where the old back-off reached 0.1 s
+
+    class StartingProcess:
+        returncode = None
+
+        def poll(self) -> int | None:
+            return None
+
+        def wait(self, timeout: float) -> int:
+            pauses.append(timeout)
+            raise subprocess.TimeoutExpired("server", timeout)
+
+    def get(host: str, port: int, path: str, timeout_s: float) -> loopback.HttpAnswer:
+        if len(pauses) < refusals:
+            raise loopback.RequestFailed("connection refused")
+        return loopback.HttpAnswer(200, {}, b'{"n":1,"prime":2}')
+
+    monkeypatch.setattr(loopback, "get", get)
+    popen: Any = StartingProcess()
+    running = servers.RunningServer(popen, "127.0.0.1", 1, Path(os.devnull))
+    servers._await_ready(running, popen, "/prime?n=1", ready, 30.0, time.monotonic())
+    assert len(pauses) == refusals
+    assert max(pauses) <= servers.READY_POLL_S == 0.005
+    assert running.startup_s > 0
 
 
 def test_server_that_crashed_leaves_no_orphan() -> None:

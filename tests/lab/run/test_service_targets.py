@@ -22,8 +22,8 @@ PASS, MISS, INCONCLUSIVE = TargetVerdict.PASS, TargetVerdict.MISS, TargetVerdict
 
 def _document(
     ratios: list[float],
-    empty_s: Sequence[float | None] = (0.30, 0.45),
-    warm_s: Sequence[float | None] = (0.10, 0.20),
+    empty_s: Sequence[float | None] = (0.20, 0.28),
+    warm_s: Sequence[float | None] = (0.10, 0.18),
     rss_mib: float | None = 50.0,
     aa: list[float] | None = None,
     failure: str = "",
@@ -70,9 +70,10 @@ def test_all_pass() -> None:
     assert p5.ratio is not None and p5.ci_low is not None and p5.ci_high is not None
     assert 0.98 <= p5.ci_low < p5.ratio < p5.ci_high <= 1.02
     # P6 is judged on the worst cold start, not the median.
-    assert (empty.target.id, empty.verdict, empty.ratio) == ("P6", PASS, 0.45)
-    assert empty.reason == "empty table cache: worst of 2 cold starts (best 0.300 s)"
-    assert (warm.verdict, warm.ratio) == (PASS, 0.20)
+    # Issue 21: 0.3 s with an empty table cache, 0.2 s with a warm one.
+    assert (empty.target.id, empty.verdict, empty.ratio) == ("P6", PASS, 0.28)
+    assert empty.reason == "empty table cache: worst of 2 cold starts (best 0.200 s)"
+    assert (warm.target.id, warm.verdict, warm.ratio) == ("P6-warm", PASS, 0.18)
     assert warm.reason.startswith("warm table cache: ")
     assert (rss.target.id, rss.verdict, rss.ratio) == ("P6-rss", PASS, 50.0)
 
@@ -173,8 +174,8 @@ def test_probe_runs_the_real_service(tmp_path: Path) -> None:
     assert sorted(s["cache"] for s in starts) == ["empty", "warm"]
     for s in starts:
         assert s["failure"] == "" and 0 < s["startup_s"] < 30
-        assert s["table_cache_files_after"] == ["primes-1000000.u32"]  # built, or mapped
+        assert s["table_cache_files_after"] == []  # mapped from the package: none built
     assert document["p5"]["largest_process_rss_bytes"] > 0
-    assert [r["target"]["id"] for r in document["targets"]] == ["P5", "P6", "P6", "P6-rss"]
+    assert [r["target"]["id"] for r in document["targets"]] == ["P5", "P6", "P6-warm", "P6-rss"]
     # The stored verdicts are the ones the document's raw measurements give.
     assert [r.to_json() for r in service_targets.judge(document)] == document["targets"]

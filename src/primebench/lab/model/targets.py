@@ -117,7 +117,14 @@ TARGETS: dict[str, Target] = {
         ),
         Target("P4", "primebench light p99 beside n=10^12 load / alone (convoy)", 2.0, False),
         Target("P5", "primebench /prime?n~10^12 latency / primecount alone, one core", 1.2, False),
-        Target("P6", "start to first correct answer, worst cold start (s)", 0.5, False),
+        # Issue 21: 0.3 s with an empty table cache (a new pod), 0.2 s with a warm one (was
+        # one bar of 0.5 s for both).
+        Target(
+            "P6", "start to first correct answer, worst cold start, empty cache (s)", 0.3, False
+        ),
+        Target(
+            "P6-warm", "start to first correct answer, worst cold start, warm cache (s)", 0.2, False
+        ),
         Target("P6-rss", "largest RSS of any server process after n~10^12 load (MiB)", 80.0, False),
     )
 }

@@ -1,0 +1,41 @@
+"""What a cold start imports before its first answer (issue 21, P6: <= 0.2 s warm).
+
+The main process imports the app and granian before it forks its workers, so every
+module imported there is paid by every start. These are not needed for the first answer
+(a table lookup) and are imported where they are used: prometheus_client at the first
+scrape (~50 ms), pebble and multiprocessing on the pool's start thread (~25 ms).
+(primecountpy, ~10 ms, stays: imported at its first use instead, the worker of
+tests/service/test_app.py's service no longer stopped within --grace; cause not found.)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+DEFERRED = ("prometheus_client", "pebble", "concurrent.futures.process")
+
+# What `primebench serve` imports in its main process before granian forks the workers.
+_MAIN_PROCESS = f"""
+import json, sys
+import primebench.cli
+import primebench.service.server, primebench.service.app
+from primebench.primes import EngineName, prepare
+import granian.server, granian.constants, granian.http, granian.log
+engine = prepare(EngineName.FAST, 1000)
+assert engine.inline(1000) == 7919
+print(json.dumps([m for m in {DEFERRED!r} if m in sys.modules]))
+"""
+
+
+def test_the_main_process_imports_nothing_the_first_answer_does_not_need() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _MAIN_PROCESS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
