@@ -184,7 +184,7 @@ def test_judge_comparison_gives_the_whole_result() -> None:
             AT_MOST_2,
             _comparison(2.1, 2.05, 2.15, noise=0.06),
             (
-                "the 95% interval [2.05, 2.15] clears 2, but by 5.0%, "
+                "the 95% interval [2.05, 2.15] misses 2, but by 5.0%, "
                 "within the A/A noise floor of 6.0%"
             ),
         ),

@@ -224,9 +224,10 @@ def judge_comparison(target: Target, c: Comparison | None, reason_if_missing: st
         reason = ""
         distance = abs(c.ratio / target.threshold - 1.0)
         if c.noise_halfwidth is not None and distance <= c.noise_halfwidth:
+            side = "clears" if verdict is TargetVerdict.PASS else "misses"
             verdict = TargetVerdict.INCONCLUSIVE
             reason = (
-                f"{interval} clears {target.threshold:g}, but by {distance:.1%}, within the "
+                f"{interval} {side} {target.threshold:g}, but by {distance:.1%}, within the "
                 f"A/A noise floor of {c.noise_halfwidth:.1%}"
             )
     return TargetResult(target, c.ratio, c.ci_low, c.ci_high, verdict, reason)
