@@ -182,4 +182,9 @@ def test_granian_wsgi_heavy_n_holds_one_thread(
         finished["light"] = time.monotonic()
         worker.join(30)
         assert light.json() == {"n": 1, "prime": 2}
-        assert (finished["light"] < finished["heavy"]) == (threads == 2)
+        # Both clients stamp their own finish, so one thread shows as the two finishing
+        # together (the light one is answered right after the heavy one): compare with slack.
+        if threads == 1:
+            assert finished["light"] > finished["heavy"] - 0.05, finished
+        else:
+            assert finished["light"] < finished["heavy"] - 0.1, finished
