@@ -19,48 +19,17 @@ import gc
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from primebench.primes import prepare
 from primebench.service import app as app_module
 from primebench.service.app import PrimeApp
+from primebench.service.cores.bridge import Proto, RequestHeaders, Scope
 from primebench.service.metrics import Metrics
 from primebench.service.params import n_from_query
 
 METHODS = frozenset(("GET", "HEAD"))
 from primebench.service.settings import Offload, Settings
 from primebench.service.sizing import Sizing
-
-
-@dataclass
-class Headers:
-    pairs: list[tuple[str, str]] = field(default_factory=lambda: [("host", "127.0.0.1:8000")])
-
-    def get_all(self, key: str) -> list[str]:
-        return [v for k, v in self.pairs if k == key]
-
-    def items(self) -> list[tuple[str, str]]:
-        return self.pairs
-
-
-@dataclass
-class Scope:
-    proto: str = "http"
-    http_version: str = "1.1"
-    method: str = "GET"
-    path: str = "/prime"
-    query_string: str = "n=1"
-    headers: Headers = field(default_factory=Headers)
-
-
-class Proto:
-    """Keeps the last answer, as granian's protocol object would send it."""
-
-    def __init__(self) -> None:
-        self.last: tuple[int, list[tuple[str, str]], bytes] | None = None
-
-    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.last = (status, headers, body)
 
 
 def build_app() -> PrimeApp:
@@ -103,9 +72,10 @@ def main() -> None:
     parser.add_argument("--loops", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    app, scope, proto = build_app(), Scope(), Proto()
+    headers = RequestHeaders([("host", "127.0.0.1:8000")])
+    app, scope, proto = build_app(), Scope("GET", "/prime", "n=1", "1.1", headers), Proto()
     drive(app, scope, proto)()
-    assert proto.last == (200, [("content-type", "application/json")], b'{"n":1,"prime":2}')
+    assert proto.response == (200, [("content-type", "application/json")], b'{"n":1,"prime":2}')
     metrics = app.metrics
     assert metrics is not None
     parts: list[tuple[str, Callable[[], object]]] = [
