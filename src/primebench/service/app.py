@@ -40,6 +40,8 @@ _CLOSE = ("connection", "close")
 _ALLOW = (("allow", "GET, HEAD"),)
 _STATUS_OK = b'{"status":"ok"}'
 _METHODS = frozenset(("GET", "HEAD"))
+# At most this many remembered floor answers per worker (~200 bytes each: ~200 KB).
+FLOOR_BODIES = 1024
 
 
 class RequestHeaders(Protocol):
@@ -86,6 +88,11 @@ class PrimeApp:
             Offload.NEVER: self.max_n,
             Offload.ALWAYS: 0,
         }[settings.offload]
+        self._floor_max_n = min(self._table_size, self._inline_max_n)  # answered from the table
+        # The answers to recent /prime queries that the table answers, by raw query string
+        # (the bytes as sent, so n=7 and n=07 are two entries): a repeated query skips
+        # parsing n and formatting the body. p(n) never changes, so an entry never goes stale.
+        self._floor_bodies: dict[str, bytes] = {}
 
     # RSGI lifecycle: called by granian in the worker process, on its event loop.
     def __rsgi_init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -139,39 +146,41 @@ class PrimeApp:
 
     async def __call__(self, scope: Scope, proto: HTTPProtocol) -> None:
         # The hot path (a cheap /prime answer) awaits nothing: each coroutine layer costs
-        # a measurable share of a ~15 us request (docs/PERFORMANCE.md).
+        # a measurable share of a ~15 us request (docs/PERFORMANCE.md). Each scope attribute
+        # is read once: under granian each read is a Rust getter that allocates (`headers`
+        # copies the whole header map).
         started = self.last_arrival = perf_counter()
         path = scope.path
+        method = scope.method
         route = path
+        floor = False
         try:
-            head = _head_size(scope)
+            query = scope.query_string
+            head, hosts = _head_size(method, path, query, scope.headers)
             if head > self._max_head:
                 raise Problem(
                     "header-too-large",
                     f"the request head is {head} bytes; the limit is {self._max_head}"
                     " (--max-header-bytes)",
                 )
-            if scope.http_version == "1.1":
-                hosts = scope.headers.get_all("host")
-                if len(hosts) != 1:
-                    _refuse_host(hosts)
+            if hosts != 1 and scope.http_version == "1.1":
+                _refuse_host(hosts)
             if path == "/prime":
-                if scope.method not in _METHODS:
-                    _refuse_method(scope.method)
-                try:
-                    n = n_from_query(scope.query_string, self.max_n)
-                except InvalidN as exc:
-                    raise Problem("invalid-n", str(exc)) from None
+                if method not in _METHODS:
+                    _refuse_method(method)
+                body = self._floor_bodies.get(query)
+                if body is None:
+                    body = await self._prime_by_query(query)
+                    status, headers = 200, _JSON
+                else:  # the floor: counted apart (metrics.observe_floor)
+                    status, headers, floor = 200, _JSON, True
             elif path.startswith("/prime/") and "/" not in path[7:]:
                 route = "/prime/{n}"
-                n = _parse(scope.method, n_from_path, path[7:], self.max_n)
-            else:
-                n = 0
-            if n:
+                n = _parse(method, n_from_path, path[7:], self.max_n)
                 body = self._inline(n) if n <= self._inline_max_n else await self._pooled(n)
                 status, headers = 200, _JSON
             else:
-                status, headers, body = self._operational(scope.method, path)
+                status, headers, body = self._operational(method, path)
         except Problem as problem:
             route = _route_of(path)
             status, headers, body = render(problem, path)
@@ -186,8 +195,28 @@ class PrimeApp:
         if self.draining:
             headers = [*headers, _CLOSE]  # clients reconnect, to another instance behind a balancer
         proto.response_bytes(status, headers, body)
-        if self.metrics is not None:
-            self.metrics.observe(route, status, perf_counter() - started)
+        metrics = self.metrics
+        if metrics is not None:
+            if floor:
+                metrics.observe_floor(perf_counter() - started)
+            else:
+                metrics.observe(route, status, perf_counter() - started)
+
+    async def _prime_by_query(self, query: str) -> bytes:
+        """The answer to `/prime?{query}` when `_floor_bodies` does not hold it yet."""
+        try:
+            n = n_from_query(query, self.max_n)
+        except InvalidN as exc:
+            raise Problem("invalid-n", str(exc)) from None
+        if n > self._inline_max_n:
+            return await self._pooled(n)
+        body = self._inline(n)
+        if n <= self._floor_max_n:
+            bodies = self._floor_bodies
+            if len(bodies) >= FLOOR_BODIES:
+                bodies.clear()  # bounded; the queries asked since then fill it again
+            bodies[query] = body
+        return body
 
     def _inline(self, n: int) -> bytes:
         if n <= self._table_size:
@@ -249,11 +278,9 @@ def _parse(method: str, parser: Callable[[str, int], int], text: str, max_n: int
         raise Problem("invalid-n", str(exc)) from None
 
 
-def _refuse_host(hosts: list[str]) -> NoReturn:
+def _refuse_host(hosts: int) -> NoReturn:
     """RFC 9112 section 3.2: an HTTP/1.1 request carries exactly one Host header, else 400."""
-    raise Problem(
-        "bad-host", f"an HTTP/1.1 request needs exactly one Host header; it had {len(hosts)}"
-    )
+    raise Problem("bad-host", f"an HTTP/1.1 request needs exactly one Host header; it had {hosts}")
 
 
 def _check_method(method: str) -> None:
@@ -267,20 +294,25 @@ def _refuse_method(method: str) -> NoReturn:
     )
 
 
-def _head_size(scope: Scope) -> int:
-    """The request head's size as on the wire: request line, `name: value\\r\\n` each, CRLF.
+def _head_size(method: str, path: str, query: str, headers: RequestHeaders) -> tuple[int, int]:
+    """The request head's size as on the wire, and how many Host fields it holds.
 
-    granian's buffer limit (hyper's max_buf_size) is a buffer size, not a head limit, so
-    `--max-header-bytes` is enforced here. The target counts as granian gives it (the path
-    percent-decoded, so never longer than sent); a header value that is not visible ASCII
-    is not shown by granian (RSGIHeaders.items) and is bounded only by the buffer limit.
-    About 0.3 us for a usual head of a few headers (docs/RELIABILITY.md).
+    The size: request line, `name: value\\r\\n` each, CRLF. granian's buffer limit
+    (hyper's max_buf_size) is a buffer size, not a head limit, so `--max-header-bytes` is
+    enforced here. The target counts as granian gives it (the path percent-decoded, so
+    never longer than sent); a header value that is not visible ASCII is not shown by
+    granian (RSGIHeaders.items) and is bounded only by the buffer limit. The Host fields
+    are counted in the same pass: granian's `get_all("host")` shows the same fields (it
+    skips the same values) and costs one more call.
     """
     # method SP target ["?" query] SP "HTTP/1.1" CRLF, and the final CRLF
-    size = len(scope.method) + len(scope.path) + len(scope.query_string) + 15
-    for name, value in scope.headers.items():
+    size = len(method) + len(path) + len(query) + 15
+    hosts = 0
+    for name, value in headers.items():
         size += len(name) + len(value) + 4
-    return size
+        if name == "host":
+            hosts += 1
+    return size, hosts
 
 
 def _route_of(path: str) -> str:

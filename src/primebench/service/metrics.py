@@ -87,7 +87,36 @@ class Metrics:
         self.heavy_in_flight = 0
         self.heavy_queued = 0
         self.dirty = False
+        # The floor's answers (/prime, 200, from the table, within the first bucket), not yet
+        # folded into the labelled counts above: two adds instead of four dict updates.
+        self.floor_count = 0
+        self.floor_seconds = 0.0
         self._timer: asyncio.TimerHandle | None = None
+
+    def observe_floor(self, seconds: float) -> None:
+        """Count one /prime 200 answered from the table (~0.1 us); folded in at `snapshot`."""
+        if seconds <= _FIRST_BUCKET:
+            self.floor_count += 1
+            self.floor_seconds += seconds
+        else:
+            self.observe("/prime", 200, seconds)
+            self.answered_by("table")
+
+    def _fold_floor(self) -> None:
+        """Move the floor's counts into the labelled ones: every reader goes through here."""
+        count = self.floor_count
+        if not count:
+            return
+        key = ("/prime", 200)
+        self.requests[key] = self.requests.get(key, 0) + count
+        counts = self.latency.get("/prime")
+        if counts is None:
+            counts = self.latency["/prime"] = [0.0] * (len(BUCKETS) + 2)
+        counts[0] += count
+        counts[-1] += self.floor_seconds
+        self.answers["table"] = self.answers.get("table", 0) + count
+        self.floor_count, self.floor_seconds = 0, 0.0
+        self.dirty = True
 
     def observe(self, route: str, status: int, seconds: float) -> None:
         """Count one answer: two dict updates and a bucket (~0.4 us); publishing is a timer's job."""
@@ -106,7 +135,7 @@ class Metrics:
         """Publish this worker's counts every PUBLISH_EVERY_S while they change (on the worker's loop)."""
 
         def tick() -> None:
-            if self.dirty:
+            if self.dirty or self.floor_count:
                 self.publish()
             self._timer = loop.call_later(PUBLISH_EVERY_S, tick)
 
@@ -116,7 +145,7 @@ class Metrics:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self.dirty:
+        if self.dirty or self.floor_count:
             self.publish()
 
     def answered_by(self, path: str) -> None:
@@ -129,6 +158,7 @@ class Metrics:
         self.heavy_in_flight, self.heavy_queued = running, queued
 
     def snapshot(self) -> dict[str, object]:
+        self._fold_floor()
         return {
             "pid": os.getpid(),
             "requests": {
@@ -148,8 +178,9 @@ class Metrics:
             return
         final = self.directory / f"worker-{os.getpid()}.json"
         tmp = final.with_suffix(".tmp")
+        text = json.dumps(self.snapshot())  # folds the floor's counts in, which dirties
         self.dirty = False
-        tmp.write_text(json.dumps(self.snapshot()))
+        tmp.write_text(text)
         os.replace(tmp, final)
 
 
