@@ -45,8 +45,6 @@ FLOOR_BODIES = 1024
 
 
 class RequestHeaders(Protocol):
-    def get_all(self, key: str) -> list[str]: ...
-
     def items(self) -> list[tuple[str, str]]: ...
 
 
