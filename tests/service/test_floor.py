@@ -97,3 +97,12 @@ def test_the_store_stays_bounded_and_keeps_answering(app: PrimeApp) -> None:
         assert ask(app, f"n={n}")[2] == prime_body(n)
     assert 0 < len(app._floor_bodies) <= FLOOR_BODIES
     assert ask(app, "n=1")[2] == prime_body(1)  # remembered again after the store was cleared
+
+
+def test_a_long_query_is_answered_but_not_remembered(app: PrimeApp) -> None:
+    """Leading zeros keep n valid at any length: the store must not hold 64 KB keys."""
+    query = "n=" + "0" * 5000 + "7"
+    assert ask(app, query)[2] == prime_body(7)
+    assert query not in app._floor_bodies
+    assert ask(app, "n=" + "0" * 29 + "7")[2] == prime_body(7)  # 32 characters: remembered
+    assert "n=" + "0" * 29 + "7" in app._floor_bodies

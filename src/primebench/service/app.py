@@ -40,8 +40,10 @@ _CLOSE = ("connection", "close")
 _ALLOW = (("allow", "GET, HEAD"),)
 _STATUS_OK = b'{"status":"ok"}'
 _METHODS = frozenset(("GET", "HEAD"))
-# At most this many remembered floor answers per worker (~200 bytes each: ~200 KB).
+# At most this many remembered floor answers per worker, each for a query of at most
+# _FLOOR_QUERY_CHARS (leading zeros can make a valid query 64 KB long): under 200 KB.
 FLOOR_BODIES = 1024
+_FLOOR_QUERY_CHARS = 32
 
 
 class RequestHeaders(Protocol):
@@ -209,7 +211,7 @@ class PrimeApp:
         if n > self._inline_max_n:
             return await self._pooled(n)
         body = self._inline(n)
-        if n <= self._floor_max_n:
+        if n <= self._floor_max_n and len(query) <= _FLOOR_QUERY_CHARS:
             bodies = self._floor_bodies
             if len(bodies) >= FLOOR_BODIES:
                 bodies.clear()  # bounded; the queries asked since then fill it again
