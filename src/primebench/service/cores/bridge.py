@@ -54,7 +54,7 @@ class BridgedApp(PrimeApp):
 
 
 class RequestHeaders:
-    """The request's header fields, as the app asks for them (`get_all`, `items`)."""
+    """The request's header fields: `items` as the app reads them, `get_all` as granian's has it."""
 
     __slots__ = ("_fields",)
 
