@@ -166,6 +166,29 @@ def test_metrics_count_requests_paths_and_rejections(service: Server) -> None:
     assert "primebench_heavy_in_flight" in text and "primebench_heavy_queued" in text
 
 
+def test_metrics_count_every_floor_answer_at_once(service: Server) -> None:
+    """Floor answers are counted in two plain ints and folded in at the scrape: none is late.
+
+    One worker, so the scrape is served by the worker that answered (no publishing delay).
+    """
+    ok, fast, table = (
+        'primebench_requests_total{route="/prime",status="200"}',
+        'primebench_request_seconds_bucket{le="0.0005",route="/prime"}',
+        'primebench_answers_total{path="table"}',
+    )
+    before = service.metrics()
+    with httpx.Client(base_url=service.url, timeout=30) as client:
+        for _ in range(40):  # the first one parses n; the rest are answered from the store
+            assert client.get("/prime?n=3").content == b'{"n":3,"prime":5}'
+    after = service.metrics()
+    assert after[ok] - before.get(ok, 0.0) == 40
+    assert after[table] - before.get(table, 0.0) == 40
+    # each answer in exactly one bucket: the histogram's count moved by 40 as well
+    count = 'primebench_request_seconds_count{route="/prime"}'
+    assert after[count] - before.get(count, 0.0) == 40
+    assert 1 <= after[fast] - before.get(fast, 0.0) <= 40  # ~5 us each, unless preempted
+
+
 async def _cheap_while_heavy(url: str) -> tuple[float, list[float]]:
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:
         heavy = [asyncio.create_task(client.get(f"/prime?n={10**12 - i}")) for i in range(4)]
