@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Sequence
@@ -66,6 +67,11 @@ def _add_missing_extra(
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     only = argv[0] if argv and argv[0] in COMMAND_MODULES else None
+    if only == "serve":
+        # A start imports ~250 modules, and the cyclic GC runs dozens of times among them
+        # finding nothing to free: ~8 % of the imports (docs/SCALING.md, cold start). serve()
+        # freezes what start-up built and turns it back on before granian starts the workers.
+        gc.disable()
     args = build_parser(only).parse_args(argv)
     try:
         return int(args.func(args))

@@ -10,9 +10,18 @@ tests/service/test_app.py's service no longer stopped within --grace; cause not 
 
 from __future__ import annotations
 
+import gc
 import json
+import os
+import signal
 import subprocess
 import sys
+
+import pytest
+
+from primebench.cli import main
+from primebench.service.settings import Settings
+from primebench.service.sizing import Sizing
 
 DEFERRED = ("prometheus_client", "pebble", "concurrent.futures.process")
 
@@ -39,3 +48,39 @@ def test_the_main_process_imports_nothing_the_first_answer_does_not_need() -> No
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def test_serve_imports_with_the_gc_off_and_starts_granian_with_it_on_and_start_up_frozen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cyclic GC would run dozens of times among a start's imports for nothing (P6)."""
+    from primebench.service import server
+
+    seen: dict[str, object] = {}
+    real_build = server._build
+
+    def build(settings: Settings, sizing: Sizing) -> object:
+        seen["while building"] = gc.isenabled()
+        return real_build(settings, sizing)
+
+    class Granian:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def serve(self, **kwargs: object) -> None:
+            seen["when granian starts"] = gc.isenabled()
+            seen["frozen"] = gc.get_freeze_count()
+
+    monkeypatch.setattr(server, "_build", build)
+    monkeypatch.setattr(server, "_draining_server_class", lambda: Granian)
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # serve() exports its settings
+    sigterm = signal.getsignal(signal.SIGTERM)
+    try:
+        assert main(["serve", "--host", "127.0.0.1", "--port", "0"]) == 0
+    finally:
+        signal.signal(signal.SIGTERM, sigterm)
+        gc.unfreeze()
+        gc.enable()
+    assert seen["while building"] is False
+    assert seen["when granian starts"] is True
+    assert isinstance(seen["frozen"], int) and seen["frozen"] > 10_000

@@ -15,6 +15,7 @@ what is in flight (service/drain.py has the phases).
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import resource
@@ -149,6 +150,11 @@ def serve(
         server.flags = Path(metrics_dir)
         # granian installs its own handlers in serve(); until then a SIGTERM kills at once.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # What start-up built (modules, the table, the app) lives as long as the process:
+        # no collection need scan it again, here or in the forked workers. The CLI turns
+        # the GC off for the imports (cli.main); from here it runs as usual.
+        gc.freeze()
+        gc.enable()
         server.serve(target_loader=loader, wrap_loader=False)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)

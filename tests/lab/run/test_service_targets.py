@@ -12,6 +12,7 @@ import pytest
 
 from primebench.cli import main
 from primebench.errors import UserError
+from primebench.lab.contenders import service_install
 from primebench.lab.contenders.registry import Registry
 from primebench.lab.host import resources
 from primebench.lab.model.targets import TargetVerdict
@@ -146,6 +147,27 @@ def test_check_exit_status_from_a_document(
     assert capsys.readouterr().out.startswith("P5 ")
 
 
+def test_an_install_that_cannot_be_built_fails_every_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """P6 is a miss naming the cause, never a measurement of some other installation."""
+
+    def refuse(checkout: Path, into: Path) -> None:
+        raise service_install.InstallFailed("uv is not on PATH")
+
+    monkeypatch.setattr(service_install, "install", refuse)
+    settings = service_targets.ProbeSettings(Registry.load().get("primebench"), 0, seed=3, starts=2)
+    contender, record = service_targets._p6_contender(settings, tmp_path)
+    why = "the service install could not be built: uv is not on PATH"
+    assert (contender, record) == (why, {"kind": "wheel", "failure": why})
+    starts = service_targets._startups(contender, settings, tmp_path, tmp_path / "log")
+    assert [s["failure"] for s in starts] == [f"filling the cache: {why}"] + [why] * 4
+    document = _document([1.0, 1.0, 1.0])
+    document["p6"]["starts"] = starts
+    p6 = service_targets.judge(document)[1]
+    assert p6.verdict is MISS and why in p6.reason
+
+
 @pytest.mark.e2e
 def test_probe_runs_the_real_service(tmp_path: Path) -> None:
     settings = service_targets.ProbeSettings(
@@ -170,6 +192,9 @@ def test_probe_runs_the_real_service(tmp_path: Path) -> None:
         assert min(r["served_s"], r["alone_s"], r["alone_aa_s"]) > 0
         assert r["disturbance"]["cpus"] == [settings.cpu]
         assert isinstance(r["disturbed"], bool)
+    install = document["p6"]["install"]  # the service install, as a deployment gets it
+    assert install["kind"] == "wheel" and install["bytecode"] is True
+    assert install["wheel"].startswith("primebench-")
     starts = document["p6"]["starts"]
     assert sorted(s["cache"] for s in starts) == ["empty", "warm"]
     for s in starts:

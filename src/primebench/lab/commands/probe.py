@@ -8,6 +8,11 @@ rounds, writes a versioned JSON document with every raw measurement and the verd
 and prints them. With --check the exit status is 0 when every target passed, 1 on a miss
 (or a target that could not be measured), 3 when the rest passed but some were
 inconclusive (the intervals could not tell).
+
+P6's cold starts run the service as a deployment installs it: the wheel built from this
+checkout into a fresh venv, no extras, byte-compiled (pip and the image compile at install).
+`--p6-install running` starts this environment instead (the development venv: every
+dependency group, and no bytecode where PYTHONDONTWRITEBYTECODE is set).
 """
 
 from __future__ import annotations
@@ -60,6 +65,13 @@ def add_parser(subparsers: Any) -> None:
     add("--rounds", type=_positive, default=10, help="P5 rounds (at least 3 for an interval)")
     add("--starts", type=_positive, default=5, help="cold starts per table-cache state")
     add(
+        "--p6-install",
+        choices=[i.value for i in service_targets.P6Install],
+        default=service_targets.P6Install.WHEEL.value,
+        help="what the cold starts run: wheel, the service install a deployment gets (built "
+        "from this checkout: no extras, byte-compiled); running, this environment",
+    )
+    add(
         "--seed",
         type=int,
         default=None,
@@ -98,6 +110,7 @@ def _measure(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
         rounds=args.rounds,
         starts=args.starts,
         calibrate=args.calibrate,
+        p6_install=service_targets.P6Install(args.p6_install),
     )
     print(f"probe: primebench and primecount alone on core {cpu}, seed {settings.seed}")
     with processes.interrupt_on_sigterm(), live.Live(quiet=args.quiet) as shown:

@@ -9,7 +9,9 @@ rests on the interval of the paired per-round ratio (`verdicts.compare`). With
 the noise floor. Per round, the CPU steal and other processes' CPU on the core are
 recorded (`disturbance`).
 
-P6: start to the first correct answer on every cold start, judged on the worst, with an
+P6: start to the first correct answer on every cold start, judged on the worst, of the
+service as a deployment installs it (`P6Install.WHEEL`: the wheel built from the checkout,
+no extras, byte-compiled, in a fresh venv; contenders/service_install.py), with an
 empty table cache (a fresh directory each start, as on a new pod: the default table is
 mapped from the one the package ships, so nothing is sieved or cached unless that file is
 missing) and with a warm one; and the largest RSS of any server process after the huge-n
@@ -29,13 +31,14 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import psutil
 
 from primebench.errors import UserError
-from primebench.lab.contenders import launch
+from primebench.lab.contenders import launch, service_install
 from primebench.lab.contenders.registry import Contender
 from primebench.lab.host import disturbance, loopback, machine, servers, tool_runs
 from primebench.lab.model import codec, targets
@@ -47,6 +50,7 @@ __all__ = [
     "BASELINE",
     "KIND",
     "PROBE_SCHEMA_VERSION",
+    "P6Install",
     "ProbeSettings",
     "judge",
     "load",
@@ -63,6 +67,13 @@ REQUEST_TIMEOUT_S = 120.0
 CACHE_ENV = "XDG_CACHE_HOME"
 
 
+class P6Install(StrEnum):
+    """Which installation P6's cold starts run."""
+
+    WHEEL = "wheel"  # the service install a deployment gets (pip, the image)
+    RUNNING = "running"  # the environment the lab runs in (development: all groups, no bytecode)
+
+
 @dataclass(frozen=True)
 class ProbeSettings:
     contender: Contender
@@ -72,6 +83,7 @@ class ProbeSettings:
     rounds: int = 10
     starts: int = 5
     calibrate: bool = False
+    p6_install: P6Install = P6Install.WHEEL
     n_spread: int = 10**6  # each round's n is drawn from (huge_n - n_spread, huge_n]
     live: Live | None = None  # progress: one step per cold start and per round
 
@@ -90,29 +102,45 @@ def _with_cache(c: Contender, cache_home: Path) -> Contender:
     return dataclasses.replace(c, env={**c.env, CACHE_ENV: str(cache_home)})
 
 
-def _cold_start(settings: ProbeSettings, cache_home: Path, log: Path) -> tuple[float | None, str]:
-    """(seconds from spawn to the first correct answer, "") or (None, the failure)."""
+def _p6_contender(settings: ProbeSettings, root: Path) -> tuple[Contender | str, dict[str, Any]]:
+    """(the contender P6 starts, or why there is none; the install record for the document)."""
+    if settings.p6_install is P6Install.RUNNING:
+        return settings.contender, {"kind": "running", "python": sys.executable}
     try:
-        with launch.start(
-            _with_cache(settings.contender, cache_home), cpus=settings.cpus, log=log
-        ) as running:
+        built = service_install.install(settings.contender.root, root / "service-install")
+        return service_install.run_from(settings.contender, built), built.to_json()
+    except service_install.InstallFailed as exc:
+        why = f"the service install could not be built: {exc}"
+        return why, {"kind": "wheel", "failure": why}
+
+
+def _cold_start(
+    c: Contender | str, settings: ProbeSettings, cache_home: Path, log: Path
+) -> tuple[float | None, str]:
+    """(seconds from spawn to the first correct answer, "") or (None, the failure)."""
+    if isinstance(c, str):
+        return None, c
+    try:
+        with launch.start(_with_cache(c, cache_home), cpus=settings.cpus, log=log) as running:
             return running.startup_s, ""
     except (servers.ServerFailed, OSError) as exc:
         return None, f"did not start: {exc}"
 
 
-def _startups(settings: ProbeSettings, root: Path, log: Path) -> list[dict[str, Any]]:
-    """Empty- and warm-cache cold starts, interleaved in a seeded order."""
+def _startups(
+    c: Contender | str, settings: ProbeSettings, root: Path, log: Path
+) -> list[dict[str, Any]]:
+    """Empty- and warm-cache cold starts of `c`, interleaved in a seeded order."""
     rng = random.Random(f"{settings.seed}-starts")
     warm = root / "warm"
-    _, failure = _cold_start(settings, warm, log)  # fills the warm cache; not measured
+    _, failure = _cold_start(c, settings, warm, log)  # fills the warm cache; not measured
     starts: list[dict[str, Any]] = []
     if failure:
         starts.append(_start_record(-1, "warm", None, f"filling the cache: {failure}", warm))
     for index in range(settings.starts):
         for cache in rng.sample(["empty", "warm"], 2):
             home = Path(tempfile.mkdtemp(dir=root, prefix="empty-")) if cache == "empty" else warm
-            seconds, failure = _cold_start(settings, home, log)
+            seconds, failure = _cold_start(c, settings, home, log)
             starts.append(_start_record(index, cache, seconds, failure, home))
             took = f"{seconds:.2f} s" if seconds is not None else f"FAILED {failure}"
             settings.step(f"probe: cold start {index + 1}/{settings.starts}, {cache} cache: {took}")
@@ -248,7 +276,8 @@ def run_probe(settings: ProbeSettings, out: Path) -> dict[str, Any]:
     log = out.with_suffix(".server.log")
     with tempfile.TemporaryDirectory(prefix="primebench-probe-") as tmp:
         root = Path(tmp)
-        starts = _startups(settings, root, log)
+        started, install = _p6_contender(settings, root)
+        starts = _startups(started, settings, root, log)
         huge = _huge_n(settings, root / "warm", log)
     document: dict[str, Any] = {
         "kind": KIND,
@@ -262,7 +291,7 @@ def run_probe(settings: ProbeSettings, out: Path) -> dict[str, Any]:
         "n_spread": settings.n_spread,
         "calibrate": settings.calibrate,
         "p5": huge,
-        "p6": {"starts": starts},
+        "p6": {"install": install, "starts": starts},
     }
     p5, aa = p5_comparisons(document)
     document["comparisons"] = [c.to_json() for c in (p5, aa) if c is not None]
