@@ -157,8 +157,7 @@ def _ready(
             reason = "verification failed: " + "; ".join(checked.problems)
             state.fail("failed", reason)
             return reason
-        unanswered = any(b.status is None for b in checked.bad_inputs)
-        if fresh and _left_busy(state, checked.healthy_after and not unanswered):
+        if fresh and _left_busy(state, not conformance.left_stuck(checked)):
             say(f"[{scenario.name}] {state.arm.name}: restarting (verification left it busy)")
             state.server.restart(stuck=True)
         say(f"[{scenario.name}] {state.arm.name}: ready{stats_line(state)}")
