@@ -1,8 +1,9 @@
 """A tiny stand-in server for the lab's tests: stdlib only, started as a real process.
 
 Behaviour is chosen by argv so one file covers every lifecycle case:
-  fake_server.py serve [--child] [--wrong|--wrong-all]   answer /prime?n=N with a JSON body
-                                           (--wrong: a wrong prime for n=20000; --wrong-all: for every n)
+  fake_server.py serve [--child] [--wrong|--wrong-all] [--deaf]   answer /prime?n=N with a JSON body
+                                           (--wrong: a wrong prime for n=20000; --wrong-all: for every n;
+                                           --deaf: ignore SIGTERM, as a server stuck on a request does)
   fake_server.py exit                        exit 3 before listening
   fake_server.py never                       never listen
 /crash makes a serving process exit at once (leaving its --child behind, orphaned);
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -64,6 +66,8 @@ def main() -> None:
     if "--child" in sys.argv:
         child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
         print(f"child {child.pid}", flush=True)
+    if "--deaf" in sys.argv:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     Handler.wrong = "--wrong" in sys.argv
     Handler.wrong_all = "--wrong-all" in sys.argv
     server = ThreadingHTTPServer((os.environ["HOST"], int(os.environ["PORT"])), Handler)

@@ -8,12 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sympy
 
 from primebench.cli import main
 from primebench.lab.commands import verify as command
 from primebench.lab.contenders import launch, oracle
-from primebench.lab.contenders.conformance import BadInput, _check_answer, check
-from primebench.lab.contenders.registry import Registry
+from primebench.lab.contenders.conformance import (
+    ANSWER_CASES,
+    BadInput,
+    _check_answer,
+    check,
+    left_stuck,
+)
+from primebench.lab.contenders.registry import Contract, Registry
 from primebench.lab.host import servers
 from primebench.lab.host.loopback import HttpAnswer
 from primebench.lab.model import codec
@@ -30,9 +37,16 @@ def answer(body: str, status: int = 200, ctype: str = "application/json") -> Htt
 def test_oracle_is_independent_and_right() -> None:
     assert [oracle.nth_prime(n) for n in (1, 2, 10, 10000, 20000)] == [2, 3, 29, 104729, 224737]
     assert oracle.nth_prime(10**6) == 15485863
-    assert oracle.nth_prime(10**6 + 1) == 15485867  # primecount takes over here
+    assert oracle.nth_prime(10**6 + 1) == 15485867
     with pytest.raises(ValueError):
         oracle.nth_prime(0)
+
+
+def test_oracle_agrees_with_a_second_independent_library() -> None:
+    """primecount against sympy's own sieve over every n the lab checks and below 2,000."""
+    checked = {n for _, _, n in ANSWER_CASES} | set(range(1, 2001)) | {10**5, 10**6}
+    wrong = [n for n in sorted(checked) if oracle.nth_prime(n) != int(sympy.prime(n))]
+    assert wrong == []
 
 
 def test_answer_checks() -> None:
@@ -164,3 +178,16 @@ def test_a_server_wrong_from_its_first_answer_fails_at_once_as_a_wrong_answer(
     result = check(liar, build_first=True)
     assert not result.ok and result.conformance is None
     assert result.failure.startswith('wrong answer: n=1 answered \'{"n": 1, "prime": 4}\'')
+
+
+def test_a_server_is_left_stuck_when_a_bad_input_went_unanswered_or_it_is_unhealthy() -> None:
+    """Such a server is killed, not stopped: its graceful stop would wait for that request."""
+    answered = BadInput("huge", "/prime?n=1e20", 400, "application/json", "{}", "", None)
+    unanswered = BadInput("huge", "/prime?n=1e20", None, "", "", "timed out", None)
+
+    def checked(bad: BadInput, healthy: bool) -> Conformance:
+        return Conformance("x", Contract.SEED, True, (), (), (bad,), healthy)
+
+    assert not left_stuck(checked(answered, healthy=True))
+    assert left_stuck(checked(unanswered, healthy=True))  # another worker still answers n=1
+    assert left_stuck(checked(answered, healthy=False))

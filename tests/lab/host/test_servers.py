@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from primebench.lab.host import loopback, servers
+from primebench.lab.host import loopback, processes, servers
 from tests.lab.host.children import gone
 
 pytestmark = pytest.mark.usefixtures("no_leftover_children")
@@ -105,6 +105,18 @@ def test_server_that_crashed_leaves_no_orphan() -> None:
             time.sleep(0.01)
         assert not running.alive()
         assert not gone(pids)  # the orphaned child is still running here
+    assert gone(pids)
+
+
+def test_a_stuck_server_is_killed_without_waiting_out_the_grace() -> None:
+    """A server deaf to SIGTERM would keep `server()`'s exit waiting `STOP_GRACE_S`; after
+    `kill()` its exit finds nothing left to wait for, and no process survives."""
+    with start("serve", "--child", "--deaf") as running:
+        pids = [p.pid for p in running.tree()]
+        assert len(pids) == 2
+        started = time.monotonic()
+        running.kill()
+    assert time.monotonic() - started < processes.STOP_GRACE_S / 2
     assert gone(pids)
 
 

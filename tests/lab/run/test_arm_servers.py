@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 import pytest
@@ -78,3 +79,34 @@ def test_a_failed_capacity_probe_fails_the_arm_with_its_reason(
     _probed(state, None, monkeypatch)
     assert (state.status, state.reason) == ("failed", "capacity probe: wrk exited 1")
     assert state.points == []
+
+
+class _SlowToStop:
+    """An arm's server whose stop takes `stop_s` (a drain), or fails."""
+
+    def __init__(self, stop_s: float, fails: bool = False) -> None:
+        self.stop_s = stop_s
+        self.fails = fails
+        self.closed = False
+
+    def close(self) -> None:
+        time.sleep(self.stop_s)
+        self.closed = True
+        if self.fails:
+            raise OSError("could not stop")
+
+
+def test_a_scenarios_servers_are_stopped_at_once_not_one_after_the_other() -> None:
+    arms = [_SlowToStop(0.4) for _ in range(5)]
+    started = time.monotonic()
+    arm_servers.close_all(arms)  # type: ignore[arg-type]
+    took = time.monotonic() - started
+    assert all(a.closed for a in arms)
+    assert took < 0.4 * len(arms) / 2, f"{took:.2f} s: stopped one after the other"
+
+
+def test_a_failed_stop_is_raised_after_every_other_server_stopped() -> None:
+    arms = [_SlowToStop(0.0, fails=True), _SlowToStop(0.2), _SlowToStop(0.2)]
+    with pytest.raises(OSError, match="could not stop"):
+        arm_servers.close_all(arms)  # type: ignore[arg-type]
+    assert all(a.closed for a in arms)

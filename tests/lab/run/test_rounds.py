@@ -34,7 +34,7 @@ class FakeHandle:
         self.running = RemoteServer("x", "http://127.0.0.1:1", "127.0.0.1", 1)
         return self.running
 
-    def restart(self) -> Server:
+    def restart(self, *, stuck: bool = False) -> Server:
         self.restarts += 1
         return self.start(self.cpus or frozenset())
 

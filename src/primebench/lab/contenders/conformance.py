@@ -40,6 +40,7 @@ __all__ = [
     "Conformance",
     "ContenderCheck",
     "check",
+    "left_stuck",
     "verify",
 ]
 
@@ -156,6 +157,15 @@ def verify(c: Contender, running: RunningServer) -> Conformance:
     return Conformance(c.name, c.contract, not problems, tuple(problems), answers, bad, healthy)
 
 
+def left_stuck(checked: Conformance) -> bool:
+    """Did the bad inputs leave the server busy for ever (one unanswered, or not healthy)?
+
+    A server with several workers still answers n=1 while one of them computes the huge
+    n, so an unanswered bad input counts as well as an unhealthy server.
+    """
+    return not checked.healthy_after or any(b.status is None for b in checked.bad_inputs)
+
+
 @dataclass(frozen=True)
 class ContenderCheck:
     """Everything `primebench verify` learns about one contender, failures included as data."""
@@ -227,6 +237,8 @@ def check(
             log=None if log_dir is None else log_dir / f"{c.name}.server.log",
         ) as running:
             conformance = verify(c, running)
+            if left_stuck(conformance):
+                running.kill()  # a graceful stop would wait out the grace for that request
             return ContenderCheck(
                 c, avail, outcome, ver, artifact, running.startup_s, "", conformance
             )

@@ -27,6 +27,7 @@ from primebench.lab.host.resources import process_tree
 __all__ = [
     "STOP_GRACE_S",
     "interrupt_on_sigterm",
+    "kill_group",
     "kill_stragglers",
     "popen_waiter",
     "spawn",
@@ -139,6 +140,17 @@ def terminate_group(
         wait_leader(None)
         _wait_gone(survivors + late, grace_s)
     kill_stragglers(pgid)
+
+
+def kill_group(pgid: int) -> None:
+    """SIGKILL the group and every descendant at once, without the SIGTERM and its grace.
+
+    For a child known to be stuck (a server computing a request the lab gave up on): a
+    graceful stop would wait for that request until the grace ran out (uvicorn does), so
+    SIGTERM would only cost `STOP_GRACE_S`. Whoever started the leader still reaps it, and
+    `terminate_group` afterwards finds nothing left to wait for.
+    """
+    _signal_all(pgid, _ours(pgid), signal.SIGKILL)
 
 
 def popen_waiter(popen: subprocess.Popen[Any]) -> Callable[[float | None], bool]:

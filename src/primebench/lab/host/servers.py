@@ -20,7 +20,7 @@ from typing import IO
 import psutil
 
 from primebench.lab.host import loopback
-from primebench.lab.host.processes import popen_waiter, spawn, terminate_group
+from primebench.lab.host.processes import kill_group, popen_waiter, spawn, terminate_group
 from primebench.lab.host.resources import SAMPLE_INTERVAL_S, ResourceMeter, process_tree
 
 __all__ = ["RunningServer", "ServerFailed", "WrongAnswer", "free_port", "server"]
@@ -96,6 +96,14 @@ class RunningServer:
     def resource_sampler(self, interval_s: float = SAMPLE_INTERVAL_S) -> ResourceMeter:
         """`with running.resource_sampler() as meter: ...`, then `meter.usage`."""
         return ResourceMeter(self._popen.pid, interval_s)
+
+    def kill(self) -> None:
+        """Kill a server stuck on a request now (`processes.kill_group`); `server()` reaps it.
+
+        Its graceful stop would wait for that request until the grace period ended in
+        SIGKILL anyway: 5 s for each fastapi arm restarted after the huge-n probe.
+        """
+        kill_group(self._popen.pid)
 
 
 def _await_ready(

@@ -22,7 +22,6 @@ with its reason and the bench goes on. Server and generator run on disjoint core
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -273,11 +272,14 @@ def _run_scenario(
     verified: arm_servers.Verified,
 ) -> ScenarioRecord:
     """Ready every arm, measure every point in interleaved rounds, compare with the baseline."""
-    with contextlib.ExitStack() as stack:
+    started: list[arm_servers.ArmServer] = []
+    try:
         states = []
         for arm in arms:
             server = arm_servers.ArmServer(arm, settings, f"{scenario.name}/{arm.name}")
-            stack.callback(server.close)
+            started.append(server)
             states.append(ArmState(arm, server, infos[arm.name]))
         ops = arm_servers.ops(settings, verified)
         return rounds.run_scenario(scenario, states, ops, settings.protocol)
+    finally:
+        arm_servers.close_all(started)
