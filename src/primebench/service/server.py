@@ -113,11 +113,13 @@ def serve(
     os.environ[MAIN_PID_ENV] = str(os.getpid())
     os.environ.update(settings.to_env())
     try:
+        _prepared = _build(settings, sizing)
+        if settings.server == "httptools":
+            return _serve_own_core(_prepared, settings, sizing.workers, connections, metrics_dir)
         from granian.constants import HTTPModes, Interfaces, Loops, TaskImpl
         from granian.http import HTTP1Settings
         from granian.log import LogLevels
 
-        _prepared = _build(settings, sizing)
         server = _draining_server_class()(
             "primebench.service.server:load_app",
             address=settings.host,
@@ -160,6 +162,18 @@ def serve(
         shutil.rmtree(metrics_dir, ignore_errors=True)
         logging.shutdown()
     return 0
+
+
+def _serve_own_core(
+    app: PrimeApp, settings: Settings, workers: int, connections: int, metrics_dir: str
+) -> int:
+    """The service's own core (service/http1.py, service/workers.py) instead of granian."""
+    from primebench.service import workers as own_workers
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # until the supervisor takes it over
+    gc.freeze()
+    gc.enable()
+    return own_workers.run(app, settings, workers, connections, Path(metrics_dir))
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:

@@ -48,6 +48,9 @@ class Settings:
     backlog: int = 4096
     drain: float = 1.0  # after SIGTERM: readiness 503, still accepting (Connection: close)
     loop: str = "auto"
+    # the HTTP server core: granian (Rust, hyper), or the service's own (uvloop + httptools,
+    # service/http1.py), which answers a table hit without leaving the event loop's thread
+    server: str = "granian"
     task_impl: str = (
         "asyncio"  # rust leaks every future a request awaits (granian 2.8.9; docs/RELIABILITY.md)
     )
@@ -194,6 +197,12 @@ SPECS: tuple[SettingSpec, ...] = (
         _choice(("auto", "asyncio", "uvloop")),
         "one of auto, asyncio, uvloop (rloop is refused: granian's RSGI worker crashes on it)",
         "event loop of each worker (auto: granian's pick among those installed)",
+    ),
+    SettingSpec(
+        "server",
+        _choice(("granian", "httptools")),
+        "one of granian, httptools",
+        "HTTP core: granian (Rust) or the service's own (uvloop + httptools)",
     ),
     SettingSpec(
         "task_impl",

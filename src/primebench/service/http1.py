@@ -1,0 +1,467 @@
+"""primebench's own HTTP/1.1 core: llhttp (httptools) on uvloop, one event loop per worker.
+
+Why a core of our own: on granian every request crosses from its Rust I/O thread to the
+Python thread and back, and that hand-off, not our code, is most of what a cheap answer
+costs (docs/PERFORMANCE.md: the bare RSGI app is 0.70 x Go at 16 connections). Here the
+bytes arrive in `data_received`, llhttp (Node's parser, in C) parses them, and the app's
+coroutine runs at once: a table answer never suspends, so it is written before
+`data_received` returns, with no task and no thread hop. Only an answer that awaits (the
+compute pool) becomes a task, so heavy n still never holds the loop.
+
+The limits the service promises are the core's own here, where granian's hyper enforced
+them before: request target over 65,534 bytes -> 414; more than 100 header fields, or a
+head over twice `--max-header-bytes` -> 431 (the app answers a 431 problem at the value
+itself); a malformed request -> a bare 400, then close; `--header-timeout` for every head
+(an idle keep-alive connection included); `--max-connections` per worker (accepting stops
+at the cap, so further clients wait in the listen backlog). Bodies of GETs are not awaited:
+the answer goes out when the head is complete, and llhttp discards the body after it.
+Answers leave in request order (pipelining), also when an earlier one waits for the pool.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections import deque
+from collections.abc import Coroutine, Generator
+from email.utils import formatdate
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+import httptools
+
+if TYPE_CHECKING:
+    from primebench.service.app import Headers, PrimeApp
+
+__all__ = ["Core", "MAX_FIELDS", "MAX_TARGET"]
+
+log = logging.getLogger("primebench.service")
+
+MAX_TARGET = 65_534  # bytes of request target, as hyper allows (414 past it)
+MAX_FIELDS = 100  # header fields per request, as hyper allows (431 past it)
+_ACCEPT_BATCH = 64  # connections accepted per wake-up, so one burst cannot starve answers
+_ACCEPT_RETRY_S = 0.1  # after EMFILE/ENFILE: accept again this much later
+_BAD = b"HTTP/1.1 %d %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+_HEADS_KEPT = 256  # encoded status lines and header blocks kept (a few per route)
+
+
+def _bare(status: int) -> bytes:
+    return _BAD % (status, HTTPStatus(status).phrase.encode())
+
+
+class Refused(Exception):
+    """A request the core answers itself, with a bare status, before the app sees it."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class _Fields(list[tuple[str, str]]):
+    """A request's header fields, with the `items()` the app reads (granian's RSGIHeaders)."""
+
+    def items(self) -> list[tuple[str, str]]:
+        return self
+
+
+class Scope:
+    """What the app reads of a request (the attributes of granian's RSGI scope)."""
+
+    __slots__ = ("headers", "http_version", "method", "path", "proto", "query_string")
+
+    def __init__(self, method: str, path: str, query: str, version: str, headers: _Fields) -> None:
+        self.proto = "http"
+        self.method = method
+        self.path = path
+        self.query_string = query
+        self.http_version = version
+        self.headers = headers
+
+
+class Reply:
+    """One request's place in its connection's answer order; the app's `proto`."""
+
+    __slots__ = ("close", "conn", "data", "head_only")
+
+    def __init__(self, conn: Connection, head_only: bool, close: bool) -> None:
+        self.conn = conn
+        self.head_only = head_only
+        self.close = close
+        self.data: bytes | None = None
+
+    def response_bytes(self, status: int, headers: Headers, body: bytes) -> None:
+        core = self.conn.core
+        head = core.heads.get((status, *headers))
+        if head is None:
+            head = core.encode_head(status, headers)
+        if self.close and not core.app.draining:  # draining: the app's headers say it
+            head += b"connection: close\r\n"
+        self.close = self.close or core.app.draining
+        self.data = b"%s%scontent-length: %d\r\n\r\n%s" % (
+            head,
+            core.date,
+            len(body),
+            b"" if self.head_only else body,
+        )
+        self.conn.flush()
+
+
+class Connection(asyncio.Protocol):
+    """One client connection: parse, hand each complete head to the app, write in order."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpRequestParser(self)
+        self.parser.set_dangerous_leniencies(lenient_chunked_length=True)
+        self.url = b""
+        self.fields = _Fields()
+        self.head_bytes = 0
+        self.framing = 0  # Content-Length and Transfer-Encoding fields seen (both: close after)
+        self.replies: deque[Reply] = deque()
+        self.waiting_since: int | None = 0  # the core's tick when a head was first awaited
+        self.done = False  # no more requests are read (an error, or `Connection: close`)
+        self.in_body = False  # a head was answered and its body is being read (and dropped)
+        self.in_request_line = True  # no header field of the next request seen yet
+
+    # --- asyncio.Protocol ---------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.waiting_since = self.core.tick
+        self.core.opened(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.done = True
+        self.core.closed(self)
+
+    def data_received(self, data: bytes) -> None:
+        if self.done:
+            return
+        if self.in_request_line and not data.isascii():
+            data = _escape_request_line(data)
+        try:
+            self.parser.feed_data(data)
+        except Refused as refused:
+            self.refuse(refused.status)
+        except httptools.HttpParserCallbackError as error:
+            cause = error.__context__
+            self.refuse(cause.status if isinstance(cause, Refused) else 400)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade):
+            if self.in_body:
+                self.abandon()  # its answer is out: a bad body only ends the connection
+            else:
+                self.refuse(400)
+
+    def eof_received(self) -> bool:
+        # The client sent all it will (a half-close): answer what it asked, then close.
+        self.done = True
+        if not self.replies:
+            return False
+        return True
+
+    # --- llhttp's callbacks -------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self.url = b""
+        self.fields = _Fields()
+        self.head_bytes = 0
+        self.framing = 0
+
+    def on_message_complete(self) -> None:
+        self.in_body = False
+        self.in_request_line = True
+
+    def on_url(self, url: bytes) -> None:
+        self.url += url
+        if len(self.url) > MAX_TARGET:
+            raise Refused(414)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.in_request_line = False
+        fields = self.fields
+        if len(fields) >= MAX_FIELDS:
+            raise Refused(431)
+        self.head_bytes += len(name) + len(value) + 4
+        if self.head_bytes + len(self.url) > self.core.max_head:
+            raise Refused(431)
+        key = name.decode("latin-1").lower()
+        if key == "content-length" or key == "transfer-encoding":
+            self.framing += 1
+        fields.append((key, value.decode("latin-1")))
+
+    def on_headers_complete(self) -> None:
+        if self.done:
+            return  # a request pipelined behind `Connection: close` or a refusal is not read
+        parser = self.parser
+        self.waiting_since = None
+        self.in_request_line = False
+        self.in_body = True
+        version = parser.get_http_version()
+        if version != "1.1" and version != "1.0":
+            raise Refused(400)  # HTTP/0.9 has no head to answer in; 2.x is not spoken here
+        method = parser.get_method().decode("latin-1")
+        path, query = _target(self.url)
+        close = not (self.core.keep_alive and parser.should_keep_alive()) or self.framing > 1
+        reply = Reply(self, method == "HEAD", close)
+        self.replies.append(reply)
+        if close:
+            self.done = True  # what follows this request is not read (smuggling)
+        scope = Scope(method, path, query, version, self.fields)
+        coro = self.core.app(scope, reply)
+        try:
+            waits_on = coro.send(None)
+        except StopIteration:
+            return  # answered already (the table): no task was needed
+        except BaseException:
+            log.exception("the app failed outside its own error handling")
+            reply.response_bytes(500, [], b"")
+            return
+        self.core.loop.create_task(_resume(coro, waits_on))
+
+    # --- writing ------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write every answer that is ready and has no unanswered request before it."""
+        replies = self.replies
+        transport = self.transport
+        while replies:
+            data = replies[0].data
+            if data is None:
+                return
+            reply = replies.popleft()
+            if transport is None or transport.is_closing():
+                continue
+            transport.write(data)
+            if reply.close:
+                replies.clear()
+                transport.close()
+                return
+        if self.done:
+            if transport is not None:
+                transport.close()
+        else:
+            self.waiting_since = self.core.tick  # the next head's timeout starts now
+
+    def refuse(self, status: int) -> None:
+        """A bare answer after every earlier one, then close: the request was not parsed."""
+        self.done = True
+        reply = Reply(self, False, True)
+        reply.data = _bare(status)
+        self.replies.append(reply)
+        self.flush()
+
+    def abandon(self) -> None:
+        """Close once every answer already due is written, and answer nothing more."""
+        self.done = True
+        if not self.replies and self.transport is not None:
+            self.transport.close()
+
+    def timed_out(self) -> None:
+        """No complete head within `--header-timeout`: closed without an answer, as hyper does."""
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _escape_request_line(data: bytes) -> bytes:
+    """Percent-encode the raw non-ASCII bytes of a request line (up to its first LF).
+
+    llhttp refuses them outright, where hyper passes them on: this way a raw UTF-8 digit in
+    the target reaches the app, percent-decoded like any other, and gets its 400 problem.
+    """
+    end = data.find(b"\n")
+    line, rest = (data, b"") if end < 0 else (data[:end], data[end:])
+    return b"".join(b"%%%02X" % byte if byte > 0x7F else bytes((byte,)) for byte in line) + rest
+
+
+def _target(url: bytes) -> tuple[str, str]:
+    """(path percent-decoded, raw query) of an origin-form target, as granian gives them."""
+    if url[:1] != b"/":
+        if url == b"*":
+            return "*", ""
+        try:
+            parsed = httptools.parse_url(url)
+        except httptools.HttpParserInvalidURLError:
+            raise Refused(400) from None
+        raw_path, raw_query = parsed.path or b"/", parsed.query or b""
+    else:
+        raw_path, _, raw_query = url.partition(b"?")
+    path = raw_path.decode("latin-1")
+    if "%" in path or not raw_path.isascii():
+        path = unquote(raw_path.decode("utf-8", "replace"), errors="replace")
+    return path, raw_query.decode("latin-1")
+
+
+async def _resume(coro: Coroutine[Any, Any, None], waits_on: Any) -> None:
+    """Finish, inside a task, an app coroutine that suspended on its first step.
+
+    The first step ran in `data_received` (so a table answer needs no task); the future it
+    yielded is yielded again from the task, which waits for it exactly as if the coroutine
+    had run there from the start; then the coroutine continues inside the task.
+    """
+    await _Awaiting(coro, waits_on)
+
+
+class _Awaiting:
+    __slots__ = ("coro", "waits_on")
+
+    def __init__(self, coro: Coroutine[Any, Any, None], waits_on: Any) -> None:
+        self.coro = coro
+        self.waits_on = waits_on
+
+    def __await__(self) -> Generator[Any, None, None]:
+        coro, waits_on = self.coro, self.waits_on
+        while True:
+            try:
+                yield waits_on
+            except BaseException as exc:  # cancelled, or thrown in: the coroutine decides
+                try:
+                    waits_on = coro.throw(exc)
+                except StopIteration:
+                    return
+                continue
+            try:
+                waits_on = coro.send(None)
+            except StopIteration:
+                return
+
+
+class Core:
+    """One worker's server: the listener, its connections, the timers that police them."""
+
+    def __init__(
+        self,
+        app: PrimeApp,
+        listener: socket.socket,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        max_connections: int,
+        header_timeout_s: float,
+        max_head_bytes: int,
+        keep_alive: bool,
+    ) -> None:
+        self.app = app
+        self.loop = loop
+        self.listener = listener
+        self.max_connections = max_connections
+        self.max_head = max_head_bytes
+        self.keep_alive = keep_alive
+        self.connections: set[Connection] = set()
+        self.heads: dict[tuple[Any, ...], bytes] = {}
+        self.tick = 0
+        # The header timeout is checked every tick: a connection is cut within one tick of it.
+        self.tick_s = max(0.02, min(0.5, header_timeout_s / 10))
+        self.timeout_ticks = max(1, round(header_timeout_s / self.tick_s))
+        self.date = b""
+        self._date_at = 0
+        self._accepting = False
+        self._stopping = False
+        self._stopped: asyncio.Future[None] | None = None
+
+    # --- accepting ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.listener.setblocking(False)
+        self._on_tick()
+        self._resume_accepting()
+
+    def _resume_accepting(self) -> None:
+        if not self._accepting and not self._stopping:
+            self._accepting = True
+            self.loop.add_reader(self.listener.fileno(), self._accept)
+
+    def _pause_accepting(self) -> None:
+        if self._accepting:
+            self._accepting = False
+            self.loop.remove_reader(self.listener.fileno())
+
+    def _accept(self) -> None:
+        for _ in range(_ACCEPT_BATCH):
+            if len(self.connections) >= self.max_connections:
+                self._pause_accepting()  # the rest wait in the listen backlog
+                return
+            try:
+                sock, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:  # EMFILE, ENFILE, ENOBUFS: try again shortly
+                log.warning("accept failed: %s; retrying in %.1f s", error, _ACCEPT_RETRY_S)
+                self._pause_accepting()
+                self.loop.call_later(_ACCEPT_RETRY_S, self._resume_accepting)
+                return
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            conn = Connection(self)
+            self.connections.add(conn)  # counted from accept, so the cap holds in a burst
+            self.loop.create_task(self._connect(sock, conn))
+
+    async def _connect(self, sock: socket.socket, conn: Connection) -> None:
+        try:
+            await self.loop.connect_accepted_socket(lambda: conn, sock)
+        except OSError:
+            sock.close()
+            self.closed(conn)
+
+    def opened(self, conn: Connection) -> None:
+        self.connections.add(conn)
+
+    def closed(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+        if self._stopping:
+            if not self.connections and self._stopped is not None and not self._stopped.done():
+                self._stopped.set_result(None)
+        elif not self._accepting and len(self.connections) < self.max_connections:
+            self._resume_accepting()
+
+    # --- timers -------------------------------------------------------------------------
+
+    def _on_tick(self) -> None:
+        self.tick += 1
+        now = int(time.time())
+        if now != self._date_at:
+            self._date_at = now
+            self.date = b"date: %s\r\n" % formatdate(now, usegmt=True).encode()
+        expired = self.tick - self.timeout_ticks
+        for conn in [c for c in self.connections if c.waiting_since is not None]:
+            if conn.waiting_since is not None and conn.waiting_since <= expired:
+                conn.timed_out()
+        self.loop.call_later(self.tick_s, self._on_tick)
+
+    # --- answers ------------------------------------------------------------------------
+
+    def encode_head(self, status: int, headers: Headers) -> bytes:
+        """The status line and the app's header fields, encoded once per distinct set."""
+        lines = [b"HTTP/1.1 %d %s\r\n" % (status, HTTPStatus(status).phrase.encode())]
+        lines += [b"%s: %s\r\n" % (k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+        head = b"".join(lines)
+        if len(self.heads) >= _HEADS_KEPT:
+            self.heads.clear()
+        self.heads[(status, *headers)] = head
+        return head
+
+    # --- stopping -----------------------------------------------------------------------
+
+    async def stop(self, grace_s: float) -> None:
+        """Stop accepting, close idle connections, let answers in flight finish (grace)."""
+        self._stopping = True
+        self._pause_accepting()
+        self.listener.close()
+        self._stopped = self.loop.create_future()
+        for conn in list(self.connections):
+            if not conn.replies:
+                conn.done = True
+                if conn.transport is not None:
+                    conn.transport.close()
+                else:
+                    self.connections.discard(conn)
+            else:
+                conn.done = True  # closed once its answers are written
+        if self.connections:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._stopped), grace_s)
+            except TimeoutError:
+                log.warning(
+                    "%d connections still busy after the grace period", len(self.connections)
+                )
