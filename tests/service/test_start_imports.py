@@ -50,11 +50,12 @@ def test_the_main_process_imports_nothing_the_first_answer_does_not_need() -> No
     assert json.loads(done.stdout) == []
 
 
-def test_serve_imports_with_the_gc_off_and_starts_granian_with_it_on_and_start_up_frozen(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize("core", ["httptools", "granian"])
+def test_serve_imports_with_the_gc_off_and_starts_its_core_with_it_on_and_start_up_frozen(
+    monkeypatch: pytest.MonkeyPatch, core: str
 ) -> None:
     """The cyclic GC would run dozens of times among a start's imports for nothing (P6)."""
-    from primebench.service import server
+    from primebench.service import server, workers
 
     seen: dict[str, object] = {}
     real_build = server._build
@@ -63,24 +64,32 @@ def test_serve_imports_with_the_gc_off_and_starts_granian_with_it_on_and_start_u
         seen["while building"] = gc.isenabled()
         return real_build(settings, sizing)
 
+    def starts() -> None:
+        seen["when the core starts"] = gc.isenabled()
+        seen["frozen"] = gc.get_freeze_count()
+
     class Granian:
         def __init__(self, *args: object, **kwargs: object) -> None:
             pass
 
         def serve(self, **kwargs: object) -> None:
-            seen["when granian starts"] = gc.isenabled()
-            seen["frozen"] = gc.get_freeze_count()
+            starts()
+
+    def own_core(*args: object) -> int:
+        starts()
+        return 0
 
     monkeypatch.setattr(server, "_build", build)
     monkeypatch.setattr(server, "_draining_server_class", lambda: Granian)
+    monkeypatch.setattr(workers, "run", own_core)
     monkeypatch.setattr(os, "environ", dict(os.environ))  # serve() exports its settings
     sigterm = signal.getsignal(signal.SIGTERM)
     try:
-        assert main(["serve", "--host", "127.0.0.1", "--port", "0"]) == 0
+        assert main(["serve", "--server", core, "--host", "127.0.0.1", "--port", "0"]) == 0
     finally:
         signal.signal(signal.SIGTERM, sigterm)
         gc.unfreeze()
         gc.enable()
     assert seen["while building"] is False
-    assert seen["when granian starts"] is True
+    assert seen["when the core starts"] is True
     assert isinstance(seen["frozen"], int) and seen["frozen"] > 10_000

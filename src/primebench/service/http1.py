@@ -36,7 +36,7 @@ import httptools
 if TYPE_CHECKING:
     from primebench.service.app import Headers, PrimeApp
 
-__all__ = ["Core", "MAX_FIELDS", "MAX_TARGET"]
+__all__ = ["MAX_FIELDS", "MAX_TARGET", "Core"]
 
 log = logging.getLogger("primebench.service")
 
@@ -159,9 +159,7 @@ class Connection(asyncio.Protocol):
     def eof_received(self) -> bool:
         # The client sent all it will (a half-close): answer what it asked, then close.
         self.done = True
-        if not self.replies:
-            return False
-        return True
+        return bool(self.replies)
 
     # --- llhttp's callbacks -------------------------------------------------------------
 
@@ -317,7 +315,7 @@ class _Awaiting:
         while True:
             try:
                 yield waits_on
-            except BaseException as exc:  # cancelled, or thrown in: the coroutine decides
+            except BaseException as exc:  # noqa: BLE001 - cancelled or thrown in: the coroutine decides
                 try:
                     waits_on = coro.throw(exc)
                 except StopIteration:

@@ -114,7 +114,7 @@ def serve(
     os.environ.update(settings.to_env())
     try:
         _prepared = _build(settings, sizing)
-        if settings.server == "httptools":
+        if settings.server == "httptools" and interface == "rsgi" and loader is load_app:
             return _serve_own_core(_prepared, settings, sizing.workers, connections, metrics_dir)
         from granian.constants import HTTPModes, Interfaces, Loops, TaskImpl
         from granian.http import HTTP1Settings

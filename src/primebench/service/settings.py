@@ -48,9 +48,10 @@ class Settings:
     backlog: int = 4096
     drain: float = 1.0  # after SIGTERM: readiness 503, still accepting (Connection: close)
     loop: str = "auto"
-    # the HTTP server core: granian (Rust, hyper), or the service's own (uvloop + httptools,
-    # service/http1.py), which answers a table hit without leaving the event loop's thread
-    server: str = "granian"
+    # the HTTP core: the service's own (llhttp via httptools, on uvloop: service/http1.py),
+    # which answers a table hit inside the loop's read callback, or granian (Rust, hyper),
+    # where each request crosses from granian's I/O thread to Python and back (issue 18)
+    server: str = "httptools"
     task_impl: str = (
         "asyncio"  # rust leaks every future a request awaits (granian 2.8.9; docs/RELIABILITY.md)
     )
@@ -200,9 +201,9 @@ SPECS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec(
         "server",
-        _choice(("granian", "httptools")),
-        "one of granian, httptools",
-        "HTTP core: granian (Rust) or the service's own (uvloop + httptools)",
+        _choice(("httptools", "granian")),
+        "one of httptools, granian",
+        "HTTP core: the service's own (httptools on uvloop) or granian",
     ),
     SettingSpec(
         "task_impl",

@@ -106,7 +106,7 @@ class _Supervisor:
             code = 1
             try:
                 code = _worker(self.app, self.settings, self.listener, self.connections, main_pid)
-            except BaseException:
+            except BaseException:  # noqa: BLE001 - a worker reports any end in its log, then exits 1
                 traceback.print_exc()
             finally:
                 sys.stderr.flush()

@@ -43,7 +43,7 @@ EXIT_MISS = 1
 EXIT_INCONCLUSIVE = 3
 #: The contender that serves the floor's request as a bare app on the server core
 #: primebench runs on (benchmarks/variants): P3-core's baseline, named once here.
-BARE_CORE = "bare-granian-rsgi"
+BARE_CORE = "bare-httptools"
 
 
 class TargetVerdict(StrEnum):
