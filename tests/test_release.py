@@ -28,7 +28,14 @@ from tests.servers import start_server
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 REPO = Path(__file__).resolve().parents[1]
-SERVICE_DEPENDENCIES = {"granian", "uvloop", "primecountpy", "pebble", "prometheus-client"}
+SERVICE_DEPENDENCIES = {
+    "httptools",
+    "granian",
+    "uvloop",
+    "primecountpy",
+    "pebble",
+    "prometheus-client",
+}
 EXTRA_ONLY = ("numba", "llvmlite", "scipy", "psutil", "pydantic", "numpy")
 
 

@@ -42,8 +42,11 @@ class PodmanError(RuntimeError):
     """A podman command failed; the message carries its output."""
 
 
-def podman(*args: str, timeout_s: float = 60.0, nice: bool = False) -> str:
-    """Run `podman ARGS` (with this machine's global flags); its stdout, or PodmanError."""
+def podman(
+    *args: str, timeout_s: float = 60.0, nice: bool = False, with_stderr: bool = False
+) -> str:
+    """Run `podman ARGS` (with this machine's global flags); its stdout (and stderr after it,
+    `with_stderr`), or PodmanError."""
     executable = shutil.which("podman")
     if executable is None:
         raise PodmanError("podman is not installed: run scripts/setup (scripts/setup-container)")
@@ -60,7 +63,7 @@ def podman(*args: str, timeout_s: float = 60.0, nice: bool = False) -> str:
         raise PodmanError(
             f"podman {' '.join(args)} exited with {done.returncode}:\n{done.stderr[-4000:]}"
         )
-    return done.stdout
+    return done.stdout + done.stderr if with_stderr else done.stdout
 
 
 @dataclass(frozen=True)
@@ -143,8 +146,13 @@ class Container:
     def logs(self, timestamps: bool = False) -> str:
         """stdout and stderr of the container (each line prefixed with its RFC 3339 time)."""
         try:
+            # `podman logs` replays the container's stderr on its own stderr: both are wanted
             return podman(
-                "logs", *(["--timestamps"] if timestamps else []), self.name, timeout_s=30
+                "logs",
+                *(["--timestamps"] if timestamps else []),
+                self.name,
+                timeout_s=30,
+                with_stderr=True,
             )
         except PodmanError as exc:
             return str(exc)

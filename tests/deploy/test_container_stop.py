@@ -40,7 +40,11 @@ RACE_WINDOW_S = 0.05  # requests sent this close to the stop may meet the closin
 CLIENT_DEADLINE_S = GRACE_S + 10  # a client thread ends by then after the stop, whatever happens
 # info: granian logs its shutdown; no answer cache (service branch), so heavy n stay heavy
 SERVICE_ENV = ("--env", "PRIMEBENCH_LOG_LEVEL=info", "--env", "PRIMEBENCH_ANSWER_CACHE=0")
-SHUTDOWN_LINE = re.compile(r"^(\S+) \[INFO\] Shutting down granian", re.MULTILINE)
+# The main process's line at SIGTERM: the own core's, or granian's (--server granian).
+SHUTDOWN_LINE = re.compile(
+    r"^(\S+) (?:primebench: SIGTERM: shutting down|\[INFO\] Shutting down granian)",
+    re.MULTILINE,
+)
 CHEAP_CLIENTS = 6
 HEAVY_CLIENTS = 3
 # Heavy clients start this far apart, so they do not run in lockstep: at any instant one of
@@ -162,7 +166,7 @@ def test_podman_stop_under_load_loses_no_accepted_request(primebench_image: Buil
 
 
 def _sigterm_time(logs: str) -> float:
-    """When granian's main process began its shutdown (podman's timestamp of the log line)."""
+    """When the main process began its shutdown (podman's timestamp of the log line)."""
     match = SHUTDOWN_LINE.search(logs)
     assert match, "no shutdown line in the container's log:\n" + logs[-3000:]
     stamp = match.group(1)  # RFC 3339 with nanoseconds; Python takes microseconds

@@ -128,6 +128,12 @@ class _Supervisor:
     # --- stopping: the same phases as service/server.py's DrainingServer ----------------
 
     def _on_signal(self, signum: int, frame: object) -> None:
+        now = "at once" if self.draining or self.settings.drain <= 0 else "after the drain"
+        print(
+            f"primebench: {signal.Signals(signum).name}: shutting down {now}",
+            file=sys.stderr,
+            flush=True,
+        )
         if self.draining or self.settings.drain <= 0:
             self.stop_now.set()
             return
