@@ -18,14 +18,17 @@ from tests.servers import Server, start_server
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def service() -> Iterator[Server]:
+@pytest.fixture(scope="module", params=["httptools", "granian"])
+def service(request: pytest.FixtureRequest) -> Iterator[Server]:
     """One default service for this module's read-only HTTP tests (small pool, so concurrency is visible).
 
+    On each core: the own one (the default) and granian (`--server granian`), so the
+    contract holds on both; the hostile suites run on the default (docs/RELIABILITY.md).
     Module-scoped, so it is stopped before other modules run: the lab's tests check that
     they leave no child process behind.
     """
-    with start_server("--workers", "1", "--pool-size", "1", "--queue-depth", "8") as running:
+    args = ("--server", request.param, "--workers", "1", "--pool-size", "1", "--queue-depth", "8")
+    with start_server(*args) as running:
         yield running
 
 
