@@ -9,6 +9,7 @@ PRIMEBENCH_SERVER=granian (docs/RELIABILITY.md).
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -115,3 +116,25 @@ def test_past_the_connection_cap_a_client_waits_in_the_backlog_until_one_closes(
         finally:
             for sock in held:
                 sock.close()
+
+
+@pytest.mark.e2e
+def test_a_client_that_sends_without_reading_gets_every_answer_in_order_when_it_reads() -> None:
+    """2,000 pipelined requests, nothing read for a second: the worker stops reading this
+    client (MAX_PIPELINED answers waiting, or its write buffer full) instead of buffering
+    without bound, and resumes as the client reads; every answer arrives, in order."""
+    ns = [1 + i % 1000 for i in range(2000)]
+    with (
+        start_server("--workers", "1") as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock,
+    ):
+        sender = threading.Thread(
+            target=sock.sendall,
+            args=(b"".join(b"GET /prime?n=%d HTTP/1.1\r\nHost: t\r\n\r\n" % n for n in ns),),
+            daemon=True,
+        )
+        sender.start()
+        time.sleep(1.0)
+        answers = _read_answers(sock, len(ns), 30)
+        sender.join(10)
+    assert answers == [b'{"n":%d,"prime":%d}' % (n, sympy.prime(n)) for n in ns]

@@ -46,6 +46,9 @@ _ACCEPT_BATCH = 64  # connections accepted per wake-up, so one burst cannot star
 _ACCEPT_RETRY_S = 0.1  # after EMFILE/ENFILE: accept again this much later
 _BAD = b"HTTP/1.1 %d %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 _HEADS_KEPT = 256  # encoded status lines and header blocks kept (a few per route)
+# Pipelined requests read ahead of their answers: past this, reading pauses until the
+# answers are written, so a client that sends without reading cannot grow a worker's memory.
+MAX_PIPELINED = 64
 
 
 def _bare(status: int) -> bytes:
@@ -126,6 +129,8 @@ class Connection(asyncio.Protocol):
         self.done = False  # no more requests are read (an error, or `Connection: close`)
         self.in_body = False  # a head was answered and its body is being read (and dropped)
         self.in_request_line = True  # no header field of the next request seen yet
+        self.writes_paused = False  # the transport's write buffer is past its high mark
+        self.reads_paused = False  # MAX_PIPELINED answers are waiting
 
     # --- asyncio.Protocol ---------------------------------------------------------------
 
@@ -155,6 +160,17 @@ class Connection(asyncio.Protocol):
                 self.abandon()  # its answer is out: a bad body only ends the connection
             else:
                 self.refuse(400)
+
+    def pause_writing(self) -> None:
+        """The client reads slower than we write: stop reading its requests meanwhile."""
+        self.writes_paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.writes_paused = False
+        if self.transport is not None and len(self.replies) <= MAX_PIPELINED:
+            self.transport.resume_reading()
 
     def eof_received(self) -> bool:
         # The client sent all it will (a half-close): answer what it asked, then close.
@@ -206,6 +222,10 @@ class Connection(asyncio.Protocol):
         close = not (self.core.keep_alive and parser.should_keep_alive()) or self.framing > 1
         reply = Reply(self, method == "HEAD", close)
         self.replies.append(reply)
+        if len(self.replies) > MAX_PIPELINED and not self.reads_paused:
+            self.reads_paused = True
+            if self.transport is not None:
+                self.transport.pause_reading()
         if close:
             self.done = True  # what follows this request is not read (smuggling)
         scope = Scope(method, path, query, version, self.fields)
@@ -241,8 +261,12 @@ class Connection(asyncio.Protocol):
         if self.done:
             if transport is not None:
                 transport.close()
-        else:
-            self.waiting_since = self.core.tick  # the next head's timeout starts now
+            return
+        self.waiting_since = self.core.tick  # the next head's timeout starts now
+        if self.reads_paused:
+            self.reads_paused = False
+            if transport is not None and not self.writes_paused:
+                transport.resume_reading()
 
     def refuse(self, status: int) -> None:
         """A bare answer after every earlier one, then close: the request was not parsed."""
