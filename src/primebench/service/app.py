@@ -11,10 +11,10 @@ import asyncio
 import gc
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from time import perf_counter
-from typing import NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 
 from primebench.primes import Engine, EngineName
 from primebench.service import metrics as metrics_module
@@ -145,10 +145,21 @@ class PrimeApp:
             self.pool.close()
 
     async def __call__(self, scope: Scope, proto: HTTPProtocol) -> None:
-        # The hot path (a cheap /prime answer) awaits nothing: each coroutine layer costs
-        # a measurable share of a ~15 us request (docs/PERFORMANCE.md). Each scope attribute
-        # is read once: under granian each read is a Rust getter that allocates (`headers`
-        # copies the whole header map).
+        """RSGI (granian): the answer, awaited only when it needs the compute pool."""
+        answer = self.respond(scope)
+        if not isinstance(answer, tuple):
+            answer = await answer
+        proto.response_bytes(*answer)
+
+    def respond(self, scope: Scope) -> Answer | Coroutine[Any, Any, Answer]:
+        """The answer to one request, or, when it needs the compute pool, a coroutine of it.
+
+        Everything but the pool is answered here, synchronously: the own core
+        (service/http1.py) writes a table answer without creating a coroutine or a task,
+        and each coroutine layer costs a measurable share of a floor request
+        (docs/PERFORMANCE.md). Each scope attribute is read once: under granian each read
+        is a Rust getter that allocates (`headers` copies the whole header map).
+        """
         started = self.last_arrival = perf_counter()
         path = scope.path
         method = scope.method
@@ -170,46 +181,77 @@ class PrimeApp:
                     _refuse_method(method)
                 body = self._floor_bodies.get(query)
                 if body is None:
-                    body = await self._prime_by_query(query)
-                    status, headers = 200, _JSON
+                    n = self._n_of_query(query)
+                    if n > self._inline_max_n:
+                        return self._later(route, path, started, self._pooled(n))
+                    body = self._inline_remembered(n, query)
                 else:  # the floor: counted apart (metrics.observe_floor)
-                    status, headers, floor = 200, _JSON, True
+                    floor = True
             elif path.startswith("/prime/") and "/" not in path[7:]:
                 route = "/prime/{n}"
                 n = _parse(method, n_from_path, path[7:], self.max_n)
-                body = self._inline(n) if n <= self._inline_max_n else await self._pooled(n)
-                status, headers = 200, _JSON
+                if n > self._inline_max_n:
+                    return self._later(route, path, started, self._pooled(n))
+                body = self._inline(n)
             else:
                 status, headers, body = self._operational(method, path)
+                return self._done(route, started, status, headers, body)
         except Problem as problem:
-            route = _route_of(path)
-            status, headers, body = render(problem, path)
-            if self.metrics is not None:
-                self.metrics.rejected(problem.slug)
-        except Exception:
-            log.exception("unexpected error answering %s", path[:200])
-            route = _route_of(path)
-            status, headers, body = render(
-                Problem("internal-error", "unexpected error; it was logged"), path
-            )
-        if self.draining:
-            headers = [*headers, _CLOSE]  # clients reconnect, to another instance behind a balancer
-        proto.response_bytes(status, headers, body)
+            return self._refused(path, started, problem)
+        except Exception:  # noqa: BLE001 - _failed logs it with its traceback, answers 500
+            return self._failed(path, started)
         metrics = self.metrics
         if metrics is not None:
             if floor:
                 metrics.observe_floor(perf_counter() - started)
             else:
-                metrics.observe(route, status, perf_counter() - started)
+                metrics.observe(route, 200, perf_counter() - started)
+        return 200, [*_JSON, _CLOSE] if self.draining else _JSON, body
 
-    async def _prime_by_query(self, query: str) -> bytes:
-        """The answer to `/prime?{query}` when `_floor_bodies` does not hold it yet."""
+    async def _later(
+        self, route: str, path: str, started: float, work: Coroutine[Any, Any, bytes]
+    ) -> Answer:
+        """The answer of a request that waits for the compute pool."""
         try:
-            n = n_from_query(query, self.max_n)
+            body = await work
+        except Problem as problem:
+            return self._refused(path, started, problem)
+        except Exception:  # noqa: BLE001 - _failed logs it with its traceback, answers 500
+            return self._failed(path, started)
+        return self._done(route, started, 200, _JSON, body)
+
+    def _refused(self, path: str, started: float, problem: Problem) -> Answer:
+        if self.metrics is not None:
+            self.metrics.rejected(problem.slug)
+        return self._done(_route_of(path), started, *render(problem, path))
+
+    def _failed(self, path: str, started: float) -> Answer:
+        log.exception("unexpected error answering %s", path[:200])
+        problem = Problem("internal-error", "unexpected error; it was logged")
+        return self._done(_route_of(path), started, *render(problem, path))
+
+    def _done(
+        self, route: str, started: float, status: int, headers: Headers, body: bytes
+    ) -> Answer:
+        if self.draining:
+            headers = [*headers, _CLOSE]  # clients reconnect, to another instance behind a balancer
+        if self.metrics is not None:
+            self.metrics.observe(route, status, perf_counter() - started)
+        return status, headers, body
+
+    def _n_of_query(self, query: str) -> int:
+        try:
+            return n_from_query(query, self.max_n)
         except InvalidN as exc:
             raise Problem("invalid-n", str(exc)) from None
-        if n > self._inline_max_n:
-            return await self._pooled(n)
+
+    def _inline_remembered(self, n: int, query: str) -> bytes:
+        """The table or inline answer to `/prime?{query}`, remembered for a floor query.
+
+        Remembered by raw query string (the bytes as sent, so n=7 and n=07 are two
+        entries): a repeated query skips parsing n and formatting the body. p(n) never
+        changes, so an entry never goes stale.
+        """
         body = self._inline(n)
         if n <= self._floor_max_n and len(query) <= _FLOOR_QUERY_CHARS:
             bodies = self._floor_bodies

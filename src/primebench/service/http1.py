@@ -4,7 +4,7 @@ Why a core of our own: on granian every request crosses from its Rust I/O thread
 Python thread and back, and that hand-off, not our code, is most of what a cheap answer
 costs (docs/PERFORMANCE.md: the bare RSGI app is 0.70 x Go at 16 connections). Here the
 bytes arrive in `data_received`, llhttp (Node's parser, in C) parses them, and the app's
-coroutine runs at once: a table answer never suspends, so it is written before
+answer is computed at once (`PrimeApp.respond`): a table answer is written before
 `data_received` returns, with no task and no thread hop. Only an answer that awaits (the
 compute pool) becomes a task, so heavy n still never holds the loop.
 
@@ -25,7 +25,7 @@ import logging
 import socket
 import time
 from collections import deque
-from collections.abc import Coroutine, Generator
+from collections.abc import Coroutine
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -34,7 +34,7 @@ from urllib.parse import unquote
 import httptools
 
 if TYPE_CHECKING:
-    from primebench.service.app import Headers, PrimeApp
+    from primebench.service.app import Answer, Headers, PrimeApp
 
 __all__ = ["MAX_FIELDS", "MAX_TARGET", "Core"]
 
@@ -97,18 +97,8 @@ class Reply:
 
     def response_bytes(self, status: int, headers: Headers, body: bytes) -> None:
         core = self.conn.core
-        head = core.heads.get((status, *headers))
-        if head is None:
-            head = core.encode_head(status, headers)
-        if self.close and not core.app.draining:  # draining: the app's headers say it
-            head += b"connection: close\r\n"
         self.close = self.close or core.app.draining
-        self.data = b"%s%scontent-length: %d\r\n\r\n%s" % (
-            head,
-            core.date,
-            len(body),
-            b"" if self.head_only else body,
-        )
+        self.data = core.encode(status, headers, body, self.head_only, self.close)
         self.conn.flush()
 
 
@@ -179,12 +169,6 @@ class Connection(asyncio.Protocol):
 
     # --- llhttp's callbacks -------------------------------------------------------------
 
-    def on_message_begin(self) -> None:
-        self.url = b""
-        self.fields = _Fields()
-        self.head_bytes = 0
-        self.framing = 0
-
     def on_message_complete(self) -> None:
         self.in_body = False
         self.in_request_line = True
@@ -219,28 +203,45 @@ class Connection(asyncio.Protocol):
             raise Refused(400)  # HTTP/0.9 has no head to answer in; 2.x is not spoken here
         method = parser.get_method().decode("latin-1")
         path, query = _target(self.url)
-        close = not (self.core.keep_alive and parser.should_keep_alive()) or self.framing > 1
+        core = self.core
+        close = not (core.keep_alive and parser.should_keep_alive()) or self.framing > 1
+        if close:
+            self.done = True  # what follows this request is not read (smuggling)
+        fields = self.fields
+        # the next request's head starts here (llhttp's on_message_begin would cost a call)
+        self.url = b""
+        self.fields = _Fields()
+        self.head_bytes = 0
+        self.framing = 0
+        answer = core.app.respond(Scope(method, path, query, version, fields))
+        if isinstance(answer, tuple) and not self.replies:
+            # The common case: answered at once, nothing before it to wait for.
+            close = close or core.app.draining
+            self.write(core.encode(*answer, method == "HEAD", close), close)
+            return
         reply = Reply(self, method == "HEAD", close)
         self.replies.append(reply)
         if len(self.replies) > MAX_PIPELINED and not self.reads_paused:
             self.reads_paused = True
             if self.transport is not None:
                 self.transport.pause_reading()
-        if close:
-            self.done = True  # what follows this request is not read (smuggling)
-        scope = Scope(method, path, query, version, self.fields)
-        coro = self.core.app(scope, reply)
-        try:
-            waits_on = coro.send(None)
-        except StopIteration:
-            return  # answered already (the table): no task was needed
-        except BaseException:
-            log.exception("the app failed outside its own error handling")
-            reply.response_bytes(500, [], b"")
-            return
-        self.core.loop.create_task(_resume(coro, waits_on))
+        if isinstance(answer, tuple):
+            reply.response_bytes(*answer)
+        else:
+            core.loop.create_task(_answer_later(reply, answer))
 
     # --- writing ------------------------------------------------------------------------
+
+    def write(self, data: bytes, close: bool) -> None:
+        """Write an answer that no earlier one waits before."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        transport.write(data)
+        if close or self.done:
+            transport.close()
+        else:
+            self.waiting_since = self.core.tick  # the next head's timeout starts now
 
     def flush(self) -> None:
         """Write every answer that is ready and has no unanswered request before it."""
@@ -317,38 +318,9 @@ def _target(url: bytes) -> tuple[str, str]:
     return path, raw_query.decode("latin-1")
 
 
-async def _resume(coro: Coroutine[Any, Any, None], waits_on: Any) -> None:
-    """Finish, inside a task, an app coroutine that suspended on its first step.
-
-    The first step ran in `data_received` (so a table answer needs no task); the future it
-    yielded is yielded again from the task, which waits for it exactly as if the coroutine
-    had run there from the start; then the coroutine continues inside the task.
-    """
-    await _Awaiting(coro, waits_on)
-
-
-class _Awaiting:
-    __slots__ = ("coro", "waits_on")
-
-    def __init__(self, coro: Coroutine[Any, Any, None], waits_on: Any) -> None:
-        self.coro = coro
-        self.waits_on = waits_on
-
-    def __await__(self) -> Generator[Any, None, None]:
-        coro, waits_on = self.coro, self.waits_on
-        while True:
-            try:
-                yield waits_on
-            except BaseException as exc:  # noqa: BLE001 - cancelled or thrown in: the coroutine decides
-                try:
-                    waits_on = coro.throw(exc)
-                except StopIteration:
-                    return
-                continue
-            try:
-                waits_on = coro.send(None)
-            except StopIteration:
-                return
+async def _answer_later(reply: Reply, answer: Coroutine[Any, Any, Answer]) -> None:
+    """An answer that waits for the compute pool, written in its turn when it comes."""
+    reply.response_bytes(*await answer)
 
 
 class Core:
@@ -379,6 +351,9 @@ class Core:
         self.timeout_ticks = max(1, round(header_timeout_s / self.tick_s))
         self.date = b""
         self._date_at = 0
+        self._last_headers: Headers | None = None
+        self._last_status = 0
+        self._last_head = b""
         self._accepting = False
         self._stopping = False
         self._stopped: asyncio.Future[None] | None = None
@@ -452,6 +427,24 @@ class Core:
         self.loop.call_later(self.tick_s, self._on_tick)
 
     # --- answers ------------------------------------------------------------------------
+
+    def encode(
+        self, status: int, headers: Headers, body: bytes, head_only: bool, close: bool
+    ) -> bytes:
+        """An answer as sent: status line, the app's fields, date, length, the body."""
+        if headers is self._last_headers and status == self._last_status:
+            head = self._last_head  # the same constant list as the answer before (the floor)
+        else:
+            head = self.heads.get((status, *headers)) or self.encode_head(status, headers)
+            self._last_headers, self._last_status, self._last_head = headers, status, head
+        if close and not self.app.draining:  # draining: the app's headers already say it
+            head += b"connection: close\r\n"
+        return b"%s%scontent-length: %d\r\n\r\n%s" % (
+            head,
+            self.date,
+            len(body),
+            b"" if head_only else body,
+        )
 
     def encode_head(self, status: int, headers: Headers) -> bytes:
         """The status line and the app's header fields, encoded once per distinct set."""

@@ -180,8 +180,10 @@ def _worker(
     """One worker: the app's start-up on a fresh loop, the core until SIGINT, the app's stop."""
     die_with_parent(main_pid)
     # The main process leads a stop: until the app's drain watcher takes SIGTERM over, a
-    # SIGTERM to the whole group must not end this worker.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # SIGTERM to the whole group must not end this worker. A handler, not SIG_IGN: an
+    # ignored signal stays ignored across exec, and the compute pool's forkserver and
+    # processes started from here would then ignore the SIGTERM that stops them.
+    signal.signal(signal.SIGTERM, _ignore)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     loop = _new_loop(settings.loop)
     asyncio.set_event_loop(loop)
@@ -210,6 +212,10 @@ def _worker(
         app.__rsgi_del__(loop)
         loop.close()
     return 0
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """SIGTERM before the drain watcher runs: the main process will say when to stop."""
 
 
 def _new_loop(choice: str) -> asyncio.AbstractEventLoop:
