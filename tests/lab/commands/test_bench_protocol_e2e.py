@@ -20,18 +20,24 @@ from primebench.cli import main
 from primebench.lab.contenders import launch
 from primebench.lab.contenders.registry import Registry, default_root
 from primebench.lab.host import resources, servers
+from primebench.lab.model.generators import Generator
 from primebench.lab.run.remote import parse_target
 from primebench.lab.run.session import BenchSettings, NothingMeasured, run_bench
 from primebench.lab.scenarios import ScenarioSettings, get
 from tests.lab.commands.test_bench_e2e import FAKE, children
+from tests.toolchains import require
 
 pytestmark = pytest.mark.e2e
 
 
 def floor(rounds: int = 3) -> ScenarioSettings:
+    """The floor in trials of 0.5 s: these tests check the protocol's records (rounds,
+    legs, repeats, comparisons), not a figure. oha runs half a second (wrk and autocannon
+    count whole seconds), and the floor lets the tool be chosen (was wrk for 1 s)."""
     return replace(
         get("floor").defaults(),
-        duration_s=1.0,
+        generator=Generator.OHA,
+        duration_s=0.5,
         connections=4,
         connections_sweep=(),
         rounds=rounds,
@@ -56,6 +62,7 @@ def settings(
 
 
 def fakes(manifest_root: Any, *names: str) -> Registry:
+    require("oha")  # every test benching fakes runs `floor()`'s oha
     root = None
     for order, name in enumerate(names):
         root = manifest_root(name, extra=f"order = {order}")
@@ -218,7 +225,7 @@ def test_a_bench_that_measured_nothing_fails_with_the_reason(
 def test_a_floor_sweep_records_a_point_per_count_in_mirrored_rounds(
     tmp_path: Path, manifest_root: Any
 ) -> None:
-    """The document's shape, not a figure: two counts, two rounds of two 1 s legs."""
+    """The document's shape, not a figure: two counts, two rounds of two 0.5 s legs."""
     registry = fakes(manifest_root, "go-seed", "other")
     sweep = replace(floor(rounds=2), connections_sweep=(2, 4))
     doc = run_bench(settings(tmp_path, registry, ("go-seed", "other"), scenarios=(sweep,)))
