@@ -58,9 +58,14 @@ def short(name: str) -> ScenarioSettings:
     defaults = get(name).defaults()
     return replace(
         defaults,
-        # wrk and autocannon count whole seconds; the rate scenario's oha takes half of one
-        # (its probe and two rates: 3 trials of each of the 13 arms)
-        duration_s=0.5 if name == "rate" else 1.0,
+        # wrk and autocannon count whole seconds; oha takes half of one. The rate scenario
+        # runs oha (its probe and two rates: 3 trials of each of the 13 arms); the sweep and
+        # the cores scenario let the tool be chosen (`--generator`), so here they run oha's
+        # 0.5 s too (2 trials of each arm; was wrk's 1 s). wrk's fixed n still runs every
+        # contender in the floor, its Lua-drawn n in random-n, autocannon in the article,
+        # and the cores scenario on wrk is test_bench_protocol_e2e's.
+        generator=Generator.OHA if name in ("sweep", "cores") else defaults.generator,
+        duration_s=0.5 if name in ("rate", "sweep", "cores") else 1.0,
         connections=4,
         connections_sweep=(),  # the floor's one point: its sweep has an e2e test of its own
         rounds=1,
