@@ -21,6 +21,7 @@ from primebench.lab.contenders import conformance, launch
 from primebench.lab.contenders.registry import Registry, default_root
 from primebench.lab.host import resources, servers
 from primebench.lab.model.generators import Generator
+from primebench.lab.run import measure
 from primebench.lab.run.remote import parse_target
 from primebench.lab.run.session import BenchSettings, NothingMeasured, run_bench
 from primebench.lab.scenarios import ScenarioSettings, get
@@ -69,8 +70,16 @@ def fakes(manifest_root: Any, *names: str) -> Registry:
     return Registry.load(root)
 
 
+@pytest.fixture
+def quick_settle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 0.1 s settle window before each trial, as in test_bench_e2e's shared bench (its
+    comment says why that is no looser): for the tests of many trials that check what the
+    rounds record, not how a server settles."""
+    monkeypatch.setattr(measure, "IDLE_WINDOW_S", 0.1)
+
+
 def test_rounds_are_recorded_and_the_aa_arm_is_calibrated(
-    tmp_path: Path, manifest_root: Any
+    tmp_path: Path, manifest_root: Any, quick_settle: None
 ) -> None:
     registry = fakes(manifest_root, "go-seed", "other")
     doc = run_bench(settings(tmp_path, registry, ("go-seed", "other"), calibrate=True))
@@ -229,7 +238,7 @@ def test_a_bench_that_measured_nothing_fails_with_the_reason(
 
 
 def test_a_floor_sweep_records_a_point_per_count_in_mirrored_rounds(
-    tmp_path: Path, manifest_root: Any
+    tmp_path: Path, manifest_root: Any, quick_settle: None
 ) -> None:
     """The document's shape, not a figure: two counts, two rounds of two 0.5 s legs."""
     registry = fakes(manifest_root, "go-seed", "other")
