@@ -25,7 +25,7 @@ from primebench import __version__
 from primebench.cli import LAB_EXTRA_HINT
 from tests.servers import start_server
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.e2e, pytest.mark.concurrent, pytest.mark.timeout(600)]  # no figure
 
 REPO = Path(__file__).resolve().parents[1]
 SERVICE_DEPENDENCIES = {

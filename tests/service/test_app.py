@@ -283,6 +283,7 @@ def test_sizing_gauges_and_answer_cache_in_metrics(service: Server) -> None:
     assert 'primebench_answers_total{path="cache"}' in text
 
 
+@pytest.mark.concurrent  # its own server (or none): answers only, no figure
 def test_answer_cache_off_computes_every_time() -> None:
     with start_server("--workers", "1", "--answer-cache", "0") as running:
         for _ in range(2):
@@ -292,6 +293,7 @@ def test_answer_cache_off_computes_every_time() -> None:
         assert 'path="cache"' not in text
 
 
+@pytest.mark.concurrent  # its own server (or none): answers only, no figure
 def test_openapi_documents_head_405_and_host() -> None:
     from primebench.service.openapi import document
 
@@ -301,6 +303,7 @@ def test_openapi_documents_head_405_and_host() -> None:
     assert "503" in document(10**14)["paths"]["/prime"]["get"]["responses"]
 
 
+@pytest.mark.concurrent  # its own server (or none): answers only, no figure
 def test_max_n_is_configurable() -> None:
     with start_server("--workers", "1", "--max-n", "1000") as running:
         assert httpx.get(running.url + "/prime?n=1000").json() == {"n": 1000, "prime": 7919}
@@ -308,6 +311,7 @@ def test_max_n_is_configurable() -> None:
         assert response.status_code == 400 and "from 1 to 1000 " in response.json()["detail"]
 
 
+@pytest.mark.concurrent  # its own server (or none): answers only, no figure
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

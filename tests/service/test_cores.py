@@ -140,11 +140,13 @@ def check_contract(url: str) -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.concurrent  # checks answers, no figure
 def test_granian_wsgi_serves_the_contract(granian_wsgi: str) -> None:
     check_contract(granian_wsgi)
 
 
 @pytest.mark.e2e
+@pytest.mark.concurrent  # answers, and a stop that never comes: no figure
 def test_fastpysgi_wsgi_serves_the_contract_but_ignores_sigterm_while_idle(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -31,7 +31,7 @@ from tests.service.conftest import exchange
 if TYPE_CHECKING:
     from tests.service.conftest import Server
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.concurrent]  # answers and statuses, no figure
 
 MAX_N = 10**7  # small, so the fuzzers reach the upper bound without waiting on p(10^12)
 SEED = os.environ.get("PRIMEBENCH_FUZZ_SEED", "20261128")

@@ -88,6 +88,7 @@ def _directory(path: Path) -> None:
     path.mkdir()
 
 
+@pytest.mark.concurrent  # an answer and a log line; 30 s is a hang bound, not a figure
 @pytest.mark.parametrize(
     ("make", "why"),
     [
@@ -115,6 +116,7 @@ def test_a_non_regular_file_at_the_cache_path_falls_back_to_memory(
     assert target.is_symlink() or not target.is_file()  # never replaced by our table
 
 
+@pytest.mark.concurrent  # starts, checks an answer and a log line: no figure
 def test_a_full_disk_falls_back_to_memory_and_leaves_no_temp_file(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
@@ -140,6 +142,7 @@ def test_a_full_disk_falls_back_to_memory_and_leaves_no_temp_file(tmp_path: Path
 _WITHOUT_DAC = ("setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--")
 
 
+@pytest.mark.concurrent  # starts, checks an answer and a log line: no figure
 def test_an_unreadable_cache_directory_falls_back_to_memory(tmp_path: Path) -> None:
     prefix = _WITHOUT_DAC if os.geteuid() == 0 else ()
     locked = tmp_path / "primebench"
@@ -154,6 +157,7 @@ def test_an_unreadable_cache_directory_falls_back_to_memory(tmp_path: Path) -> N
         locked.chmod(0o700)
 
 
+@pytest.mark.concurrent  # starts, checks an answer and a log line: no figure
 def test_a_fresh_start_maps_the_shipped_table_and_neither_sieves_nor_caches(
     tmp_path: Path,
 ) -> None:

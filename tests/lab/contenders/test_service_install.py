@@ -48,6 +48,7 @@ def test_a_directory_that_is_no_checkout_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.e2e
+@pytest.mark.concurrent  # builds and inspects an install: no figure
 def test_the_install_is_the_service_alone_and_byte_compiled(tmp_path: Path) -> None:
     ours = Registry.load().get("primebench")
     built = service_install.install(ours.root, tmp_path)
