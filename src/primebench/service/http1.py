@@ -25,7 +25,7 @@ import logging
 import socket
 import time
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Generator
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -213,7 +213,9 @@ class Connection(asyncio.Protocol):
         self.fields = _Fields()
         self.head_bytes = 0
         self.framing = 0
-        answer = core.app.respond(Scope(method, path, query, version, fields))
+        responded = core.app.respond(Scope(method, path, query, version, fields))
+        # a pooled answer's first step runs now: admission decides at arrival (a 503 needs no task)
+        answer = responded if isinstance(responded, tuple) else _start(responded)
         if isinstance(answer, tuple) and not self.replies:
             # The common case: answered at once, nothing before it to wait for.
             close = close or core.app.draining
@@ -318,9 +320,56 @@ def _target(url: bytes) -> tuple[str, str]:
     return path, raw_query.decode("latin-1")
 
 
-async def _answer_later(reply: Reply, answer: Coroutine[Any, Any, Answer]) -> None:
-    """An answer that waits for the compute pool, written in its turn when it comes."""
-    reply.response_bytes(*await answer)
+def _start(answer: Coroutine[Any, Any, Answer]) -> Answer | _Resumed:
+    """Run a pooled answer's first step now: the answer if it needs no wait (a refusal at
+    arrival, a remembered answer), else the coroutine and the future it waits on.
+
+    A task would run that first step only after every other callback ready on the loop, so
+    under a flood a refusal the admission decides at once would still wait its turn.
+    """
+    try:
+        waits_on = answer.send(None)
+    except StopIteration as done:
+        result: Answer = done.value
+        return result
+    return _Resumed(answer, waits_on)
+
+
+async def _answer_later(reply: Reply, rest: _Resumed) -> None:
+    """The rest of an answer that waits for the compute pool, written in its turn."""
+    reply.response_bytes(*await rest)
+
+
+class _Resumed:
+    """Awaits, inside a task, a coroutine whose first step ran outside it (`_start`).
+
+    The future it yielded is yielded again from the task, which waits for it as if the
+    coroutine had run there from the start; then the coroutine goes on inside the task.
+    """
+
+    __slots__ = ("coro", "waits_on")
+
+    def __init__(self, coro: Coroutine[Any, Any, Answer], waits_on: Any) -> None:
+        self.coro = coro
+        self.waits_on = waits_on
+
+    def __await__(self) -> Generator[Any, None, Answer]:
+        coro, waits_on = self.coro, self.waits_on
+        while True:
+            try:
+                yield waits_on
+            except BaseException as exc:  # noqa: BLE001 - cancelled or thrown in: the coroutine decides
+                try:
+                    waits_on = coro.throw(exc)
+                except StopIteration as done:
+                    result: Answer = done.value
+                    return result
+                continue
+            try:
+                waits_on = coro.send(None)
+            except StopIteration as done:
+                result = done.value
+                return result
 
 
 class Core:
