@@ -30,7 +30,9 @@ pytestmark = pytest.mark.e2e
 RUNS = int(os.environ.get("PRIMEBENCH_DRAIN_RUNS", "2"))
 CLIENTS = 8
 SIGTERM_AFTER_S = 1.0
-CLIENT_SECONDS = 3.0  # past SIGTERM at 1 s, the 1 s drain and the stop (~0.1 s): the last are refused
+CLIENT_SECONDS = (
+    3.0  # past SIGTERM at 1 s, the 1 s drain and the stop (~0.1 s): the last are refused
+)
 
 # argv: port, keep-alive (0/1), seconds. Prints counts: answered, refused, dropped (sent, no answer).
 STREAM = r"""

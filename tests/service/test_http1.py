@@ -71,6 +71,7 @@ def _read_answers(sock: socket.socket, count: int, timeout_s: float) -> list[byt
 
 
 @pytest.mark.e2e
+@pytest.mark.concurrent  # answers and their order only, no figure
 def test_pipelined_answers_leave_in_request_order_when_one_waits_for_the_pool() -> None:
     """The second request goes to the compute pool; the cheap ones behind it wait for it."""
     heavy = 10**12
@@ -119,6 +120,7 @@ def test_past_the_connection_cap_a_client_waits_in_the_backlog_until_one_closes(
 
 
 @pytest.mark.e2e
+@pytest.mark.concurrent  # answers and their order only, no figure
 def test_a_client_that_sends_without_reading_gets_every_answer_in_order_when_it_reads() -> None:
     """2,000 pipelined requests, nothing read for a second: the worker stops reading this
     client (MAX_PIPELINED answers waiting, or its write buffer full) instead of buffering

@@ -31,7 +31,7 @@ from primebench.lab.host import processes, resources
 from primebench.lab.model import targets
 from primebench.lab.run import live, service_targets
 
-__all__ = ["add_parser"]
+__all__ = ["add_parser", "results_path"]
 
 
 def _positive(text: str) -> int:
@@ -53,7 +53,8 @@ def add_parser(subparsers: Any) -> None:
         "--out",
         type=Path,
         default=None,
-        help="results file (default results/<stamp>-service_targets.json)",
+        help="results file, or a directory for <stamp>-probe.json in it, as bench's --out"
+        " (default results/<stamp>-service_targets.json)",
     )
     add(
         "--from",
@@ -97,9 +98,17 @@ def add_parser(subparsers: Any) -> None:
     parser.set_defaults(func=_main)
 
 
+def results_path(out: Path | None, stamp: str) -> Path:
+    """Where the document goes: `--out` as given, in it when it is a directory (as bench's
+    `--out`: a 30 s run must not end in IsADirectoryError at the write), else the default."""
+    if out is None:
+        return Path("results") / f"{stamp}-service_targets.json"
+    return out / f"{stamp}-probe.json" if out.is_dir() else out
+
+
 def _measure(args: argparse.Namespace) -> tuple[dict[str, Any], Path]:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = args.out or Path("results") / f"{stamp}-service_targets.json"
+    out = results_path(args.out, stamp)
     cpu = min(resources.cpu_split().server) if args.cpu is None else args.cpu
     if cpu not in os.sched_getaffinity(0):
         raise UserError(f"--cpu {cpu} is not a core this process may use")
