@@ -28,7 +28,7 @@ from primebench.service.problems import Problem, render
 from primebench.service.settings import Offload, Settings
 from primebench.service.sizing import Sizing
 
-__all__ = ["PrimeApp"]
+__all__ = ["PrimeApp", "RequestScope"]
 
 log = logging.getLogger("primebench.service")
 
@@ -59,6 +59,28 @@ class Scope(Protocol):
 
     @property
     def headers(self) -> RequestHeaders: ...
+
+
+class RequestScope:
+    """A concrete `Scope`, for the cores that are not granian (the own core, the lab's
+    bridges): `path` percent-decoded, as granian gives it."""
+
+    __slots__ = ("headers", "http_version", "method", "path", "proto", "query_string")
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        query_string: str,
+        http_version: str,
+        headers: RequestHeaders,
+    ) -> None:
+        self.proto = "http"
+        self.method = method
+        self.path = path
+        self.query_string = query_string
+        self.http_version = http_version
+        self.headers = headers
 
 
 class HTTPProtocol(Protocol):

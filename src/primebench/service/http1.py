@@ -33,6 +33,8 @@ from urllib.parse import unquote
 
 import httptools
 
+from primebench.service.app import RequestScope
+
 if TYPE_CHECKING:
     from primebench.service.app import Answer, Headers, PrimeApp
 
@@ -68,20 +70,6 @@ class _Fields(list[tuple[str, str]]):
 
     def items(self) -> list[tuple[str, str]]:
         return self
-
-
-class Scope:
-    """What the app reads of a request (the attributes of granian's RSGI scope)."""
-
-    __slots__ = ("headers", "http_version", "method", "path", "proto", "query_string")
-
-    def __init__(self, method: str, path: str, query: str, version: str, headers: _Fields) -> None:
-        self.proto = "http"
-        self.method = method
-        self.path = path
-        self.query_string = query
-        self.http_version = version
-        self.headers = headers
 
 
 class Reply:
@@ -213,7 +201,7 @@ class Connection(asyncio.Protocol):
         self.fields = _Fields()
         self.head_bytes = 0
         self.framing = 0
-        responded = core.app.respond(Scope(method, path, query, version, fields))
+        responded = core.app.respond(RequestScope(method, path, query, version, fields))
         # a pooled answer's first step runs now: admission decides at arrival (a 503 needs no task)
         answer = responded if isinstance(responded, tuple) else _start(responded)
         if isinstance(answer, tuple) and not self.replies:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TypeVarTuple
 
 from primebench.service.app import PrimeApp
+from primebench.service.app import RequestScope as Scope
 
 __all__ = [
     "BridgedApp",
@@ -66,27 +67,6 @@ class RequestHeaders:
 
     def items(self) -> list[tuple[str, str]]:
         return self._fields
-
-
-class Scope:
-    """What `PrimeApp.__call__` reads of a request; `path` is percent-decoded, as granian gives it."""
-
-    __slots__ = ("headers", "http_version", "method", "path", "proto", "query_string")
-
-    def __init__(
-        self,
-        method: str,
-        path: str,
-        query_string: str,
-        http_version: str,
-        headers: RequestHeaders,
-    ) -> None:
-        self.proto = "http"
-        self.method = method
-        self.path = path
-        self.query_string = query_string
-        self.http_version = http_version
-        self.headers = headers
 
 
 class Proto:
