@@ -128,9 +128,7 @@ class Connection(asyncio.Protocol):
             data = _escape_request_line(data)
         try:
             self.parser.feed_data(data)
-        except Refused as refused:
-            self.refuse(refused.status)
-        except httptools.HttpParserCallbackError as error:
+        except httptools.HttpParserCallbackError as error:  # raised in a callback: `Refused`
             cause = error.__context__
             self.refuse(cause.status if isinstance(cause, Refused) else 400)
         except (httptools.HttpParserError, httptools.HttpParserUpgrade):
@@ -439,6 +437,7 @@ class Core:
             self.closed(conn)
 
     def opened(self, conn: Connection) -> None:
+        # Already counted at accept; again here for one made after `stop` dropped it early.
         self.connections.add(conn)
 
     def closed(self, conn: Connection) -> None:
