@@ -62,8 +62,8 @@ class Scope(Protocol):
 
 
 class RequestScope:
-    """A concrete `Scope`, for the cores that are not granian (the own core, the lab's
-    bridges): `path` percent-decoded, as granian gives it."""
+    """A concrete `Scope`, for the lab's bridges (service/cores): `path` percent-decoded, as
+    granian gives it. The own core passes a request's parts to `PrimeApp.answer` instead."""
 
     __slots__ = ("headers", "http_version", "method", "path", "proto", "query_string")
 
@@ -174,29 +174,40 @@ class PrimeApp:
         proto.response_bytes(*answer)
 
     def respond(self, scope: Scope) -> Answer | Coroutine[Any, Any, Answer]:
+        """The answer to an RSGI scope (granian, the lab's bridges): see `answer`.
+
+        Each scope attribute is read once: under granian each read is a Rust getter that
+        allocates (`headers` copies the whole header map).
+        """
+        method = scope.method
+        path = scope.path
+        query = scope.query_string
+        head, hosts = _head_size(method, path, query, scope.headers)
+        return self.answer(method, path, query, scope.http_version == "1.1", head, hosts)
+
+    def answer(
+        self, method: str, path: str, query: str, http11: bool, head: int, hosts: int
+    ) -> Answer | Coroutine[Any, Any, Answer]:
         """The answer to one request, or, when it needs the compute pool, a coroutine of it.
 
         Everything but the pool is answered here, synchronously: the own core
         (service/http1.py) writes a table answer without creating a coroutine or a task,
         and each coroutine layer costs a measurable share of a floor request
-        (docs/PERFORMANCE.md). Each scope attribute is read once: under granian each read
-        is a Rust getter that allocates (`headers` copies the whole header map).
+        (docs/PERFORMANCE.md). The core passes the parts of the request it parsed, the
+        head's size as on the wire and its count of Host fields (`_head_size` defines both),
+        so no scope or header list is built for a request.
         """
         started = self.last_arrival = perf_counter()
-        path = scope.path
-        method = scope.method
         route = path
         floor = False
         try:
-            query = scope.query_string
-            head, hosts = _head_size(method, path, query, scope.headers)
             if head > self._max_head:
                 raise Problem(
                     "header-too-large",
                     f"the request head is {head} bytes; the limit is {self._max_head}"
                     " (--max-header-bytes)",
                 )
-            if hosts != 1 and scope.http_version == "1.1":
+            if hosts != 1 and http11:
                 _refuse_host(hosts)
             if path == "/prime":
                 if method not in _METHODS:

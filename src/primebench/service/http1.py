@@ -33,8 +33,6 @@ from urllib.parse import unquote
 
 import httptools
 
-from primebench.service.app import RequestScope
-
 if TYPE_CHECKING:
     from primebench.service.app import Answer, Headers, PrimeApp
 
@@ -48,9 +46,12 @@ _ACCEPT_BATCH = 64  # connections accepted per wake-up, so one burst cannot star
 _ACCEPT_RETRY_S = 0.1  # after EMFILE/ENFILE: accept again this much later
 _BAD = b"HTTP/1.1 %d %s\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 _HEADS_KEPT = 256  # encoded status lines and header blocks kept (a few per route)
+_TARGETS_KEPT = 1024  # split request targets kept, each at most _TARGET_KEPT_BYTES
+_TARGET_KEPT_BYTES = 64
 # Pipelined requests read ahead of their answers: past this, reading pauses until the
 # answers are written, so a client that sends without reading cannot grow a worker's memory.
 MAX_PIPELINED = 64
+_FRAMING = (b"content-length", b"transfer-encoding")  # both in one request: close after it
 
 
 def _bare(status: int) -> bytes:
@@ -63,13 +64,6 @@ class Refused(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(status)
         self.status = status
-
-
-class _Fields(list[tuple[str, str]]):
-    """A request's header fields, with the `items()` the app reads (granian's RSGIHeaders)."""
-
-    def items(self) -> list[tuple[str, str]]:
-        return self
 
 
 class Reply:
@@ -99,14 +93,14 @@ class Connection(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.parser.set_dangerous_leniencies(lenient_chunked_length=True)
         self.url = b""
-        self.fields = _Fields()
-        self.head_bytes = 0
+        self.head_bytes = 0  # the header fields' bytes as on the wire (`name: value\r\n` each)
+        self.field_count = 0
+        self.hosts = 0  # Host fields seen (the app answers 400 unless exactly one)
         self.framing = 0  # Content-Length and Transfer-Encoding fields seen (both: close after)
         self.replies: deque[Reply] = deque()
         self.waiting_since: int | None = 0  # the core's tick when a head was first awaited
         self.done = False  # no more requests are read (an error, or `Connection: close`)
         self.in_body = False  # a head was answered and its body is being read (and dropped)
-        self.in_request_line = True  # no header field of the next request seen yet
         self.writes_paused = False  # the transport's write buffer is past its high mark
         self.reads_paused = False  # MAX_PIPELINED answers are waiting
 
@@ -124,8 +118,8 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.done:
             return
-        if self.in_request_line and not data.isascii():
-            data = _escape_request_line(data)
+        if not data.isascii() and not self.in_body and not self.field_count:
+            data = _escape_request_line(data)  # still in a request line: no field seen yet
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserCallbackError as error:  # raised in a callback: `Refused`
@@ -157,7 +151,6 @@ class Connection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         self.in_body = False
-        self.in_request_line = True
 
     def on_url(self, url: bytes) -> None:
         self.url += url
@@ -165,47 +158,59 @@ class Connection(asyncio.Protocol):
             raise Refused(414)
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.in_request_line = False
-        fields = self.fields
-        if len(fields) >= MAX_FIELDS:
-            raise Refused(431)
+        # Only counted: the app needs the head's size and its Host fields, not the fields.
+        self.field_count += 1
         self.head_bytes += len(name) + len(value) + 4
-        if self.head_bytes + len(self.url) > self.core.max_head:
+        if self.field_count > MAX_FIELDS or self.head_bytes + len(self.url) > self.core.max_head:
             raise Refused(431)
-        key = name.decode("latin-1").lower()
-        if key == "content-length" or key == "transfer-encoding":
+        size = len(name)
+        if size == 4:
+            if name.lower() == b"host":
+                self.hosts += 1
+        elif (size == 14 or size == 17) and name.lower() in _FRAMING:
             self.framing += 1
-        fields.append((key, value.decode("latin-1")))
 
     def on_headers_complete(self) -> None:
         if self.done:
             return  # a request pipelined behind `Connection: close` or a refusal is not read
         parser = self.parser
         self.waiting_since = None
-        self.in_request_line = False
         self.in_body = True
-        version = parser.get_http_version()
-        if version != "1.1" and version != "1.0":
-            raise Refused(400)  # HTTP/0.9 has no head to answer in; 2.x is not spoken here
+        hosts = self.hosts
+        keep_alive = parser.should_keep_alive()
+        if keep_alive and hosts == 1:
+            # Only HTTP/1.0 and 1.1 keep alive, and with one Host field either passes the
+            # app's Host rule: the version's string (a str.format in httptools) is not needed.
+            http11 = True
+        else:
+            version = parser.get_http_version()
+            if version != "1.1" and version != "1.0":
+                raise Refused(400)  # HTTP/0.9 has no head to answer in; 2.x is not spoken here
+            http11 = version == "1.1"
         method = parser.get_method().decode("latin-1")
-        path, query = _target(self.url)
         core = self.core
-        close = not (core.keep_alive and parser.should_keep_alive()) or self.framing > 1
+        path, query, line = core.targets.get(self.url) or core.target(self.url)
+        close = not (core.keep_alive and keep_alive) or self.framing > 1
         if close:
             self.done = True  # what follows this request is not read (smuggling)
-        fields = self.fields
+        head = len(method) + line + self.head_bytes
         # the next request's head starts here (llhttp's on_message_begin would cost a call)
         self.url = b""
-        self.fields = _Fields()
-        self.head_bytes = 0
-        self.framing = 0
-        responded = core.app.respond(RequestScope(method, path, query, version, fields))
+        self.head_bytes = self.field_count = self.hosts = self.framing = 0
+        responded = core.app.answer(method, path, query, http11, head, hosts)
         # a pooled answer's first step runs now: admission decides at arrival (a 503 needs no task)
         answer = responded if isinstance(responded, tuple) else _start(responded)
         if isinstance(answer, tuple) and not self.replies:
             # The common case: answered at once, nothing before it to wait for.
+            transport = self.transport
+            if transport is None or transport.is_closing():
+                return
             close = close or core.app.draining
-            self.write(core.encode(*answer, method == "HEAD", close), close)
+            transport.write(core.encode(*answer, method == "HEAD", close))
+            if close or self.done:
+                transport.close()
+            else:
+                self.waiting_since = core.tick  # the next head's timeout starts now
             return
         reply = Reply(self, method == "HEAD", close)
         self.replies.append(reply)
@@ -219,17 +224,6 @@ class Connection(asyncio.Protocol):
             core.loop.create_task(_answer_later(reply, answer))
 
     # --- writing ------------------------------------------------------------------------
-
-    def write(self, data: bytes, close: bool) -> None:
-        """Write an answer that no earlier one waits before."""
-        transport = self.transport
-        if transport is None or transport.is_closing():
-            return
-        transport.write(data)
-        if close or self.done:
-            transport.close()
-        else:
-            self.waiting_since = self.core.tick  # the next head's timeout starts now
 
     def flush(self) -> None:
         """Write every answer that is ready and has no unanswered request before it."""
@@ -380,6 +374,10 @@ class Core:
         self.keep_alive = keep_alive
         self.connections: set[Connection] = set()
         self.heads: dict[tuple[Any, ...], bytes] = {}
+        # (path, query, request line's size but the method) of recent request targets: a
+        # repeated target is split and decoded once (`target`); bounded like `heads`, and
+        # only short targets are kept
+        self.targets: dict[bytes, tuple[str, str, int]] = {}
         self.tick = 0
         # The header timeout is checked every tick: a connection is cut within one tick of it.
         self.tick_s = max(0.02, min(0.5, header_timeout_s / 10))
@@ -463,6 +461,21 @@ class Core:
         self.loop.call_later(self.tick_s, self._on_tick)
 
     # --- answers ------------------------------------------------------------------------
+
+    def target(self, url: bytes) -> tuple[str, str, int]:
+        """`targets`' entry for a target not in it, remembered there if the target is short.
+
+        The request line's size counts the target as the app sees it (the path decoded), as
+        on granian: `method SP path ["?" query] SP "HTTP/1.1" CRLF`, with the head's final
+        CRLF (app._head_size), all but the method.
+        """
+        path, query = _target(url)
+        parts = path, query, len(path) + len(query) + 15
+        if len(url) <= _TARGET_KEPT_BYTES:
+            if len(self.targets) >= _TARGETS_KEPT:
+                self.targets.clear()
+            self.targets[url] = parts
+        return parts
 
     def encode(
         self, status: int, headers: Headers, body: bytes, head_only: bool, close: bool
