@@ -37,6 +37,7 @@ Answer = tuple[int, Headers, bytes]  # status, headers, body
 
 _JSON = [("content-type", "application/json")]
 _CLOSE = ("connection", "close")
+_JSON_CLOSE = [*_JSON, _CLOSE]
 _ALLOW = (("allow", "GET, HEAD"),)
 _STATUS_OK = b'{"status":"ok"}'
 _METHODS = frozenset(("GET", "HEAD"))
@@ -199,7 +200,6 @@ class PrimeApp:
         """
         started = self.last_arrival = perf_counter()
         route = path
-        floor = False
         try:
             if head > self._max_head:
                 raise Problem(
@@ -213,13 +213,14 @@ class PrimeApp:
                 if method not in _METHODS:
                     _refuse_method(method)
                 body = self._floor_bodies.get(query)
-                if body is None:
-                    n = self._n_of_query(query)
-                    if n > self._inline_max_n:
-                        return self._later(route, path, started, self._pooled(n))
-                    body = self._inline_remembered(n, query)
-                else:  # the floor: counted apart (metrics.observe_floor)
-                    floor = True
+                if body is not None:  # the floor: counted apart (metrics.observe_floor)
+                    if self.metrics is not None:
+                        self.metrics.observe_floor(perf_counter() - started)
+                    return 200, _JSON_CLOSE if self.draining else _JSON, body
+                n = self._n_of_query(query)
+                if n > self._inline_max_n:
+                    return self._later(route, path, started, self._pooled(n))
+                body = self._inline_remembered(n, query)
             elif path.startswith("/prime/") and "/" not in path[7:]:
                 route = "/prime/{n}"
                 n = _parse(method, n_from_path, path[7:], self.max_n)
@@ -233,13 +234,9 @@ class PrimeApp:
             return self._refused(path, started, problem)
         except Exception:  # noqa: BLE001 - _failed logs it with its traceback, answers 500
             return self._failed(path, started)
-        metrics = self.metrics
-        if metrics is not None:
-            if floor:
-                metrics.observe_floor(perf_counter() - started)
-            else:
-                metrics.observe(route, 200, perf_counter() - started)
-        return 200, [*_JSON, _CLOSE] if self.draining else _JSON, body
+        if self.metrics is not None:
+            self.metrics.observe(route, 200, perf_counter() - started)
+        return 200, _JSON_CLOSE if self.draining else _JSON, body
 
     async def _later(
         self, route: str, path: str, started: float, work: Coroutine[Any, Any, bytes]

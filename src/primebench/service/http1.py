@@ -80,7 +80,7 @@ class Reply:
     def response_bytes(self, status: int, headers: Headers, body: bytes) -> None:
         core = self.conn.core
         self.close = self.close or core.app.draining
-        self.data = core.encode(status, headers, body, self.head_only, self.close)
+        self.data = core.encode((status, headers, body), self.head_only, self.close)
         self.conn.flush()
 
 
@@ -174,7 +174,6 @@ class Connection(asyncio.Protocol):
         if self.done:
             return  # a request pipelined behind `Connection: close` or a refusal is not read
         parser = self.parser
-        self.waiting_since = None
         self.in_body = True
         hosts = self.hosts
         keep_alive = parser.should_keep_alive()
@@ -206,12 +205,13 @@ class Connection(asyncio.Protocol):
             if transport is None or transport.is_closing():
                 return
             close = close or core.app.draining
-            transport.write(core.encode(*answer, method == "HEAD", close))
+            transport.write(core.encode(answer, method == "HEAD", close))
             if close or self.done:
                 transport.close()
             else:
                 self.waiting_since = core.tick  # the next head's timeout starts now
             return
+        self.waiting_since = None  # answers are due: no head is awaited until they are out
         reply = Reply(self, method == "HEAD", close)
         self.replies.append(reply)
         if len(self.replies) > MAX_PIPELINED and not self.reads_paused:
@@ -477,10 +477,9 @@ class Core:
             self.targets[url] = parts
         return parts
 
-    def encode(
-        self, status: int, headers: Headers, body: bytes, head_only: bool, close: bool
-    ) -> bytes:
+    def encode(self, answer: Answer, head_only: bool, close: bool) -> bytes:
         """An answer as sent: status line, the app's fields, date, length, the body."""
+        status, headers, body = answer
         if headers is self._last_headers and status == self._last_status:
             head = self._last_head  # the same constant list as the answer before (the floor)
         else:
