@@ -53,19 +53,24 @@ def short(name: str) -> ScenarioSettings:
 
     These check that every contender runs every scenario, not a figure: one round of two
     offered rates is enough (the protocol's rounds and comparisons are pinned by
-    test_bench_protocol_e2e; was two rounds of five rates, about twice as long).
+    test_bench_protocol_e2e; was two rounds of five rates, about twice as long). What a
+    contender does differently is run once per scenario; what the lab does with several
+    points of one scenario is pinned elsewhere, over fewer contenders: the sweep runs one n
+    (n=1 is the floor's; several n are test_rounds'), the cores scenario two cores (one core
+    is every other scenario's; one then two cores, over two contenders, is
+    test_bench_protocol_e2e's).
     """
     defaults = get(name).defaults()
     return replace(
         defaults,
         # wrk and autocannon count whole seconds; oha takes half of one. The rate scenario
-        # runs oha (its probe and two rates: 3 trials of each of the 13 arms); the sweep and
-        # the cores scenario let the tool be chosen (`--generator`), so here they run oha's
-        # 0.5 s too (2 trials of each arm; was wrk's 1 s). wrk's fixed n still runs every
-        # contender in the floor, its Lua-drawn n in random-n, autocannon in the article,
-        # and the cores scenario on wrk is test_bench_protocol_e2e's.
-        generator=Generator.OHA if name in ("sweep", "cores") else defaults.generator,
-        duration_s=0.5 if name in ("rate", "sweep", "cores") else 1.0,
+        # runs oha (its probe and two rates: 3 trials of each of the 13 arms); the floor,
+        # the sweep and the cores scenario let the tool be chosen (`--generator`), so here
+        # they run oha's 0.5 s too (was wrk's 1 s). wrk still runs every contender: its
+        # Lua-drawn n in random-n and in the convoy's heavy stream; autocannon the article;
+        # wrk's fixed n is test_bench_protocol_e2e's (the cores scenario on wrk).
+        generator=Generator.OHA if name in ("floor", "sweep", "cores") else defaults.generator,
+        duration_s=0.5 if name in ("rate", "floor", "sweep", "cores") else 1.0,
         connections=4,
         connections_sweep=(),  # the floor's one point: its sweep has an e2e test of its own
         rounds=1,
@@ -73,9 +78,11 @@ def short(name: str) -> ScenarioSettings:
         # pure-Python contenders answer nothing at n=20000 in 1 s
         n=1000 if name in ("rate", "article", "cores") else defaults.n,
         n_range=(1, 1000) if name == "random-n" else defaults.n_range,  # nor n up to 20000
-        heavy_n=1000 if name == "soak" else defaults.heavy_n,  # the soak's probe must answer
-        sweep_ns=(1, 1000),
-        server_cores=(1, 2),
+        # the soak's probe must answer; the convoy's heavy requests left in a seed server
+        # when its trial ends would otherwise keep it busy for seconds before the next
+        heavy_n=1000 if name in ("soak", "convoy") else defaults.heavy_n,
+        sweep_ns=(1000,),
+        server_cores=(2,),
         heavy_connections=2,
         light_rate=20.0,
         window_s=0.5,  # the soak: two windows in its 1 s
