@@ -12,6 +12,12 @@ engine and metrics, and the variant's own module.
 
     uv run --frozen python benchmarks/core_hot_path.py [--loops 200000] [--rounds 7]
     uv run --frozen python benchmarks/core_hot_path.py --against ../other-checkout
+    uv run --frozen python benchmarks/core_hot_path.py --opcodes
+
+`--opcodes` counts instead of timing: the bytecodes each side's Python runs per request,
+by function (sys.settrace's opcode events, over 10 requests after a warm-up). The count
+does not depend on the machine's noise, so it shows a change of a few percent that the
+timings cannot; the transport's `write` and `is_closing` are this script's (uvloop's are C).
 
 Sides are timed in turns (ABBA...) in fresh subprocesses each round, and each figure is the
 median over rounds of the fastest of three timings; `--against DIR` adds the `primebench`
@@ -32,6 +38,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REQUEST = b"GET /prime?n=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n"
 ANSWER_BODY = b'{"n":1,"prime":2}'
@@ -124,6 +131,39 @@ def time_side(side: str, loops: int) -> float:
     return best / loops * 1e6
 
 
+def count_opcodes(side: str, requests: int = 10) -> dict[str, float]:
+    """Bytecodes run per request, by function name (a deterministic measure of the Python)."""
+    feed, _ = primebench_side() if side == "primebench" else bare_side()
+    for _ in range(100):
+        feed(REQUEST)
+    counts: dict[str, int] = {}
+
+    def trace(frame: Any, event: str, arg: object) -> Any:
+        if event == "call":
+            frame.f_trace_opcodes = True
+        elif event == "opcode":
+            name = frame.f_code.co_name
+            counts[name] = counts.get(name, 0) + 1
+        return trace
+
+    sys.settrace(trace)
+    try:
+        for _ in range(requests):
+            feed(REQUEST)
+    finally:
+        sys.settrace(None)
+    return {name: count / requests for name, count in counts.items()}
+
+
+def print_opcodes() -> None:
+    for side in ("bare", "primebench"):
+        counts = count_opcodes(side)
+        parts = ", ".join(
+            f"{name} {n:.0f}" for name, n in sorted(counts.items(), key=lambda x: -x[1])
+        )
+        print(f"{side}: {sum(counts.values()):.0f} bytecodes per request ({parts})")
+
+
 def _one(side: str, loops: int, src: Path | None) -> float:
     env = dict(os.environ)
     if src is not None:
@@ -143,8 +183,12 @@ def main() -> None:
     parser.add_argument("--loops", type=int, default=200_000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--against", type=Path, help="another checkout: its primebench side")
+    parser.add_argument("--opcodes", action="store_true", help="count bytecodes per request")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.opcodes:
+        print_opcodes()
+        return
     if args.child:
         print(time_side(args.child, args.loops))
         return

@@ -4,7 +4,7 @@ Why a core of our own: on granian every request crosses from its Rust I/O thread
 Python thread and back, and that hand-off, not our code, is most of what a cheap answer
 costs (docs/PERFORMANCE.md: the bare RSGI app is 0.70 x Go at 16 connections). Here the
 bytes arrive in `data_received`, llhttp (Node's parser, in C) parses them, and the app's
-answer is computed at once (`PrimeApp.respond`): a table answer is written before
+answer is computed at once (`PrimeApp.answer`): a table answer is written before
 `data_received` returns, with no task and no thread hop. Only an answer that awaits (the
 compute pool) becomes a task, so heavy n still never holds the loop.
 
