@@ -68,23 +68,16 @@ class CountingTransport:
 
 
 def primebench_side() -> tuple[Callable[[bytes], None], CountingTransport]:
-    """A connection of the service's own core, with the app as `primebench serve` builds it."""
+    """A connection of the service's own core, serving the real app, engine and metrics."""
     import uvloop
+    from app_hot_path import build_app  # the app app_hot_path times: no pool, real metrics
 
-    from primebench.primes import prepare
-    from primebench.service.app import PrimeApp
     from primebench.service.http1 import Connection, Core
-    from primebench.service.settings import Offload, Settings
-    from primebench.service.sizing import Sizing
+    from primebench.service.settings import Settings
 
-    settings = Settings(offload=Offload.NEVER)  # no pool: the floor's path never awaits one
-    sizing = Sizing(
-        workers=1, pool_processes=0, compute_threads=1, cpu_limit=1.0, memory_bytes=None
-    )
-    app = PrimeApp(settings, prepare(settings.engine, settings.table_size), sizing)
+    settings = Settings()
+    app = build_app()
     loop = uvloop.new_event_loop()
-    os.environ.pop("PRIMEBENCH_METRICS_DIR", None)
-    app.__rsgi_init__(loop)  # metrics as in a worker; nothing published without a directory
     core = Core(
         app,
         socket.socket(),
