@@ -16,6 +16,8 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any, NoReturn, Protocol
 
+from mypy_extensions import mypyc_attr
+
 from primebench.primes import Engine, EngineName
 from primebench.service import metrics as metrics_module
 from primebench.service import openapi
@@ -88,6 +90,8 @@ class HTTPProtocol(Protocol):
     def response_bytes(self, status: int, headers: Headers, body: bytes) -> None: ...
 
 
+# Compiled by mypyc (pyproject.toml); the lab's bridges (service/cores/bridge.py) subclass it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class PrimeApp:
     """One per worker process. The engine is prepared before the worker starts (shared by fork)."""
 

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from primebench import compiled
 from primebench.errors import UserError
 from primebench.primes import prepare
 from primebench.service import drain
@@ -38,6 +39,8 @@ from primebench.service.lifeline import die_with_parent
 from primebench.service.metrics import DIR_ENV
 from primebench.service.settings import Settings, resolve
 from primebench.service.sizing import Sizing, size
+
+log = logging.getLogger("primebench.service")
 
 if TYPE_CHECKING:
     from primebench.service.app import PrimeApp
@@ -190,10 +193,18 @@ def _announce(
     )
     capped = f" (capped from {wanted} by open files)" if connections < wanted else ""
     print(
-        f"primebench: {sizing.describe()}; {files}; {connections} connections per worker{capped}",
+        f"primebench: {sizing.describe()}; {files}; {connections} connections per worker{capped};"
+        f" {compiled.describe()}",
         file=sys.stderr,
         flush=True,
     )
+    for module in compiled.stale():
+        log.warning(
+            "%s: the compiled module is older than its .py, and it is the one that runs;"
+            " rebuild it (`uv sync`), or set %s=1 to run the source",
+            module,
+            compiled.PURE_PYTHON_ENV,
+        )
 
 
 def _draining_server_class() -> Any:
