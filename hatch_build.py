@@ -9,10 +9,11 @@
    .gitignore keeps it out of git and the sdist. A file already there is reused when its
    header and CRC check out. tests/primes/test_shipped.py checks it against sympy.
 2. The floor's hot path compiled (issue 18, P3-core): the own core's connection
-   (service/http1.py) and the app's answer (service/app.py) are compiled to C by mypyc from
-   their typed source, beside which they ship; Python imports the compiled module first
-   (primebench/compiled.py). Written into the source tree too (an editable install imports
-   them there; `uv run` rebuilds when either source changes: pyproject's cache-keys).
+   (service/http1.py), the app's answer (service/app.py) and its metrics (service/metrics.py)
+   are compiled to C by mypyc from their typed source, beside which they ship; Python
+   imports the compiled module first (primebench/compiled.py). Written into the source tree
+   too (an editable install imports them there; `uv run` rebuilds when any of their sources
+   changes: pyproject's cache-keys).
    `PRIMEBENCH_PURE_PYTHON=1` at build time skips this step: a pure-Python wheel.
 """
 
@@ -30,7 +31,11 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 _TABLE_MODULE = Path("src") / "primebench" / "primes" / "table.py"
-_COMPILED = ("src/primebench/service/http1.py", "src/primebench/service/app.py")
+_COMPILED = (
+    "src/primebench/service/http1.py",
+    "src/primebench/service/app.py",
+    "src/primebench/service/metrics.py",
+)
 # mypyc's shared library of the compiled modules: primebench__mypyc.<abi>.so, beside the package
 _GROUP = "primebench"
 _PURE_PYTHON_ENV = "PRIMEBENCH_PURE_PYTHON"

@@ -1,8 +1,8 @@
 """Which modules of the hot path run compiled by mypyc, and the switch back to their source.
 
 Why: a floor request is mostly the interpreter running the core's and the app's Python
-(docs/PERFORMANCE.md, issue 18), so the build compiles those two modules to C with mypyc
-(pyproject.toml, the `mypyc` build hook). Each ships twice, compiled and as its `.py`, and
+(docs/PERFORMANCE.md, issue 18), so the build compiles those modules to C with mypyc
+(hatch_build.py), with the metrics the app counts each answer in. Each ships twice, compiled and as its `.py`, and
 Python imports the compiled one first. `PRIMEBENCH_PURE_PYTHON=1` makes it import the
 source instead: for a profiler's line view, to rule the compiler out when chasing a bug, or
 to measure what compiling buys (the lab's primebench-pure-python variant). A build without
@@ -22,7 +22,11 @@ from types import ModuleType
 
 __all__ = ["HOT_MODULES", "PURE_PYTHON_ENV", "describe", "is_stale", "prefer_source", "stale"]
 
-HOT_MODULES = ("primebench.service.http1", "primebench.service.app")
+HOT_MODULES = (
+    "primebench.service.http1",
+    "primebench.service.app",
+    "primebench.service.metrics",
+)
 PURE_PYTHON_ENV = "PRIMEBENCH_PURE_PYTHON"
 # A compiled module this much older than its source was built from an older source (an
 # editable install not yet rebuilt); a wheel's files are written within a second or so.

@@ -90,7 +90,7 @@ class HTTPProtocol(Protocol):
     def response_bytes(self, status: int, headers: Headers, body: bytes) -> None: ...
 
 
-# Compiled by mypyc (pyproject.toml); the lab's bridges (service/cores/bridge.py) subclass it.
+# Compiled by mypyc (hatch_build.py); the lab's bridges (service/cores/bridge.py) subclass it.
 @mypyc_attr(allow_interpreted_subclasses=True)
 class PrimeApp:
     """One per worker process. The engine is prepared before the worker starts (shared by fork)."""
