@@ -35,6 +35,8 @@ import importlib.util, json, os, shutil
 import primebench.primes.table as table
 from primebench.primes import EngineName, prepare
 from primebench.service.settings import Settings
+from primebench import compiled
+import primebench.service.app, primebench.service.http1, primebench.service.metrics
 
 def no_sieve(limit):
     raise AssertionError("the table was not in the image: the service sieved at start")
@@ -52,6 +54,7 @@ print(json.dumps({
     "leftovers": [p for p in ("/root/.cache", "/opt/uv", "/src", "/tmp/numba")
                   if os.path.exists(p)],
     "opt": sorted(os.listdir("/opt/primebench")),
+    "hot_path": compiled.describe(),
 }))
 """
 )
@@ -96,6 +99,7 @@ def test_image_is_lean_and_holds_the_prime_table(primebench_image: BuiltImage) -
     assert found["extra_packages"] == []
     assert found["leftovers"] == []
     assert found["opt"] == ["venv"]  # the table is in the venv: the wheel ships it
+    assert found["hot_path"] == "hot path compiled (mypyc)"  # built in the image's build stage
     assert len(service) == 1, layers  # one COPY of /opt/primebench from the build stage
     assert service[0] <= SERVICE_LAYER_BUDGET_BYTES
     assert primebench_image.size_bytes <= IMAGE_SIZE_BUDGET_BYTES
