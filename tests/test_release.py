@@ -35,6 +35,7 @@ SERVICE_DEPENDENCIES = {
     "primecountpy",
     "pebble",
     "prometheus-client",
+    "mypy-extensions",  # `mypyc_attr` (service/app.py)
 }
 EXTRA_ONLY = ("numba", "llvmlite", "scipy", "psutil", "pydantic", "numpy")
 
@@ -86,6 +87,12 @@ def test_uv_build_makes_an_sdist_and_a_wheel_with_the_combined_licence(
                      if "extra ==" not in r}  # fmt: skip
     assert unconditional == SERVICE_DEPENDENCIES
     assert set(meta.get_all("Provides-Extra") or []) == {"lab", "jit"}
+    # the hot path compiled by mypyc, beside its source: a platform wheel
+    assert "-py3-none-any" not in wheel.name
+    for module in ("http1", "app", "metrics"):
+        assert f"primebench/service/{module}.py" in names
+        assert any(n.startswith(f"primebench/service/{module}.cpython-") for n in names)
+    assert any(n.startswith("primebench__mypyc.cpython-") for n in names)
 
 
 def test_the_service_install_serves_and_holds_no_extra(installed: tuple[Path, Path]) -> None:
