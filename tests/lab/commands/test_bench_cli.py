@@ -152,6 +152,12 @@ def test_protocol_flags_reach_the_settings() -> None:
         True,
         True,
     )
+    assert args("--twin", "bare-httptools,go-seed", "--twin", "x").twin == [
+        "bare-httptools",
+        "go-seed",
+        "x",
+    ]
+    assert args().twin == []
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from primebench.cli import main
 from primebench.lab.contenders import conformance, launch
 from primebench.lab.contenders.registry import Registry, default_root
 from primebench.lab.host import resources, servers
+from primebench.lab.model import verdicts
 from primebench.lab.model.generators import Generator
 from primebench.lab.run import measure
 from primebench.lab.run.remote import parse_target
@@ -82,21 +83,27 @@ def test_rounds_are_recorded_and_the_aa_arm_is_calibrated(
     tmp_path: Path, manifest_root: Any, quick_settle: None
 ) -> None:
     registry = fakes(manifest_root, "go-seed", "other")
-    doc = run_bench(settings(tmp_path, registry, ("go-seed", "other"), calibrate=True))
+    run = settings(tmp_path, registry, ("go-seed", "other"), calibrate=True, twins=("other",))
+    doc = run_bench(run)
     (scenario,) = doc.scenarios
     assert doc.protocol.seed == 11 and doc.protocol.calibrate is True
     assert [r.index for r in scenario.rounds] == [0, 1, 2]
+    arms = ["go-seed", "go-seed#aa", "other", "other#aa"]
     for r in scenario.rounds:  # the floor's rounds are mirrored: the order, then reversed
-        assert sorted(r.order[:3]) == ["go-seed", "go-seed#aa", "other"]
-        assert r.order[3:] == r.order[2::-1]
-    twin = scenario.result("go-seed#aa")
-    assert twin is not None and twin.arm == "aa" and twin.status == "ok"
-    aa = next(c for c in scenario.comparisons if c.aa)
-    other = next(c for c in scenario.comparisons if c.comparison.contender == "other")
-    assert aa.comparison.baseline == other.comparison.baseline == "go-seed"
+        assert sorted(r.order[:4]) == arms
+        assert r.order[4:] == r.order[3::-1]
+    for name in ("go-seed#aa", "other#aa"):
+        twin = scenario.result(name)
+        assert twin is not None and twin.arm == "aa" and twin.status == "ok"
+    pairs = {(c.comparison.contender, c.comparison.baseline): c for c in scenario.comparisons}
+    assert set(pairs) == {("go-seed#aa", "go-seed"), ("other#aa", "other"), ("other", "go-seed")}
+    aa, own = pairs[("go-seed#aa", "go-seed")], pairs[("other#aa", "other")]
+    other = pairs[("other", "go-seed")]
+    assert aa.aa and own.aa and not other.aa
     assert len(other.comparison.per_round) == 3
     assert other.comparison.noise_halfwidth == scenario.noise["n=1"]
-    for found in (aa, other):
+    assert scenario.noise_for("n=1", "other") == verdicts.noise_halfwidth(own.comparison)
+    for found in (aa, own, other):
         c = found.comparison
         assert c.ci_low is not None and c.ci_high is not None and c.ci_low <= c.ratio <= c.ci_high
     assert not children()

@@ -140,6 +140,35 @@ def test_the_bare_core_target_is_judged_at_each_count_once_its_variant_ran() -> 
     assert by_id["P3-core"].reason.endswith("(256: pass)")
 
 
+def test_the_bare_core_target_is_judged_by_its_own_twin_when_it_had_one() -> None:
+    """--twin bare-httptools: P3-core's noise floor is the bare app's own A/A pair, not the
+    noisier Go server's; without that twin it falls back to the point's (go-seed's) floor."""
+    bare = targets.BARE_CORE
+    level = {16: 100_000.0, 64: 100_000.0, 256: 100_000.0}
+    rps = {
+        "go-seed": {16: 50_000.0, 64: 50_000.0, 256: 50_000.0},
+        "go-seed#aa": {16: 50_000.0, 64: 50_000.0, 256: 50_000.0},
+        "primebench": {k: 0.97 * v for k, v in level.items()},
+        bare: level,
+        f"{bare}#aa": level,
+    }
+    noisy_go = {"go-seed": 0.06, "go-seed#aa": 0.06}
+    record = floor_sweep(rps=rps, spread=noisy_go)
+    own = record.noise_for("c=64", bare)
+    floor = record.noise["c=64"]
+    assert own is not None and own < 0.05 < floor
+    by_id = {r.target.id: r for r in target_checks.check(_with_floor(record))[0]}
+    assert by_id["P3-core"].verdict is targets.TargetVerdict.PASS
+    without = replace(
+        record,
+        results=tuple(r for r in record.results if r.contender != f"{bare}#aa"),
+        comparisons=tuple(c for c in record.comparisons if c.comparison.baseline != bare),
+    )
+    by_id = {r.target.id: r for r in target_checks.check(_with_floor(without))[0]}
+    assert by_id["P3-core@64"].verdict is targets.TargetVerdict.INCONCLUSIVE
+    assert f"within the A/A noise floor of {floor:.1%}" in by_id["P3-core@64"].reason
+
+
 def test_a_floor_document_from_before_the_sweep_is_judged_at_its_one_count() -> None:
     record = floor_sweep()
     one = replace(

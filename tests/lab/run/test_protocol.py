@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from primebench.lab.model import verdicts
 from primebench.lab.model.load_records import LoadResult
 from primebench.lab.model.pairing import paired_values
 from primebench.lab.model.results import PointRecord, RunRecord
@@ -94,6 +95,31 @@ def test_aa_interval_becomes_the_noise_floor_of_the_point() -> None:
     assert pb.comparison.per_round == pytest.approx((0.70, 72 / 102, 69 / 98, 71 / 101, 70 / 99))
     assert pb.comparison.verdict is Verdict.SLOWER
     assert pb.comparison.noise_halfwidth == calibration.halfwidth
+
+
+def test_another_arm_s_twin_is_its_own_a_a_pair_and_never_a_contender() -> None:
+    """--twin bare-httptools: its pair is compared with bare-httptools, not with go-seed."""
+    points = {
+        "go-seed": point(100, 130, 80, 120, 90),  # a noisy baseline: a wide A/A floor
+        "go-seed#aa": point(120, 100, 100, 90, 110),
+        "bare": point(200, 202, 198, 201, 199),
+        "bare#aa": point(201, 200, 199, 200, 200),
+        "primebench": point(196, 199, 194, 197, 195),
+    }
+    found, calibration = protocol.point_comparisons(
+        "n=1", points, "go-seed", "req_per_s", higher_is_better=True, seed=1
+    )
+    pairs = {(c.comparison.contender, c.comparison.baseline): c for c in found}
+    assert set(pairs) == {
+        ("go-seed#aa", "go-seed"),
+        ("bare#aa", "bare"),
+        ("bare", "go-seed"),
+        ("primebench", "go-seed"),
+    }
+    assert pairs[("go-seed#aa", "go-seed")].aa and pairs[("bare#aa", "bare")].aa
+    own = verdicts.noise_halfwidth(pairs[("bare#aa", "bare")].comparison)
+    assert calibration.halfwidth is not None and own < 0.05 < calibration.halfwidth
+    assert pairs[("primebench", "go-seed")].comparison.noise_halfwidth == calibration.halfwidth
 
 
 def test_no_baseline_in_the_point_no_comparison() -> None:

@@ -53,3 +53,33 @@ def test_a_contender_without_the_key_is_recorded_as_the_articles(
     info = session._prepare(registry.get("mine"), _settings(registry, tmp_path))
     assert info.algorithm == "trial division, as the article"
     assert codec.dump(info)["algorithm"] == "trial division, as the article"
+
+
+def test_twin_adds_an_a_a_arm_for_each_named_contender_once(
+    manifest_root: ManifestWriter, tmp_path: Path
+) -> None:
+    """--calibrate twins the baseline; --twin another contender; a name twice, or one that is
+    not a contender of the run, adds nothing (the latter is said)."""
+    manifest_root("go-seed")
+    root = manifest_root("bare", extra="order = 1")
+    registry = Registry.load(root)
+    said: list[str] = []
+    settings = dataclasses.replace(
+        _settings(registry, tmp_path),
+        contenders=("go-seed", "bare"),
+        calibrate=True,
+        twins=("bare", "go-seed", "absent"),
+        progress=said.append,
+    )
+    selected = [registry.get("go-seed"), registry.get("bare")]
+    infos = {c.name: session._prepare(c, settings) for c in selected}
+    said.clear()  # the builds' lines
+    arms = session._arms(selected, infos, settings)
+    assert [(a.name, a.kind) for a in arms] == [
+        ("go-seed", "contender"),
+        ("bare", "contender"),
+        ("go-seed#aa", "aa"),
+        ("bare#aa", "aa"),
+    ]
+    assert infos["bare#aa"].name == "bare#aa"
+    assert said == ["[bench] --twin absent: not a contender of this run; no A/A arm"]

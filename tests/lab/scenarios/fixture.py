@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from primebench.lab.model import results
 from primebench.lab.model.load_records import LoadResult
@@ -41,15 +42,21 @@ def _trial(index: int, rps: float) -> RunRecord:
     )
 
 
-def floor_sweep(rounds: int = 5, failed: str = "") -> ScenarioRecord:
+def floor_sweep(
+    rounds: int = 5,
+    failed: str = "",
+    rps: Mapping[str, Mapping[int, float]] = SWEEP_RPS,
+    spread: Mapping[str, float] | None = None,
+) -> ScenarioRecord:
     """A floor record over 16, 64 and 256 connections, go-seed the baseline with its A/A
     twin, summarised and compared by the run's own functions from scripted trials whose
     rounds differ by a few % (so every comparison has an interval); `failed` names an arm
-    recorded as failed to start."""
+    recorded as failed to start. `rps` the arms and their req/s by count; `spread` an arm's
+    step between rounds (default 0.01: its rounds range over ±2 %)."""
     floor = get("floor")
     settings = dataclasses.replace(floor.defaults(), connections_sweep=(16, 64, 256), rounds=rounds)
     runs = []
-    for name, by_count in SWEEP_RPS.items():
+    for name, by_count in rps.items():
         if name == failed:
             runs.append(
                 ContenderRun(
@@ -65,7 +72,8 @@ def floor_sweep(rounds: int = 5, failed: str = "") -> ScenarioRecord:
         points = []
         for point in floor.plan(settings, name):
             rps = by_count[point.params["connections"]]
-            jitter = [1.0 + 0.01 * ((i * 7 + sum(map(ord, name))) % 5 - 2) for i in range(rounds)]
+            step = (spread or {}).get(name, 0.01)
+            jitter = [1.0 + step * ((i * 7 + sum(map(ord, name))) % 5 - 2) for i in range(rounds)]
             trials = [_trial(i, rps * j) for i, j in enumerate(jitter)]
             points.append(summarize_point(point, trials, None))
         runs.append(

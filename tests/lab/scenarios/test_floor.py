@@ -81,6 +81,23 @@ def test_a_sweep_shows_req_per_s_and_the_ratio_with_its_interval_per_count() -> 
     assert not FLOOR.heads(record)  # the article-shaped table would show one count only
 
 
+def test_a_twinned_arm_s_own_floor_is_a_note_of_its_own() -> None:
+    """--twin bare: the tables say bare's A/A floor beside the baseline's, per count."""
+    rps = {
+        "go-seed": {16: 50_000.0, 64: 50_000.0, 256: 50_000.0},
+        "go-seed#aa": {16: 50_000.0, 64: 50_000.0, 256: 50_000.0},
+        "bare": {16: 100_000.0, 64: 100_000.0, 256: 100_000.0},
+        "bare#aa": {16: 100_000.0, 64: 100_000.0, 256: 100_000.0},
+    }
+    record = floor_sweep(rps=rps)
+    first, _ = FLOOR.tables(record)
+    (own,) = [n for n in first.notes if n.startswith("bare's own A/A floor")]
+    width = record.noise_for("c=16", "bare")
+    assert width is not None and f"±{width * 100:.1f} % at 16" in own
+    rows = {row[0]: row[1:] for row in first.rows}
+    assert rows["bare#aa"][0].endswith("A/A contains 1")
+
+
 def test_a_sweep_terminal_table_has_a_row_per_arm_and_count_within_120_columns() -> None:
     record = floor_sweep(failed="primebench")
     (table,) = FLOOR.terminal_tables(record)

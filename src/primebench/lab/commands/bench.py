@@ -35,6 +35,7 @@ from primebench.lab.commands.bench_flags import (
     DEFAULT_CONTENDERS,
     add_rounds_flags,
     default_contenders,
+    names_list,
     parse_cpus,
     parse_heavy_n,
     scenario_settings,
@@ -133,6 +134,17 @@ def add_parser(subparsers: Any) -> None:
         help=(
             "an A/A arm (a second instance of the baseline): its interval is the noise floor "
             "(default: on; --no-calibrate saves one arm's trials)"
+        ),
+    )
+    r.add_argument(
+        "--twin",
+        type=names_list,
+        action="extend",
+        default=[],
+        metavar="NAME[,NAME]",
+        help=(
+            "also an A/A twin of these contenders: the noise floor of every comparison "
+            "against them, e.g. bare-httptools for P3-core (default: only the baseline's)"
         ),
     )
     r.add_argument(
@@ -292,6 +304,7 @@ def _main(args: argparse.Namespace) -> int:
         seed=args.seed if args.seed is not None else secrets.randbelow(2**31),
         baseline=args.baseline,
         calibrate=args.calibrate,
+        twins=tuple(dict.fromkeys(args.twin)),
         strict=args.strict,
         fresh_servers=args.fresh_servers,
         start_deadline_s=args.start_deadline,

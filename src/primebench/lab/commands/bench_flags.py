@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_CONTENDERS",
     "add_rounds_flags",
     "default_contenders",
+    "names_list",
     "parse_budget",
     "parse_cpus",
     "parse_heavy_n",
@@ -44,6 +45,11 @@ def parse_ints(text: str, flag: str) -> tuple[int, ...]:
     if not values or min(values) < 1:
         raise UserError(f"{flag} takes integers >= 1, got {text!r}")
     return values
+
+
+def names_list(text: str) -> list[str]:
+    """`a,b` -> ["a", "b"]: a comma-separated list of arm names (blanks dropped)."""
+    return [n.strip() for n in text.split(",") if n.strip()]
 
 
 def parse_cpus(text: str, flag: str) -> frozenset[int]:

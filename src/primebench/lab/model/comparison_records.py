@@ -8,16 +8,17 @@ the comparison's fields), as schema 2 has always written it. A pydantic core sch
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from pydantic import ConfigDict, GetCoreSchemaHandler, PositiveFloat
 from pydantic_core import core_schema
 
-from primebench.lab.model.verdicts import Comparison, Verdict
+from primebench.lab.model.verdicts import Comparison, Verdict, noise_halfwidth
 from primebench.lab.model.vocabulary import RECORD_CONFIG
 
-__all__ = ["ComparisonAtPoint", "PointComparison"]
+__all__ = ["ComparisonAtPoint", "PointComparison", "own_noise"]
 
 
 @dataclass(frozen=True)
@@ -98,3 +99,18 @@ class PointComparison:
             c.verdict,
             c.noise_halfwidth,
         )
+
+
+def own_noise(
+    found: Iterable[PointComparison], point: str, baseline: str, otherwise: float | None = None
+) -> float | None:
+    """The A/A half-width of `baseline`'s own twin at `point` (`otherwise`: no twin there).
+
+    A comparison against an arm with a twin (`--twin`) is judged by that arm's noise, not
+    by the run baseline's: two Python servers need not share the Go server's noise.
+    """
+    for f in found:
+        c = f.comparison
+        if f.aa and f.point == point and c.baseline == baseline and c.ci_low is not None:
+            return noise_halfwidth(c)
+    return otherwise

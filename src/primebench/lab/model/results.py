@@ -12,10 +12,9 @@ the A/A twin of the baseline, or an already running target) -> points (one figur
 orders (with the document's seed) and the comparisons of every arm against the baseline:
 per-round paired ratios, their geometric mean and bootstrap interval, and the verdict.
 
-Schema 2 (interleaved rounds) replaced schema 1 (runs back to back per contender).
-
-The dataclasses below are the format: `codec` reads and writes them by their annotations
-(pydantic), and `results.schema.json` is generated from them (`python -m
+Schema 2 (interleaved rounds) replaced schema 1 (runs back to back per contender). The
+dataclasses below are the format: `codec` reads and writes them by their annotations
+(pydantic); `results.schema.json` is generated from them (`python -m
 primebench.lab.model.results_schema`), so a field is declared once. Closed vocabularies
 are in `vocabulary`; the records of contenders, of the bench's host and of comparisons
 in `contender_records`, `bench_records` and `comparison_records`. Only `params` and
@@ -52,7 +51,7 @@ from primebench.lab.model.bench_records import (
     RoundOrder,
     Stopping,
 )
-from primebench.lab.model.comparison_records import PointComparison
+from primebench.lab.model.comparison_records import PointComparison, own_noise
 from primebench.lab.model.contender_records import ArtifactSize, BuildOutcome, Conformance
 from primebench.lab.model.load_records import LoadResult
 from primebench.lab.model.process_records import ProcessMemory
@@ -277,9 +276,9 @@ class ContenderRun:
 class ScenarioRecord:
     """A scenario's settings (as run), each arm's outcome, its rounds and comparisons.
 
-    `noise` maps a point to the A/A half-width used as its noise floor (absent: not
-    calibrated); `smallest_resolvable` is the smallest relative difference the scenario
-    could have claimed (from the narrowest interval and the noise floor).
+    `noise` maps a point to the baseline twin's A/A half-width (absent: not calibrated),
+    `noise_for` a `--twin` arm's own; `smallest_resolvable` is the smallest relative
+    difference the scenario could have claimed (from the intervals and the noise floor).
     """
 
     __pydantic_config__: ClassVar[ConfigDict] = RECORD_CONFIG
@@ -294,6 +293,10 @@ class ScenarioRecord:
 
     def result(self, contender: str) -> ContenderRun | None:
         return next((r for r in self.results if r.contender == contender), None)
+
+    def noise_for(self, point: str, baseline: str) -> float | None:
+        """A comparison's noise floor: its baseline's own A/A pair, else the point's."""
+        return own_noise(self.comparisons, point, baseline, self.noise.get(point))
 
 
 ARTICLE_ALGORITHM = "trial division, as the article"

@@ -41,12 +41,21 @@ def versus(record: ScenarioRecord, key: str, name: str) -> str:
 
 
 def _noise_notes(record: ScenarioRecord) -> tuple[str, ...]:
+    """The baseline's A/A floor per count, then each other twinned arm's (`--twin`)."""
     floors = ", ".join(
         f"±{record.noise[key] * 100:.1f} % at {count}"
         for key, count in counts(record)
         if key in record.noise
     )
-    return (f"A/A noise floor by connections: {floors}.",) if floors else ()
+    notes = [f"A/A noise floor by connections: {floors}."] if floors else []
+    baselines = {c.comparison.baseline for c in record.comparisons if not c.aa}
+    for arm in dict.fromkeys(c.comparison.baseline for c in record.comparisons if c.aa):
+        if arm in baselines:
+            continue
+        own = [(count, record.noise_for(key, arm)) for key, count in counts(record)]
+        listed = ", ".join(f"±{w * 100:.1f} % at {n}" for n, w in own if w is not None)
+        notes.append(f"{arm}'s own A/A floor (its twin), for comparisons against it: {listed}.")
+    return tuple(notes)
 
 
 def _cell(record: ScenarioRecord, key: str, run: ContenderRun) -> str:

@@ -55,8 +55,9 @@ def _paired(
 
     The bench compares every arm with one baseline per point; a target may name another
     (P1: python-jit against rust-axum when go-seed was the baseline). Trials are paired by
-    round either way, and the point's A/A half-width is the noise floor. `key`: the point
-    compared (None: the contender's first).
+    round either way. The noise floor is the baseline's own A/A pair when it had a twin
+    (`--twin`), else the point's (the run baseline's twin). `key`: the point compared
+    (None: the contender's first).
     """
     record = doc.scenario(scenario)
     if record is None:
@@ -83,7 +84,7 @@ def _paired(
         values,
         base_values,
         higher_is_better=True,
-        noise_halfwidth=record.noise.get(point.key),
+        noise_halfwidth=record.noise_for(point.key, baseline),
         seed=doc.protocol.seed,
     )
     return comparison, ""

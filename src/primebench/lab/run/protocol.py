@@ -146,16 +146,22 @@ def point_comparisons(
     higher_is_better: bool,
     seed: int,
 ) -> tuple[tuple[PointComparison, ...], Calibration]:
-    """Every arm of one point against `baseline`, after the A/A arm (when there is one).
+    """Every arm of one point against `baseline`, after the A/A pairs (when there are any).
 
-    `points` maps arm names to their record of this point. The A/A twin's interval,
-    when present, is the noise half-width every other comparison of the point is judged
-    against; the twin itself is not compared as a contender.
+    `points` maps arm names to their record of this point. The baseline's A/A twin gives
+    the noise half-width every comparison against the baseline is judged by. Any other
+    twin (`--twin`) is compared with its own original only: that A/A pair is the noise
+    floor of comparisons against that arm (P3-core's bare app), computed where they are.
+    No twin is compared with the baseline as a contender.
     """
     calibration = _calibrate(point, points, baseline, metric, higher_is_better, seed)
     found: list[PointComparison] = [] if calibration.aa is None else [calibration.aa]
+    for name in points:
+        if name != baseline and twin_name(name) in points:
+            other = _calibrate(point, points, name, metric, higher_is_better, seed)
+            found += [] if other.aa is None else [other.aa]
     for name, record in points.items():
-        if name in (baseline, twin_name(baseline)) or baseline not in points:
+        if name == baseline or name.endswith(AA_SUFFIX) or baseline not in points:
             continue
         values, base = paired_values(record.runs, points[baseline].runs, metric)
         if not values:

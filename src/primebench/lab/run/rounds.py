@@ -209,9 +209,12 @@ def _measure_point(
 
 
 def _references(names: Sequence[str], baseline: str | None) -> set[str]:
-    """The arms that run while any other does: the baseline (or its candidates), the twin."""
+    """The arms that run while any other does: the baseline (or its candidates), every A/A
+    twin, and each twin's original (its pair is a noise floor only while both run)."""
     candidates = {baseline} if baseline else set(protocol.ARTICLE_SERVERS)
-    return {n for n in names if n in candidates or n.endswith(protocol.AA_SUFFIX)}
+    twins = {n for n in names if n.endswith(protocol.AA_SUFFIX)}
+    originals = {n.removesuffix(protocol.AA_SUFFIX) for n in twins}
+    return {n for n in names if n in candidates or n in twins or n in originals}
 
 
 def _interim(

@@ -64,6 +64,7 @@ class BenchSettings:
     seed: int = 0
     baseline: str | None = None
     calibrate: bool = False
+    twins: tuple[str, ...] = ()  # contenders given an A/A twin besides the baseline (--twin)
     strict: bool = False
     max_repeats: int = 2
     fresh_servers: bool = False
@@ -190,22 +191,29 @@ def missing_generators(settings: BenchSettings) -> list[str]:
 def _arms(
     selected: list[Contender], infos: dict[str, ContenderInfo], settings: BenchSettings
 ) -> list[Arm]:
-    """Contenders, then targets, then the A/A twin of the expected baseline (`--calibrate`)."""
+    """Contenders, then targets, then the A/A twins: the expected baseline's (`--calibrate`),
+    then each `--twin` contender's."""
     arms = [Arm(c.name, c, "contender") for c in selected]
     arms += [
         Arm(t.name, _target_contender(t, settings.registry), "target", t) for t in settings.targets
     ]
+    contenders = {a.name: a for a in arms if a.kind == "contender"}
+    twinned: list[str] = []
     if settings.calibrate:
-        names = [a.name for a in arms if a.kind == "contender"]
-        base = protocol.expected_baseline(names, settings.baseline)
-        found = next((a for a in arms if a.name == base and a.kind == "contender"), None)
-        if found is None:
-            settings.progress("[bench] --calibrate: no local baseline to twin; no A/A arm")
+        base = protocol.expected_baseline(list(contenders), settings.baseline)
+        if base in contenders:
+            twinned.append(base)
         else:
-            arms.append(Arm(protocol.twin_name(found.name), found.contender, "aa"))
-            infos[protocol.twin_name(found.name)] = replace(
-                infos[found.name], name=protocol.twin_name(found.name)
-            )
+            settings.progress("[bench] --calibrate: no local baseline to twin; no A/A arm")
+    for name in settings.twins:
+        if name not in contenders:
+            settings.progress(f"[bench] --twin {name}: not a contender of this run; no A/A arm")
+        elif name not in twinned:
+            twinned.append(name)
+    for name in twinned:
+        twin = protocol.twin_name(name)
+        arms.append(Arm(twin, contenders[name].contender, "aa"))
+        infos[twin] = replace(infos[name], name=twin)
     return arms
 
 
