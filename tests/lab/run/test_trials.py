@@ -16,11 +16,14 @@ def context(server: set[int], generator: set[int]) -> RunContext:
     return RunContext(Path("."), frozenset(server), frozenset(generator), Path("."), "x")
 
 
-def observed(*, cpu_s: float = 0.05, others: float = 0.01) -> Observed:
-    spec = LoadSpec(port=1, path="/prime?n=20000", connections=100, duration_s=10.0)
+def observed(
+    *, cpu_s: float = 0.05, others: float = 0.01, steal_s: float = 0.0, rate: float | None = None
+) -> Observed:
+    spec = LoadSpec(port=1, path="/prime?n=20000", connections=100, duration_s=10.0, rate=rate)
     result = LoadResult("wrk", 10.0, 800, 80.0, None, 1000.0, 0, 0, 0)
     run = LoadRun(Generator.WRK, spec, result, "", ("wrk",), 0, "", "", 10.0, cpu_s)
-    shaken = Disturbance((0, 1), 10.0, 0.0, 10.0, 9.8, others * 20, 0.0, others)
+    steal = steal_s / 20.0  # of two cores' 10 s
+    shaken = Disturbance((0, 1), 10.0, steal_s, 10.0, 9.8, others * 20, steal, others)
     return Observed([run], 19.0, 10_000_000, 10.0, 19.5, 19.5, True, None, 1, shaken)
 
 
@@ -66,6 +69,21 @@ def test_disturbance_is_kept_and_flagged_above_ten_percent() -> None:
     )
     assert not quiet.disturbed and busy.disturbed
     assert busy.disturbance is not None and busy.disturbance.others_share == 0.25
+
+
+def test_a_short_stall_flags_an_open_loop_trial_but_not_a_closed_loop_one() -> None:
+    """0.1 s of steal is 0.5 % of the cores' time, far under the 10 % share; an open-loop
+    trial (judged by its p99) is flagged all the same, a closed-loop one (req/s) is not."""
+
+    def record(steal_s: float, rate: float | None) -> bool:
+        seen = observed(steal_s=steal_s, rate=rate)
+        run = build_run_record(
+            seen, context({0}, {1}), kind="measured", index=0, duration_s=10.0, raw=[]
+        )
+        return run.disturbed
+
+    assert record(0.1, rate=50.0) and not record(0.1, rate=None)
+    assert not record(0.01, rate=50.0)  # 10 ms: under the 50 ms stall
 
 
 LOADGEN = Path(__file__).parents[1] / "fixtures" / "loadgen"

@@ -18,10 +18,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from primebench.lab.model.bench_records import DEFAULT_THRESHOLD, Disturbance
+from primebench.lab.model.bench_records import DEFAULT_THRESHOLD, STALL_S, Disturbance
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "STALL_S",
     "CpuSample",
     "CpuTimes",
     "Disturbance",

@@ -16,6 +16,7 @@ from primebench.lab.model.vocabulary import RECORD_CONFIG, StopReason
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "STALL_S",
     "CorePinning",
     "Disturbance",
     "Machine",
@@ -27,6 +28,11 @@ __all__ = [
 
 #: Share of a trial's core time lost to steal or to other processes that flags it.
 DEFAULT_THRESHOLD = 0.10
+#: Steal that flags an open-loop (latency) trial whatever its share: the hypervisor may
+#: have taken it in one piece, and one 50 ms stall holds ~1 % of a 50 req/s stream for
+#: 50x its ~1 ms p99. A convoy round set its p99 to 24.7 ms with 0.18 s of steal in 30 s,
+#: 0.3 % of the cores' time: far under the share (README, run AE).
+STALL_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -119,9 +125,11 @@ class Disturbance:
     steal_share: float  # steal_s / (wall_s * len(cpus))
     others_share: float  # others_s / (wall_s * len(cpus))
 
-    def disturbed(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
-        """More than `threshold` of the cores' time went to steal or to other processes."""
-        return self.steal_share > threshold or self.others_share > threshold
+    def disturbed(self, threshold: float = DEFAULT_THRESHOLD, stall_s: float | None = None) -> bool:
+        """More than `threshold` of the cores' time went to steal or to other processes, or
+        (`stall_s`, for a trial judged by its tail latency) at least that much to steal."""
+        stalled = stall_s is not None and self.steal_s >= stall_s
+        return stalled or self.steal_share > threshold or self.others_share > threshold
 
 
 @dataclass(frozen=True)

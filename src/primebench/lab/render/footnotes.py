@@ -16,6 +16,7 @@ from primebench.lab.model.results import (
     PointRecord,
     ScenarioRecord,
 )
+from primebench.lab.model.bench_records import STALL_S
 from primebench.lab.render import units as fmt
 
 __all__ = [
@@ -93,7 +94,8 @@ def marks_notes(scenario: ScenarioRecord) -> tuple[str, ...]:
     if disturbed:
         which = ", ".join(f"{name} {n}" for name, n in disturbed.items())
         notes.append(
-            f"disturbed trials (CPU steal or other processes > 10% of the cores used): {which}"
+            "disturbed trials (CPU steal or other processes > 10% of the cores used, or for "
+            f"an open-loop latency trial >= {STALL_S * 1000:.0f} ms of steal): {which}"
             "; with --strict they are measured again (kind 'repeated' in the document)."
         )
     refused = {

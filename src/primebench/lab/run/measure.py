@@ -22,7 +22,7 @@ import psutil
 
 from primebench.lab.contenders import launch
 from primebench.lab.host import disturbance, loopback, resources, servers
-from primebench.lab.host.disturbance import Disturbance
+from primebench.lab.host.disturbance import STALL_S, Disturbance
 from primebench.lab.model.process_records import ProcessMemory
 from primebench.lab.model.results import RunRecord
 from primebench.lab.model.vocabulary import TrialKind
@@ -276,7 +276,8 @@ def build_run_record(
         server_cores_foreign=foreign,
         server_processes=seen.server_processes,
         disturbance=seen.disturbance,
-        disturbed=seen.disturbance is not None and seen.disturbance.disturbed(),
+        disturbed=seen.disturbance is not None
+        and seen.disturbance.disturbed(stall_s=STALL_S if main.spec.rate is not None else None),
         generator_share=gen_cpu / gen_wall if gen_wall > 0 else None,
         cpus_overlap=tuple(sorted(overlap)),
         processes=seen.processes,

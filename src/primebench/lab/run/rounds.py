@@ -391,5 +391,6 @@ def describe(run: RunRecord) -> str:
     if run.disturbed and run.disturbance is not None:
         others = run.disturbance.others_share
         steal = run.disturbance.steal_share
-        marks += f" [disturbed: others {others * 100:.0f}%, steal {steal * 100:.0f}%]"
+        stolen = run.disturbance.steal_s
+        marks += f" [disturbed: others {others * 100:.0f}%, steal {steal * 100:.0f}% ({stolen:.2f} s)]"
     return f"{run.load.req_per_s:,.1f} req/s{p99}{marks}"
