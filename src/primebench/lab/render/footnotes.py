@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from primebench.lab.model.bench_records import STALL_S
 from primebench.lab.model.results import (
     ARTICLE_ALGORITHM,
     Document,
     PointRecord,
     ScenarioRecord,
 )
-from primebench.lab.model.bench_records import STALL_S
 from primebench.lab.render import units as fmt
 
 __all__ = [

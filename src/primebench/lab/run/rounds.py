@@ -392,5 +392,7 @@ def describe(run: RunRecord) -> str:
         others = run.disturbance.others_share
         steal = run.disturbance.steal_share
         stolen = run.disturbance.steal_s
-        marks += f" [disturbed: others {others * 100:.0f}%, steal {steal * 100:.0f}% ({stolen:.2f} s)]"
+        marks += (
+            f" [disturbed: others {others * 100:.0f}%, steal {steal * 100:.0f}% ({stolen:.2f} s)]"
+        )
     return f"{run.load.req_per_s:,.1f} req/s{p99}{marks}"
