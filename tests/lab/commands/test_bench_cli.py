@@ -63,6 +63,20 @@ def test_heavy_n_for_everyone_and_per_contender() -> None:
     assert convoy.heavy_n_for == {"primebench": 10}
 
 
+def test_the_floor_runs_up_to_30_rounds_of_1_s_unless_max_rounds_says() -> None:
+    """Runs AI-AK: at the same seconds of load, twice the rounds of half the length narrow
+    the floor's A/A interval by about sqrt(2); other scenarios keep 10 rounds."""
+    floor, article = bench.scenario_settings(args("--scenario", "floor,article"))
+    assert (floor.auto_rounds, floor.rounds, floor.duration_s) == (True, 30, 1.0)
+    assert (article.rounds, article.duration_s) == (10, 10.0)
+    floor, article = bench.scenario_settings(
+        args("--scenario", "floor,article", "--max-rounds", "12")
+    )
+    assert (floor.rounds, article.rounds) == (12, 12)
+    (fixed,) = bench.scenario_settings(args("--scenario", "floor", "--rounds", "5"))
+    assert (fixed.auto_rounds, fixed.rounds) == (False, 5)
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -20,10 +20,10 @@ def test_defaults_sweep_four_connection_counts_at_n_1_with_wrk_in_mirrored_round
         Generator.WRK,
         1,
         (16, 64, 100, 256),
-        5.0,
+        1.0,
         5,
     )
-    assert FLOOR.sweeps_connections and FLOOR.mirrored_rounds
+    assert FLOOR.sweeps_connections and FLOOR.mirrored_rounds and FLOOR.max_rounds == 30
     assert s.to_json()["connections"] == [16, 64, 100, 256]
 
 

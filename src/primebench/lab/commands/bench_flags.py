@@ -153,16 +153,20 @@ def add_rounds_flags(group: argparse._ArgumentGroup) -> None:
         default="auto",
         metavar="auto|R",
         help=(
-            "interleaved rounds per point: auto (default) runs each arm 3-10 rounds and stops "
-            "it once its interval is within --precision (or the A/A floor); R: exactly R"
+            "interleaved rounds per point: auto (default) runs each arm 3 to --max-rounds "
+            "rounds and stops it once its interval is within --precision (or the A/A floor); "
+            "R: exactly R"
         ),
     )
     group.add_argument(
         "--max-rounds",
         type=int,
-        default=stopping.DEFAULT_MAXIMUM,
+        default=None,
         metavar="M",
-        help="--rounds auto: the most rounds an arm gets (default 10; at least 3)",
+        help=(
+            f"--rounds auto: the most rounds an arm gets (default {stopping.DEFAULT_MAXIMUM}; "
+            "the floor 30, of 1 s trials; at least 3)"
+        ),
     )
     group.add_argument(
         "--precision",
@@ -193,7 +197,7 @@ def rounds_overrides(args: argparse.Namespace) -> dict[str, Any]:
             raise UserError("--budget plans --rounds auto; a fixed --rounds R runs R rounds")
         return {"rounds": args.rounds}
     overrides: dict[str, Any] = {
-        "rounds": args.max_rounds,
+        **({} if args.max_rounds is None else {"rounds": args.max_rounds}),
         "auto_rounds": True,
         "min_rounds": stopping.DEFAULT_MINIMUM,
         "precision": args.precision,
@@ -248,6 +252,8 @@ def scenario_settings(args: argparse.Namespace) -> tuple[ScenarioSettings, ...]:
         if given.get("auto_rounds") and not scenario.compares_arms:
             for key in ("rounds", "auto_rounds", "budget_s"):  # nothing to pair: its own rounds
                 given.pop(key, None)
+        elif given.get("auto_rounds") and "rounds" not in given:  # no --max-rounds: its own
+            given["rounds"] = scenario.max_rounds or stopping.DEFAULT_MAXIMUM
         if "heavy_n_for" in given:  # a contender not named keeps the scenario's own heavy n
             given["heavy_n_for"] = {**(defaults.heavy_n_for or {}), **given["heavy_n_for"]}
         if given.get("connections_sweep") and not scenario.sweeps_connections:

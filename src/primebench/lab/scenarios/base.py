@@ -249,6 +249,8 @@ class Scenario(ScenarioView):
     and then the same order reversed (A B C C B A), each arm's two legs merged into the
     round's figure, so a drift that is linear over the round cancels out of every pair (the
     floor, where a 10 % difference must be resolved on a noisy machine: docs/PERFORMANCE.md).
+    `max_rounds`: `--rounds auto`'s most rounds per arm when `--max-rounds` is not given
+    (None: the lab's default, 10).
     """
 
     name: str
@@ -262,6 +264,7 @@ class Scenario(ScenarioView):
     warms_up_points: bool = True
     sweeps_connections: bool = False
     mirrored_rounds: bool = False
+    max_rounds: int | None = None
 
     def common_defaults(self) -> ScenarioSettings:
         """What the scenarios share unless they say otherwise.

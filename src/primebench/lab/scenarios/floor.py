@@ -7,6 +7,9 @@ count) is the one-point floor of every document written before the sweep.
 
 Its rounds are mirrored (`mirrored_rounds`): at the floor a 10 % difference must be told
 from a machine whose speed drifts by more than that between trials (docs/PERFORMANCE.md).
+Its trials are 1 s and `--rounds auto` goes up to 30 rounds: a round's spread did not grow
+when trials were halved (2 s to 1 s) and rounds doubled at the same seconds of load, so the
+A/A floor narrowed by about sqrt(2) (runs AI, AJ, AK: docs/PERFORMANCE.md).
 """
 
 from __future__ import annotations
@@ -40,10 +43,11 @@ class Floor(SinglePointView, Scenario):
     generator_choosable = True
     sweeps_connections = True
     mirrored_rounds = True
+    max_rounds = 30
 
     def defaults(self) -> ScenarioSettings:
-        """n=1 at each of `CONNECTIONS`; trials of 5 s, each round's two legs 10 s an arm."""
-        return replace(self.common_defaults(), n=1, connections_sweep=CONNECTIONS, duration_s=5.0)
+        """n=1 at each of `CONNECTIONS`; trials of 1 s, each round's two legs 2 s an arm."""
+        return replace(self.common_defaults(), n=1, connections_sweep=CONNECTIONS, duration_s=1.0)
 
     def plan(
         self, settings: ScenarioSettings, contender: str, capacity: float | None = None
