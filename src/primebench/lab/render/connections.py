@@ -8,6 +8,7 @@ Pure functions from a scenario record, like every renderer.
 
 from __future__ import annotations
 
+from primebench.lab.model.comparison_records import own_noise
 from primebench.lab.model.results import ContenderRun, PointRecord, ScenarioRecord
 from primebench.lab.render import units as fmt
 from primebench.lab.render.comparisons import aa_cell, comparison_cell
@@ -52,7 +53,7 @@ def _noise_notes(record: ScenarioRecord) -> tuple[str, ...]:
     for arm in dict.fromkeys(c.comparison.baseline for c in record.comparisons if c.aa):
         if arm in baselines:
             continue
-        own = [(count, record.noise_for(key, arm)) for key, count in counts(record)]
+        own = [(count, own_noise(record.comparisons, key, arm)) for key, count in counts(record)]
         listed = ", ".join(f"±{w * 100:.1f} % at {n}" for n, w in own if w is not None)
         notes.append(f"{arm}'s own A/A floor (its twin), for comparisons against it: {listed}.")
     return tuple(notes)
